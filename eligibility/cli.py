@@ -1,0 +1,140 @@
+"""The ``eligibility`` command line: screen, lint, parse, import, synth."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from datetime import date
+from enum import Enum
+from pathlib import Path
+from typing import Callable, Optional
+
+import typer
+from rich.console import Console
+
+from .errors import EligibilityError, ErrorGroup
+from .patient import read_patients
+from .report import print_report, report_json
+from .resources import bundled_rules_dir
+from .rulefile import check_files, load_reference_table, load_trials, parse_duration
+from .screening import Screener
+from .vocabulary import default_vocabulary, load_vocabulary
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Clinical-trial eligibility: screen patients, lint rule files, parse criteria text.")
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class ScreenFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def user_errors(command: Callable) -> Callable:
+    """Print :class:`EligibilityError` as a plain message on stderr and exit 1 — never a traceback."""
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except EligibilityError as error:
+            err.print(str(error), markup=False)
+            raise typer.Exit(1) from None
+    return wrapper
+
+
+def _as_of(text: Optional[str]) -> Optional[date]:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{text!r} is not a date; write YYYY-MM-DD", param_hint="--as-of") from None
+
+
+def _vocabulary(paths: list[Path]):
+    return load_vocabulary(paths) if paths else default_vocabulary()
+
+
+@app.command()
+@user_errors
+def screen(
+    patients: Path = typer.Argument(..., help="A patient .json file, a .jsonl file (one patient per line) or a "
+                                              "folder of them."),
+    rules: list[Path] = typer.Option(None, "--rules", help="Rule file or folder (repeatable); default: the "
+                                                           "bundled rules."),
+    trial: list[str] = typer.Option(None, "--trial", help="Screen only this trial id (repeatable)."),
+    as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD; default: the "
+                                                              "patient's as_of, else today."),
+    output: ScreenFormat = typer.Option(ScreenFormat.table, "--format", help="table or json."),
+    detail: bool = typer.Option(False, "--detail", help="Table: also show every clause."),
+    lab_recency: Optional[str] = typer.Option(None, "--lab-recency", help="How recent a lab must be, e.g. "
+                                                                           "'30 days' (trials may set their own)."),
+    reference_table: Optional[Path] = typer.Option(None, "--reference-table", help="Site reference ranges "
+                                                                                   "(YAML) for x ULN / x LLN."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+) -> None:
+    """Screen patients against trials: every clause pass / fail / unknown / review, with reasons."""
+    vocab = _vocabulary(vocabulary or [])
+    trials = load_trials(rules or [bundled_rules_dir()], vocab)
+    _check_trial_ids(trial or [], trials)
+    screener = Screener(trials, vocab, site_ranges=load_reference_table(reference_table, vocab)
+                        if reference_table else {})
+    if lab_recency:
+        screener.lab_recency = parse_duration(lab_recency)
+    fixed = _as_of(as_of)
+    many = patients.is_dir() or patients.suffix == ".jsonl"
+    out = Console(highlight=False, soft_wrap=False)
+    screened, failed = 0, 0
+    for item in read_patients(patients):
+        if isinstance(item, EligibilityError):
+            failed += 1
+            err.print(str(item), markup=False)
+            continue
+        try:
+            report = screener.screen(item, fixed, fallback=date.today(), trial_ids=trial or None)
+        except EligibilityError as error:
+            failed += 1
+            err.print(str(error), markup=False)
+            continue
+        screened += 1
+        if output is ScreenFormat.json:
+            for warning in report.warnings:
+                err.print(f"warning: patient {report.patient}: {warning}", markup=False)
+            text = json.dumps(report_json(report), ensure_ascii=False, indent=None if many else 2)
+            sys.stdout.write(text + "\n")
+        else:
+            print_report(report, out, detail)
+    if many or failed:
+        err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _check_trial_ids(wanted: list[str], trials) -> None:
+    known = {t.id for t in trials}
+    unknown = [t for t in wanted if t not in known]
+    if unknown:
+        raise EligibilityError(f"unknown trial id(s): {', '.join(unknown)}",
+                               hint=f"known trials: {', '.join(sorted(known))}")
+
+
+@app.command()
+@user_errors
+def lint(
+    paths: list[Path] = typer.Argument(None, help="Rule files or folders; default: the bundled rules."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+) -> None:
+    """Check rule files and report every problem at once (file, line, criterion); exit 1 on any."""
+    trials, errors = check_files(paths or [bundled_rules_dir()], _vocabulary(vocabulary or []))
+    if errors:
+        raise ErrorGroup(errors, f"{len(errors)} problem(s) found")
+    clauses = sum(len(t.clauses) for t in trials)
+    review = sum(c.needs_review for t in trials for c in t.clauses)
+    typer.echo(f"ok: {len(trials)} trial(s), {clauses} clause(s), {clauses - review} with rules, "
+               f"{review} needing review")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

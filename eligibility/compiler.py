@@ -1,0 +1,38 @@
+"""Resolved rules → evaluation plans: measures looked up and thresholds converted to each measure's canonical
+unit once, so evaluation does no parsing, no name lookup and no unit-registry work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from . import ast
+from .units import measure_factor
+from .vocabulary import MeasureDef, Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A rule node ready for evaluation: its measure and canonical threshold, and its children's plans."""
+
+    node: ast.Node
+    children: tuple["Plan", ...] = ()
+    measure: MeasureDef | None = None
+    threshold: Decimal | None = None
+
+
+def compile_rule(rule: ast.Node, vocabulary: Vocabulary) -> Plan:
+    """The plan of a resolved rule (see :func:`eligibility.resolve.resolve_rule`)."""
+    if isinstance(rule, (ast.AllOf, ast.AnyOf)):
+        return Plan(rule, tuple(compile_rule(item, vocabulary) for item in rule.items))
+    if isinstance(rule, ast.Not):
+        return Plan(rule, (compile_rule(rule.item, vocabulary),))
+    if isinstance(rule, (ast.Comparison, ast.RelativeComparison, ast.Qualitative)):
+        measure = vocabulary.measure(rule.measure)
+        threshold = None
+        if isinstance(rule, ast.Comparison) and measure is not None:
+            factor = measure_factor(rule.quantity.unit, measure.unit, measure.molar_mass, measure.valence)
+            threshold = None if factor is None else rule.quantity.value * factor
+        return Plan(rule, measure=measure, threshold=threshold)
+    return Plan(rule)
