@@ -20,6 +20,7 @@ class Plan:
     children: tuple["Plan", ...] = ()
     measure: MeasureDef | None = None
     threshold: Decimal | None = None
+    names: dict[str, str] | None = None
 
 
 def compile_rule(rule: ast.Node, vocabulary: Vocabulary) -> Plan:
@@ -35,4 +36,12 @@ def compile_rule(rule: ast.Node, vocabulary: Vocabulary) -> Plan:
             factor = measure_factor(rule.quantity.unit, measure.unit, measure.molar_mass, measure.valence)
             threshold = None if factor is None else rule.quantity.value * factor
         return Plan(rule, measure=measure, threshold=threshold)
+    if isinstance(rule, (ast.Presence, ast.Count, ast.AgeAtOnset)):
+        ids = (rule.concept, *getattr(rule, "excluding", ()))
+        return Plan(rule, names={i: _concept_name(i, vocabulary) for i in ids})
     return Plan(rule)
+
+
+def _concept_name(concept_id: str, vocabulary: Vocabulary) -> str:
+    concept = vocabulary.concepts.get(concept_id)
+    return concept.name if concept else concept_id

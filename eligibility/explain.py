@@ -143,12 +143,17 @@ def _(node: ast.Age, finding: Finding) -> str:
     return text
 
 
+def _name(finding: Finding, concept_id: str) -> str:
+    names = finding.plan.names or {}
+    return names.get(concept_id, concept_id)
+
+
 @_explain.register
 def _(node: ast.AgeAtOnset, finding: Finding) -> str:
     if finding.reason == "missing":
-        return f"no {node.concept} with an onset date on record"
+        return f"no {_name(finding, node.concept)} with an onset date on record"
     if finding.reason == "absent":
-        return f"{node.concept} is recorded as absent"
+        return f"{_name(finding, node.concept)} is recorded as absent"
     if finding.reason == "missing_birth":
         return f"onset {finding.evidence}, but no birth date or age on record"
     bounds, onset = finding.evidence
@@ -168,8 +173,9 @@ def _records_text(records: tuple) -> str:
 
 @_explain.register
 def _(node: ast.Presence, finding: Finding) -> str:
-    what = f"{'active ' if node.active else ''}{node.concept}"
-    what += f" (other than {', '.join(node.excluding)})" if node.excluding else ""
+    what = f"{'active ' if node.active else ''}{_name(finding, node.concept)}"
+    if node.excluding:
+        what += f" (other than {', '.join(_name(finding, e) for e in node.excluding)})"
     where = f" {window_text(node.window)}" if node.window else ""
     plural = _CATEGORY_PLURAL[node.category]
     if finding.truth is TRUE:
@@ -187,7 +193,8 @@ def _(node: ast.Presence, finding: Finding) -> str:
 def _(node: ast.Count, finding: Finding) -> str:
     where = f" {window_text(node.window)}" if node.window else ""
     records = finding.evidence or ()
-    seen = f"{len(records)} {node.concept}{where}" + (f": {_records_text(records)}" if records else "")
+    seen = f"{len(records)} × {_name(finding, node.concept)}{where}" + \
+        (f": {_records_text(records)}" if records else "")
     if finding.truth is UNKNOWN:
         return f"{seen} on record; {_CATEGORY_PLURAL[node.category]} not marked complete, so the count may be higher"
     return f"{seen} ({node.op} {node.count} needed)"
@@ -207,7 +214,7 @@ def _deciding(finding: Finding) -> list[Finding]:
 @_explain.register(ast.AnyOf)
 @_explain.register(ast.Not)
 def _(node: ast.Node, finding: Finding) -> str:
-    parts = [explain(child) for child in _deciding(finding)]
+    parts = list(dict.fromkeys(explain(child) for child in _deciding(finding)))
     prefix = "not: " if isinstance(node, ast.Not) else ""
     return prefix + "; ".join(parts)
 

@@ -44,11 +44,13 @@ def _expected(error: UnexpectedInput) -> str:
 def _syntax_error(text: str, error: UnexpectedInput) -> RuleSyntaxError:
     line_no = getattr(error, "line", 1) or 1
     column = getattr(error, "column", 1) or 1
-    if isinstance(error, UnexpectedEOF):
-        line_no, column = text.count("\n") + 1, len(text.splitlines()[-1]) + 1 if text.strip() else 1
+    at_end = isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END")
+    if at_end:
+        body = text.rstrip()
+        line_no, column = body.count("\n") + 1, len(body.split("\n")[-1]) + 1
         found = "end of the rule"
     elif isinstance(error, UnexpectedToken):
-        found = "end of the rule" if error.token.type == "$END" else f"'{error.token!s}'"
+        found = f"'{error.token!s}'"
     else:
         found = repr(text[error.pos_in_stream]) if isinstance(error, UnexpectedCharacters) else "text"
     lines = text.splitlines() or [""]
@@ -66,7 +68,7 @@ def _syntax_error(text: str, error: UnexpectedInput) -> RuleSyntaxError:
 def parse_rule(text: str) -> ast.Rule:
     """Read canonical rule text into an AST node; :class:`RuleSyntaxError` (with a caret) if it cannot."""
     if not text or not text.strip():
-        raise RuleSyntaxError("empty rule", hint="write a rule, or mark the criterion `review: true`")
+        raise RuleSyntaxError("empty rule", hint="write a rule, or leave out `rule:` so the criterion is marked for review")
     try:
         tree = parser("rule.lark").parse(text)
     except UnexpectedInput as error:

@@ -144,8 +144,8 @@ def parse_patient(text: str, source: PatientSource) -> Patient:
         first = found[0]
         more = f" (and {len(found) - 1} more problem(s): " + "; ".join(
             f"{p.place}: {p.message}" for p in found[1:]) + ")" if len(found) > 1 else ""
-        raise PatientError(f"{first.message}{more}", location=source.location(first.place),
-                           hint=first.hint) from None
+        where = first.place if first.loc else None
+        raise PatientError(f"{first.message}{more}", location=source.location(where), hint=first.hint) from None
 
 
 def read_patients(path: Path) -> Iterator[Patient | PatientError]:

@@ -35,6 +35,10 @@ class _Collector:
         self.file, self.lines, self.positions = file, text.splitlines(), positions
         self.errors: list[EligibilityError] = []
 
+    def in_order(self) -> list[EligibilityError]:
+        """The problems in the order of the file's lines."""
+        return sorted(self.errors, key=lambda e: (e.location.line or 0, e.location.column or 0))
+
     def position(self, path: tuple) -> Position | None:
         while path and path not in self.positions:
             path = path[:-1]
@@ -204,7 +208,7 @@ def read_trial(text: str, file: str, vocabulary: Vocabulary | None = None) -> tu
     except ValidationError as exc:
         for problem in problems(exc):
             found.add(RuleFileError(f"{problem.place}: {problem.message}", hint=problem.hint), problem.loc)
-        return None, found.errors
+        return None, found.in_order()
     _check_ids(spec, found)
     clauses = _population_clauses(spec, found)
     clauses += [_criterion(c, i, vocabulary, found) for i, c in enumerate(spec.criteria)]
@@ -216,7 +220,7 @@ def read_trial(text: str, file: str, vocabulary: Vocabulary | None = None) -> tu
             found.add(error, ("lab_recency",), "lab_recency")
     ranges = _reference_ranges(spec.reference_ranges, f"trial {spec.id} reference table", vocabulary, found)
     if found.errors:
-        return None, found.errors
+        return None, found.in_order()
     trial = Trial(id=spec.id, clauses=tuple(clauses), title=spec.title, registry=spec.registry,
                   source=spec.source, url=spec.url, population=spec.population, lab_recency=recency,
                   reference_ranges=ranges, cohorts={c.id: c.name for c in spec.cohorts}, path=file)

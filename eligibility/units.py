@@ -183,7 +183,7 @@ def format_number(value: Decimal | int | float) -> str:
     """A number as plain decimal text with no exponent and no trailing zeros (``500``, ``0.5``)."""
     number = Decimal(str(value)) if not isinstance(value, Decimal) else value
     if number == number.to_integral_value():
-        return str(number.to_integral_value())
+        return format(number.to_integral_value(), "f")
     return format(number.normalize(), "f")
 
 
