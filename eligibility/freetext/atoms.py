@@ -41,10 +41,8 @@ def _measures(mention: Mention, text: Normalized, vocabulary: Vocabulary) -> lis
     words = text.original(subject.start, subject.end) if subject.end > subject.start else None
     if mention.category in ("age", "onset"):
         return [("age_at_onset" if mention.category == "onset" else "age", words)]
-    if len(subject.measures) == 1:
-        return [(subject.measures[0].id, words)]
     if subject.measures:
-        return [(hit.id, text.original(hit.start, hit.end)) for hit in subject.measures]
+        return [(hit.id, words) for hit in subject.measures]
     if not subject.content:
         noun = mention.amount.noun
         return [(noun, noun)] if noun else [("unknown", None)]

@@ -38,7 +38,7 @@ years year old aged age""".split())
 _PERSONS = frozenset("patient patients subject subjects participant participants adult adults man men woman "
                      "women male males female females child children people person individuals volunteer "
                      "volunteers mother mothers infant infants".split())
-_AGE_WORDS = re.compile(r"(?i)\b(?:aged?|ages|old|older|younger|adults?)\b|年龄|岁")
+_AGE_WORDS = re.compile(r"(?i)\b(?:aged?|ages|old|older|younger)\b|年龄|岁")
 _AGE_AFTER = re.compile(r"(?i)^\s*(?:years?\s+)?(?:of\s+age|old|years?\s+old|y\.?\s?o\b)|^\s*岁|^\s*(?:years?\s+)?or\s+(?:older|younger)")
 _EVENT_WORDS = re.compile(r"(?i)diagnos|disease|onset|lesion|infarct|stroke|surgery|treatment|therapy|history")
 _OF_WHAT = re.compile(r"^\s*of\s+(?:the\s+|a\s+)?([A-Za-z][A-Za-z0-9\-' ]{2,60}?)(?=\s*[,.;()]|\s+(?:at|in|on|for|per|during|"
@@ -132,23 +132,25 @@ def _personish(subject: Subject) -> bool:
     return not content or any(w.lower() in _PERSONS for w in content[-3:])
 
 
+def _age_cue(phrase: Phrase, wording: str, after: str, subject: Subject, markers: list[Phrase]) -> bool:
+    """An age word before, inside or right after the phrase."""
+    if any(subject.start - 12 <= m.start and m.end <= phrase.start for m in markers if m.kind == "age"):
+        return True
+    if any(phrase.end <= m.start <= phrase.end + 3 for m in markers if m.kind == "age"):
+        return True
+    return any(a.age_tail for a in phrase.amounts) or bool(_AGE_AFTER.match(after) or _AGE_WORDS.search(wording))
+
+
 def _is_age(phrase: Phrase, wording: str, after: str, subject: Subject, markers: list[Phrase]) -> bool:
     amount = phrase.amounts[-1]
-    if phrase.kind in ("window", "duration") or phrase.before:
+    if phrase.kind in ("window", "duration") or phrase.before or amount.kind not in ("time", "plain"):
         return False
-    if any(subject.start - 12 <= m.start and m.end <= phrase.start for m in markers if m.kind == "age"):
-        return amount.kind in ("time", "plain")
-    if amount.kind == "plain" and not amount.unit:
-        return bool(_AGE_AFTER.match(after)) and not subject.measures
-    if amount.kind != "time":
-        return False
-    if any(a.age_tail for a in phrase.amounts) or _AGE_AFTER.match(after):
-        return _personish(subject) or not subject.measures and not _EVENT_WORDS.search(subject.text[-40:])
-    if amount.unit not in ("year", "month"):
-        return False
-    if _AGE_WORDS.search(wording):
-        return _personish(subject) or not subject.measures and amount.unit == "year" and \
-            not _EVENT_WORDS.search(subject.text[-40:])
+    cue = _age_cue(phrase, wording, after, subject, markers)
+    if amount.kind == "plain":
+        return cue and not amount.unit and not subject.measures
+    person = _personish(subject) or not subject.measures and not _EVENT_WORDS.search(subject.text[-40:])
+    if cue:
+        return person
     return amount.unit == "year" and not subject.measures and _personish(subject)
 
 
@@ -216,6 +218,10 @@ def _following(text: str, phrase: Phrase, lexicon: Lexicon, strict: bool) -> Sub
     return subject if subject.content or subject.measures else None
 
 
+def _has_marker(subject: Subject, markers: list[Phrase]) -> bool:
+    return any(subject.start - 1 <= m.start and m.end <= subject.end + 1 for m in markers)
+
+
 def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mention]:
     """Mentions of a criterion's phrases, in text order (``text`` is the normalised criterion)."""
     markers = [p for p in phrases if p.kind in ("age", "onset")]
@@ -231,10 +237,13 @@ def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mentio
         if phrase.kind == "bare" or _noise(phrase, after):
             continue
         own = subject.content or subject.measures
-        if phrase.amounts[-1].unit and phrase.amounts[-1].kind == "plain":
+        if phrase.amounts[-1].unit not in ("", "%") and phrase.amounts[-1].kind == "plain":
             subject = _following(text, phrase, lexicon, strict=True) or subject
-        if subject.empty:
-            subject = previous or _following(text, phrase, lexicon, strict=False) or subject
+        if not (subject.content or subject.measures or _has_marker(subject, markers)):
+            if previous is not None:
+                subject = previous
+            elif subject.empty:
+                subject = _following(text, phrase, lexicon, strict=False) or subject
         mentions.extend(_mentions_of(phrase, text[phrase.start:phrase.end], after, subject, markers))
         if own:
             previous = subject

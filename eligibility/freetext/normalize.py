@@ -16,8 +16,8 @@ _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "012345678
 _POWER = re.compile(r"10\s?([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 _CODEPOINT = re.compile(r"<U\+([0-9A-Fa-f]{4,5})>")
 _REPLACE = [
-    (re.compile(r"[≤≦⩽]|=<|<\s?/?\s?=|＜\s*="), "<="),
-    (re.compile(r"[≥≧⩾]|=>|>\s?/?\s?=|＞\s*="), ">="),
+    (re.compile(r"[≤≦⩽]|=\s?<|<\s?/?\s?=|＜\s*="), "<="),
+    (re.compile(r"[≥≧⩾]|=\s?>|>\s?/?\s?=|＞\s*="), ">="),
     (re.compile(r"\\([<>*\-_~\[\]().#+^])"), r"\1"),
     (re.compile(r"[‐‑‒–—―−﹣－]"), "-"),
     (re.compile(r"[～〜∼]"), "~"),

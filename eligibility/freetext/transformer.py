@@ -21,7 +21,8 @@ _WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven
           "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
           "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "twice": 2, "single": 1}
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
-_TIGHT = re.compile(r"^[\s\-]*$")
+_TIGHT = re.compile(r"(?i)^[\s\-]*(?:(?:consecutive|continuous|successive|straight|full|complete|calendar|total|"
+                    r"cumulative|previous|preceding|prior|past|last|gestational|additional)\s+)?$")
 _WORDS_RE = re.compile(r"[A-Za-z]+")
 _CLOSE = re.compile(r"^[\s),]*$")
 _CHINESE = {"一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
