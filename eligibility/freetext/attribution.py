@@ -44,6 +44,13 @@ _EVENT_WORDS = re.compile(r"(?i)diagnos|disease|onset|lesion|infarct|stroke|surg
 _OF_WHAT = re.compile(r"^\s*of\s+(?:the\s+|a\s+)?([A-Za-z][A-Za-z0-9\-' ]{2,60}?)(?=\s*[,.;()]|\s+(?:at|in|on|for|per|during|"
                       r"within|and|or|to|with|before|after|prior|from|than|is|are|was)\b|\s*$)")
 _FOLLOWING = re.compile(r"^\s*(?:of\s+|in\s+|on\s+|after\s+|from\s+)?(?:the\s+|a\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,6})")
+_POSTPOSED = re.compile(r"^\s*(?!(?i:at|in|on|for|by|of|to|per|as|if|or|and|with|within|prior|before|after|during|from|"
+                        r"than|measured|when|unless|while|the|a|an|is|are|was|be|on)\b)((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,4})"
+                        r"(?=[,;.)\]]|\s+(?:or|and|and/or)\b|\s*$)")
+_ON_WHAT = re.compile(r"(?i)^\s*(?:on|in|according to|as measured by|by)\s+(?:the\s+|a\s+)?(?:[\w\-]+\s+){0,1}?"
+                      r"([A-Z][A-Za-z0-9\-' ]{2,60}?)(?=\s*[,.;(]|\s*$|\s+(?:at|for|and|or|with)\b)")
+_GENERIC = frozenset("score scores rated rating baseline value values result results total level grade point points".split())
+_PERSON_NEAR = re.compile(r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|volunteers?)\s*$")
 _SCALE_AFTER = re.compile(r"(?i)^[\s)]*(?:-?point|points?|severity|scale|vas|nrs|visual analog|numeric rating|likert)")
 _OF_SET = re.compile(r"(?i)^\s*(?:of\s+(?:the|these|those|following)\b|of\s*:)")
 
@@ -147,7 +154,9 @@ def _is_age(phrase: Phrase, wording: str, after: str, subject: Subject, markers:
         return False
     cue = _age_cue(phrase, wording, after, subject, markers)
     if amount.kind == "plain":
-        return cue and not amount.unit and not subject.measures
+        if amount.unit or subject.measures:
+            return False
+        return cue or (_PERSON_NEAR.search(subject.text[-25:]) is not None and 10 <= amount.value <= 100)
     person = _personish(subject) or not subject.measures and not _EVENT_WORDS.search(subject.text[-40:])
     if cue:
         return person
@@ -207,15 +216,37 @@ def _noise(phrase: Phrase, after: str) -> bool:
     return phrase.kind == "range" and all(not a.unit and 1900 <= a.value <= 2100 for a in phrase.amounts)
 
 
-def _following(text: str, phrase: Phrase, lexicon: Lexicon, strict: bool) -> Subject | None:
+def _following(text: str, phrase: Phrase, lexicon: Lexicon, strict: bool, pattern: re.Pattern | None = None
+               ) -> Subject | None:
     """A subject written after the phrase: "10 mL of whole blood", "within 2 years of chemotherapy"."""
     rest = text[phrase.end:phrase.end + 80]
-    match = (_OF_WHAT if strict else _FOLLOWING).match(rest)
+    match = (pattern or (_OF_WHAT if strict else _FOLLOWING)).match(rest)
     if not match:
         return None
     start = phrase.end + match.start(1)
     subject = _subject(text, start, start + len(match.group(1).rstrip()), lexicon)
     return subject if subject.content or subject.measures else None
+
+
+def _after_subject(text: str, phrase: Phrase, subject: Subject, lexicon: Lexicon) -> Subject:
+    """Measures named after the value: "10 mL of whole blood", "≥ 140 mmHg systolic", "> 5 on the Roland-Morris
+    Disability Questionnaire". Used when the words before name no known measure."""
+    amount = phrase.amounts[-1]
+    if amount.kind != "plain" or subject.measures:
+        return subject
+    if amount.unit not in ("", "%"):
+        found = _following(text, phrase, lexicon, True)
+        if found is not None:
+            return found
+    if set(w.lower() for w in subject.content) <= _GENERIC:
+        found = _following(text, phrase, lexicon, True, _ON_WHAT)
+        if found is not None:
+            return found
+    if amount.unit:
+        found = _following(text, phrase, lexicon, True, _POSTPOSED)
+        if found is not None and (found.measures or not subject.measures):
+            return found
+    return subject
 
 
 def _has_marker(subject: Subject, markers: list[Phrase]) -> bool:
@@ -237,8 +268,7 @@ def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mentio
         if phrase.kind == "bare" or _noise(phrase, after):
             continue
         own = subject.content or subject.measures
-        if phrase.amounts[-1].unit not in ("", "%") and phrase.amounts[-1].kind == "plain":
-            subject = _following(text, phrase, lexicon, strict=True) or subject
+        subject = _after_subject(text, phrase, subject, lexicon)
         if not (subject.content or subject.measures or _has_marker(subject, markers)):
             if previous is not None:
                 subject = previous
