@@ -51,6 +51,7 @@ _ON_WHAT = re.compile(r"(?i)^\s*(?:on|in|according to|as measured by|by)\s+(?:th
                       r"([A-Z][A-Za-z0-9\-' ]{2,60}?)(?=\s*[,.;(]|\s*$|\s+(?:at|for|and|or|with)\b)")
 _GENERIC = frozenset("score scores rated rating baseline value values result results total level grade point points".split())
 _PERSON_NEAR = re.compile(r"(?i)\b(?:patients?|subjects?|participants?|adults?|men|women|volunteers?)\s*$")
+_ENUMERATION = re.compile(r"[\s(]?\d{1,2}[.)](?!\d)")
 _SCALE_AFTER = re.compile(r"(?i)^[\s)]*(?:-?point|points?|severity|scale|vas|nrs|visual analog|numeric rating|likert)")
 _OF_SET = re.compile(r"(?i)^\s*(?:of\s+(?:the|these|those|following)\b|of\s*:)")
 
@@ -263,9 +264,13 @@ def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mentio
         if phrase.kind in ("age", "onset") or phrase.start < left:
             continue
         after = text[phrase.end:phrase.end + 40]
+        if phrase.kind == "bare":
+            if _ENUMERATION.match(text, max(0, phrase.start - 1)):
+                left = max(left, phrase.end + 1)
+            continue
         subject = _subject(text, left, max(left, phrase.start), lexicon)
         left = max(left, phrase.end)
-        if phrase.kind == "bare" or _noise(phrase, after):
+        if _noise(phrase, after):
             continue
         own = subject.content or subject.measures
         subject = _after_subject(text, phrase, subject, lexicon)
