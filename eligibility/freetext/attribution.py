@@ -87,6 +87,7 @@ class Mention:
     subject: Subject
     phrase: Phrase
     window: Amount | None = None
+    window_phrase: Phrase | None = None
 
 
 def numbering_end(text: str) -> int:
@@ -301,14 +302,15 @@ def _share_units(text: str, mentions: list[Mention]) -> list[Mention]:
 
 def _attach_windows(mentions: list[Mention]) -> list[Mention]:
     """A count followed by a window counts within that window ("≥ 2 relapses within 12 months")."""
-    result: list[Mention] = []
+    attached: dict[int, Mention] = {}
     for index, mention in enumerate(mentions):
         if mention.category == "count":
             neighbour = next((m for m in mentions[index + 1:index + 2] + mentions[max(0, index - 1):index]
-                              if m.category == "window" and m.phrase.kind == "window"), None)
+                              if m.category == "window" and m.phrase.kind == "window" and id(m) not in attached),
+                             None)
             if neighbour is not None:
-                mention = Mention("count", mention.op, mention.amount, mention.subject, mention.phrase,
-                                  neighbour.amount)
-        result.append(mention)
-    return result
+                attached[id(neighbour)] = neighbour
+                mentions[index] = Mention("count", mention.op, mention.amount, mention.subject, mention.phrase,
+                                          neighbour.amount, neighbour.phrase)
+    return [m for m in mentions if id(m) not in attached]
 

@@ -31,16 +31,22 @@ _REPLACE = [
 ]
 
 
+_SPECIAL = re.compile(r"[^\x00-\x7f]|[<>=\\]")
+
+
 @dataclass(frozen=True)
 class Normalized:
-    """Normalised text and, for each of its characters, the index of the original character."""
+    """Normalised text and, for each of its characters, the index of the original character
+    (``origin`` is ``None`` when nothing changed)."""
 
     text: str
-    origin: tuple[int, ...]
+    origin: tuple[int, ...] | None
     source: str
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original ``[start, end)`` of a normalised ``[start, end)``."""
+        if self.origin is None:
+            return start, end
         if start >= len(self.origin):
             return len(self.source), len(self.source)
         last = self.origin[end - 1] + 1 if end > start else self.origin[start]
@@ -69,6 +75,8 @@ def _substitute(text: str, origin: list[int], pattern: re.Pattern, replacement) 
 
 def normalize(source: str) -> Normalized:
     """Normalise criteria text for the lexer (see the module docstring)."""
+    if not _SPECIAL.search(source):
+        return Normalized(source, None, source)
     text, origin = source, list(range(len(source)))
     text, origin = _substitute(text, origin, _CODEPOINT, lambda m: chr(int(m.group(1), 16)))
     text, origin = _substitute(text, origin, _POWER,
