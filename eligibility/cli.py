@@ -31,6 +31,17 @@ class ScreenFormat(str, Enum):
     json = "json"
 
 
+class ParseFormat(str, Enum):
+    text = "text"
+    json = "json"
+    atoms = "atoms"
+
+
+class Kind(str, Enum):
+    inclusion = "inclusion"
+    exclusion = "exclusion"
+
+
 def user_errors(command: Callable) -> Callable:
     """Print :class:`EligibilityError` as a plain message on stderr and exit 1 — never a traceback."""
     @functools.wraps(command)
@@ -133,6 +144,40 @@ def lint(
     review = sum(c.needs_review for t in trials for c in t.clauses)
     typer.echo(f"ok: {len(trials)} trial(s), {clauses} clause(s), {clauses - review} with rules, "
                f"{review} needing review")
+
+
+@app.command()
+@user_errors
+def parse(
+    text: Optional[str] = typer.Argument(None, help="Criterion text to read (or use --batch)."),
+    batch: Optional[str] = typer.Option(None, "--batch", help='JSON Lines of {"id", "text"}; "-" reads stdin.'),
+    output: ParseFormat = typer.Option(ParseFormat.text, "--format", help="text (canonical rule), json (AST) "
+                                                                          "or atoms."),
+    kind: Kind = typer.Option(Kind.inclusion, "--kind", help="How the parts of the text join: inclusion (and) "
+                                                             "or exclusion (or)."),
+) -> None:
+    """Read free-text criteria into rules (canonical text, AST as JSON, or flat atoms)."""
+    from .freetext.output import describe, run_batch
+
+    if batch is not None:
+        handle = sys.stdin if batch == "-" else _open(batch)
+        done, failed = run_batch(handle, batch, output.value, kind.value)
+        if failed:
+            err.print(f"parsed {done} item(s); {failed} line(s) could not be read", markup=False)
+            raise typer.Exit(1)
+        return
+    if text is None:
+        raise EligibilityError("give a criterion text or --batch FILE",
+                               hint='e.g. eligibility parse "ALC <= 0.5 x 10^9/L"')
+    result = describe(text, output.value, kind.value)
+    sys.stdout.write((result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)) + "\n")
+
+
+def _open(path: str):
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as exc:
+        raise EligibilityError(f"cannot open {path}: {exc.strerror}", hint="check the path") from None
 
 
 def main() -> None:

@@ -41,6 +41,10 @@ def _measures(mention: Mention, text: Normalized, vocabulary: Vocabulary) -> lis
     words = text.original(subject.start, subject.end) if subject.end > subject.start else None
     if mention.category in ("age", "onset"):
         return [("age_at_onset" if mention.category == "onset" else "age", words)]
+    if mention.category == "count" and mention.amount.noun and not subject.measures:
+        event = vocabulary.concept(mention.amount.noun.rstrip("s"), "event") or \
+            vocabulary.concept(mention.amount.noun, "event")
+        return [(event.id if event else mention.amount.noun, mention.amount.noun)]
     if subject.measures:
         return [(hit.id, words) for hit in subject.measures]
     if not subject.content:

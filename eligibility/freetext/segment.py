@@ -17,10 +17,10 @@ _EXCLUSION = re.compile(r"(?i)^\W*(?:(?:key|main|common|general|specific|additio
                         r"exclu(?:sion|sions|ded)?\s*(?:criteri[ao]n?s?)?\b[^.]{0,60}$|^\W*(?:排除|剔除)标准")
 _MARKER = re.compile(
     r"^(?P<indent>\s*)(?P<marker>"
-    r"(?:[*\-•·●◦▪+]\s*)?\(?\d{1,2}\s?[.)、．](?!\d)|"        # 1.  1)  (1)  * 1.  1、
+    r"(?:[*\-•·●◦▪+]\s*)?\(?\d{1,2}\s?[.)、．。](?!\d)|"       # 1.  1)  (1)  * 1.  1、
     r"\(\d{1,2}\)|"
     r"[①-⑳]|"
-    r"\(?[a-hA-H]\s?[.)](?=\s*\S)|"                           # a)  a.  (a)  a )
+    r"\(?[a-hA-H]\s?[.)。．](?=\s*\S)|"                        # a)  a.  (a)  a )  A。
     r"\(?(?:i{1,3}|iv|vi{0,3}|ix|x)[.)](?=\s*\S)|"              # i.  ii)  iv.
     r"[*\-•·●◦▪](?=\s))\s*")
 _INLINE = re.compile(r"(?:(?<=^)|(?<=[\s;；。.,，:：]))(?P<n>\d{1,2})\s?[.、．)](?!\d)")
@@ -38,16 +38,19 @@ class Item:
     marker: str = ""
     group: str | None = None
     depth: int = 0
+    number: str | None = None
     children: list["Item"] = field(default_factory=list)
 
 
 def _split_inline(line: str, pattern: re.Pattern, first: str, step) -> list[str]:
-    """Split "1.aaa 2.bbb 3.ccc" into items when the markers count up from ``first``."""
+    """Split "1.aaa 2.bbb 3.ccc" into items when the markers count up from ``first`` — or, after a clause
+    ends ("…; 3. Female …; 4. Voluntarily …"), from any number."""
     cuts, expected = [], first
     for match in pattern.finditer(line):
-        if match.group("n") == expected:
+        number = match.group("n")
+        if number == expected or (not cuts and re.search(r"[;；。.]\s*$", line[:match.start()])):
             cuts.append(match.start())
-            expected = step(expected)
+            expected = step(number)
     if len(cuts) < 2:
         return [line]
     pieces = [line[:cuts[0]]] if line[:cuts[0]].strip() else []
@@ -81,7 +84,7 @@ def segment(text: str, default_kind: str | None = None) -> list[Item]:
     builder = _Builder(default_kind)
     lines = _lines(text)
     for index, line in enumerate(lines):
-        if not line.strip():
+        if not line.strip() or re.fullmatch(r"\s*<!--.*-->\s*", line):
             builder.blank()
             continue
         kind = _heading(line)
@@ -107,13 +110,37 @@ def _is_subheading(line: str, rest: list[str]) -> bool:
     return bool(match) and re.sub(r"[^0-9a-zA-Z①]", "", match.group("marker")) in ("1", "a", "①", "")
 
 
+_RESTART = frozenset({"1", "a", "i", "①", "A"})
+
+
+def _style(marker: str) -> tuple[str, str | None]:
+    """The marker's style ("star-number", "number.", "(number)", "letter)", "bullet", …) and its number."""
+    if not marker:
+        return "none", None
+    number = re.search(r"\d{1,2}|[①-⑳]|\b(?:i{1,3}|iv|vi{0,3}|ix|x)\b|[a-hA-H]", marker)
+    value = number.group(0) if number else None
+    if value is None:
+        return "bullet:" + marker[0], None
+    kind = "digit" if value.isdigit() else "circled" if value in "①②③④⑤⑥⑦⑧⑨⑩" else \
+        "roman" if re.fullmatch(r"i{1,3}|iv|vi{0,3}|ix|x", value) else "letter"
+    shape = re.sub(r"\d{1,2}|[①-⑳]|i{1,3}|iv|vi{0,3}|ix|x|[a-hA-H]", "#", marker.replace(" ", ""))
+    return f"{kind}:{shape}", value
+
+
+@dataclass
+class _Open:
+    indent: int
+    style: str
+    item: Item
+
+
 class _Builder:
-    """Accumulates items: numbering, nesting by indentation, continuation lines."""
+    """Accumulates items: numbering, nesting (by indentation and by marker style), continuation lines."""
 
     def __init__(self, kind: str | None) -> None:
         self.kind, self.group = kind, None
         self.items: list[Item] = []
-        self.stack: list[tuple[int, Item]] = []
+        self.stack: list[_Open] = []
         self.counters: dict[str, int] = {}
         self.open = False
 
@@ -127,30 +154,49 @@ class _Builder:
         self.open = False
 
     def subheading(self, line: str) -> None:
-        """A label over the items that follow; one that introduces them ("…of the following:") is an item too."""
+        """A label over the items that follow; one that introduces them ("…of the following:") is an item."""
         self.stack, self.open = [], False
-        if line.endswith((":", "：")) and len(line) > 40:
+        if line.endswith((":", "：")):
             self.item("", 0, line)
             self.stack, self.open = [], False
-        self.group = line.rstrip(":：").strip()
+        else:
+            self.group = line.strip()
+
+    def _place(self, style: str, number: str | None, indent: int) -> None:
+        """Pop the open items this one is not nested in. Marker style decides before indentation (page text
+        often loses indentation): a restarted numbering opens a sub-list; a style already open is a sibling."""
+        if not self.stack:
+            return
+        top = self.stack[-1]
+        restart = number in _RESTART and top.item.number != number
+        same = next((i for i in range(len(self.stack) - 1, -1, -1) if self.stack[i].style == style), None)
+        if restart and (same is None or same == len(self.stack) - 1 or top.item.text.endswith((":", "："))):
+            return
+        if same is not None and style != "none":
+            del self.stack[same:]
+        elif indent > top.indent or top.item.text.endswith((":", "：")):
+            return
+        else:
+            while self.stack and self.stack[-1].indent >= indent:
+                self.stack.pop()
 
     def item(self, marker: str, indent: int, text: str) -> None:
-        while self.stack and self.stack[-1][0] >= indent:
-            self.stack.pop()
-        parent = self.stack[-1][1] if self.stack else None
-        item = Item(self._next_id(parent), self.kind, text, marker, self.group, len(self.stack))
+        style, number = _style(marker)
+        self._place(style, number, indent)
+        parent = self.stack[-1].item if self.stack else None
+        item = Item(self._next_id(parent), self.kind, text, marker, self.group, len(self.stack), number=number)
         if parent is None:
             self.items.append(item)
         else:
             parent.children.append(item)
-        self.stack.append((indent, item))
+        self.stack.append(_Open(indent, style, item))
         self.open = True
 
     def text(self, text: str, indent: int) -> None:
         """A line without a marker: the continuation of the open item when it follows it directly or is
         indented under it; otherwise an item of its own (nothing is dropped)."""
-        if self.stack and (self.open or indent > self.stack[-1][0]) and indent >= min(self.stack[-1][0], 1):
-            current = self.stack[-1][1]
+        if self.stack and (self.open or indent > self.stack[-1].indent) and indent >= min(self.stack[-1].indent, 1):
+            current = self.stack[-1].item
             current.text = f"{current.text} {text}".strip()
             self.open = True
         else:
