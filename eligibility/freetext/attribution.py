@@ -120,8 +120,8 @@ def _last_group(text: str, hits: list[NameHit], end: int) -> tuple[list[NameHit]
     """The measures named last in the subject, with the words joining them ("and" or "or")."""
     if not hits:
         return [], "and"
-    trailing = _CONTENT.findall(text[hits[-1].end:end])
-    if len(trailing) > 5:
+    trailing = [w for w in _CONTENT.findall(text[hits[-1].end:end]) if w.lower() not in _STOP]
+    if len(trailing) > 6:
         return [], "and"
     group, connective = [hits[-1]], "and"
     for hit in reversed(hits[:-1]):

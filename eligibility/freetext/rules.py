@@ -30,20 +30,32 @@ _NEGATION = re.compile(r"(?i)\b(?:no|not|without|absence of|free of|never|none|n
 _ACTIVE = re.compile(r"(?i)\b(?:active|current(?:ly)?|ongoing|uncontrolled|concurrent)\b|活动性|目前")
 _CONDITIONAL = re.compile(r"(?i)\b(?:unless|except|other than|excluding|only if|if|provided|in the absence of|"
                           r"but not|apart from)\b|除外|除了|除")
-_FILLER = re.compile(r"(?i)\b(?:patients?|subjects?|participants?|individuals?|people|persons?|adults?|men|women|"
-                     r"male|female|with|who|have|has|had|having|history|known|diagnosis|diagnosed|documented|"
-                     r"confirmed|evidence|presence|of|the|a|an|any|and|or|and/or|in|on|at|to|for|by|prior|previous|"
-                     r"previously|current|currently|active|is|are|was|were|be|been|must|should|will|within|"
-                     r"before|after|since|from|last|past|recent|recently|received|receiving|use|used|treatment|"
-                     r"therapy|treated|such|as|e\.?g|i\.?e|etc|no|not|without|other|signs?|symptoms?|clinical|"
-                     r"clinically|significant|criteria|screening|enrollment|enrolment|randomi[sz]ation|baseline|"
-                     r"study|visit|day|days|weeks?|months?|years?|administration|dose|first|infection|disease|least|most|than|more|"
-                     r"less|equal|times|upper|lower|limits?|normal|ULN|LLN|range|level|levels|value|values|count|"
-                     r"gender|sex|unlimited|eligible|both|either|regardless|sexes|male|females?|males?|age|aged|ages|period|"
-                     r"inclusive|during|including)\b|过去|男女不限|男女均可|年龄|周岁|岁|接种过|接种|任何|亦可|以上|以下|以内|"
-                     r"[\d.,;:()\[\]/\-+%<>=≤≥~]|既往|病史|患有|合并|存在|接受过|接受|诊断|确诊|的|者|患者|受试者")
+# Words that say nothing a rule must capture ("patients with", "history of", "at screening", units, labels).
+_FILLER_WORDS = """patients? subjects? participants? individuals? people persons? adults? men women male female males?
+females? with who have has had having history known diagnosis diagnosed documented confirmed evidence presence of
+the a an any and or and/or in on at to for by prior previous previously current currently active is are was were be
+been must should will within before after since from last past recent recently received receiving use used treatment
+therapy treated such as e\\.?g i\\.?e etc no not without other signs? symptoms? clinical clinically significant criteria
+screening enrollment enrolment randomi[sz]ation baseline study visit day days weeks? months? years? administration
+dose first infection disease least most than more less equal times upper lower limits? normal ULN LLN range level
+levels value values count gender sex unlimited eligible both either regardless sexes age aged ages period inclusive
+during including products? agents? drugs? medications? function score definition those tested test results? related
+activity investigator-assessed assessed measured shows?""".split()
+_FILLER_CJK = "治疗 包括 过去 男女不限 男女均可 年龄 周岁 岁 接种过 接种 任何 亦可 以上 以下 以内 既往 病史 患有 合并 存在 接受过 接受 诊断 确诊 的 者 患者 受试者".split()
+_FILLER = re.compile(r"(?i)\b(?:" + "|".join(_FILLER_WORDS) + r")\b|" + "|".join(_FILLER_CJK) +
+                     r"|[\d.,;:()\[\]/\-+%<>=≤≥~]")
 _RELATION = re.compile(r"(?i)\b(?:to|due to|caused by|secondary to|related to|associated with|induced|after|"
-                       r"following|for the treatment of|requiring|require|requires)\b|引起|导致|所致|对")
+                       r"following|for the treatment of|requiring|require|requires|with|without|of|in)\b|"
+                       r"引起|导致|所致|对|伴")
+_NOT_AN_EVENT = re.compile(r"(?i)\b(?:cured|remission|resolved|disease[- ]free|free of|stable|stopped|discontinued|"
+                            r"completed|last (?:dose|administration)|washout|since)\b|缓解|治愈|停药|末次")
+_HISTORY = re.compile(r"(?i)\b(?:history|previous(?:ly)?|prior|past|ever|known|had|diagnosed)\b|既往|病史|曾")
+_POLARITY = re.compile(r"(?i)\b(?:positive|negative|reactive|non-reactive|detectable|undetectable)\b|阳性|阴性")
+_QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
+_QUALIFIER_BEFORE = re.compile(r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
+                               r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$")
+_EXCEPTION_WORDS = re.compile(r"(?i)\b(?:permitted|allowed|acceptable|accepted|except|excluding|unless|other than|"
+                              r"not included|are eligible|is eligible)\b|除外|除|允许|可接受|亦可")
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}")
 
 
@@ -93,6 +105,20 @@ def _concept(words: str, finders, categories=_CATEGORY_ORDER) -> tuple[str, Name
         if hits:
             return category, hits[-1]
     return None
+
+
+def _concepts(words: str, finders) -> list[tuple[str, NameHit]]:
+    """The concepts named last in ``words``, with the ones joined to them by "or"/"and"/","."""
+    hits = sorted(((category, hit) for category in _CATEGORY_ORDER for hit in finders[category].find(words)),
+                  key=lambda pair: pair[1].start)
+    if not hits:
+        return []
+    group = [hits[-1]]
+    for pair in reversed(hits[:-1]):
+        if not re.fullmatch(r"(?i)[\s,/]*(?:or|and|and/or|或|和|及|、)?[\s,/]*", words[pair[1].end:group[0][1].start]):
+            break
+        group.insert(0, pair)
+    return group
 
 
 def _window(mention: Mention) -> ast.Window | None:
@@ -157,7 +183,7 @@ class _Builder:
                 nodes.append(node)
         if not nodes:
             return None
-        self.cover(mention.subject.start, mention.subject.end)
+        self.cover(min(h.start for h in mention.subject.measures), mention.subject.end)
         self._cover_parenthetical(mention.phrase.end)
         if len(nodes) == 1:
             return nodes[0]
@@ -171,21 +197,25 @@ class _Builder:
             return self._measured(mention) or self._attach_window(mention)
         window = _window(mention)
         subject = mention.subject
-        found = _concept(self.text.text[subject.start:subject.end], self.finders)
-        offset = subject.start
-        if found is None:
-            tail = re.match(r"[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end:]).group(0)
-            found, offset = _concept(tail, self.finders), mention.phrase.end
-        if window is None or found is None:
+        anchored = mention.phrase.kind == "window" or mention.phrase.before
+        words = self.text.text[subject.start:mention.phrase.end + 60]
+        if window is None or not anchored or _NOT_AN_EVENT.search(words):
             return None
-        category, hit = found
-        self.cover(subject.start, subject.end)
-        self.cover(offset + hit.start, offset + hit.end)
-        before = self.text.text[max(0, subject.start - 12):offset + hit.start]
-        node = ast.Presence(category=category, concept=hit.id, window=window, concept_text=hit.text,
-                            active=bool(_ACTIVE.search(self.text.text[mention.subject.start:mention.phrase.start])),
-                            span=_span(self.text, mention.subject.start, mention.phrase.end))
-        return ast.Not(item=node) if _NEGATION.search(before) else node
+        found, offset = _concepts(self.text.text[subject.start:subject.end], self.finders), subject.start
+        if not found:
+            tail = re.match(r"[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end:]).group(0)
+            found, offset = _concepts(tail, self.finders), mention.phrase.end
+        if not found:
+            return None
+        nodes = []
+        active = bool(_ACTIVE.search(self.text.text[subject.start:mention.phrase.start]))
+        for category, hit in found:
+            self.cover(offset + hit.start, offset + hit.end)
+            before = self.text.text[max(0, subject.start - 12):offset + hit.start]
+            node = ast.Presence(category=category, concept=hit.id, window=window, concept_text=hit.text,
+                                active=active, span=_span(self.text, offset + hit.start, mention.phrase.end))
+            nodes.append(ast.Not(item=node) if _NEGATION.search(before) else node)
+        return nodes[0] if len(nodes) == 1 else ast.AnyOf(items=tuple(nodes))
 
     def _cover_parenthetical(self, position: int) -> None:
         """"(ULN)" after "3 × upper limit of normal" belongs to the phrase."""
@@ -220,6 +250,36 @@ class _Builder:
                          count=int(mention.amount.value), concept_text=found[1].text,
                          span=_span(self.text, mention.phrase.start, mention.phrase.end))
 
+    def intro(self) -> None:
+        """"Any one of the following abnormal laboratory parameters:" only introduces what follows."""
+        match = re.match(r"(?i)[^:：]{0,80}\b(?:of the following|as follows|following)\b[^:：]{0,60}[:：]|[^:：]{0,40}以下[^:：]{0,30}[:：]",
+                         self.text.text)
+        if match:
+            self.cover(0, match.end())
+
+    def qualitative(self) -> None:
+        """"positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""
+        body = self.text.text
+        for hit in lexicon(self.vocabulary).measures.find(body):
+            measure = self.vocabulary.measures[hit.id]
+            if not measure.qualitative or any(a <= hit.start < b for a, b in self.covered):
+                continue
+            near = body[max(0, hit.start - 25):hit.end + 25]
+            polarity = _POLARITY.findall(near)
+            if len(set(p.lower() for p in polarity)) != 1:
+                continue
+            word = polarity[0].lower()
+            value = "negative" if word in ("negative", "non-reactive", "undetectable", "阴性") else "positive"
+            if value not in (measure.values or ()):
+                continue
+            self.leaves.append(ast.Qualitative(measure=measure.id, value=value, measure_text=hit.text,
+                                               span=_span(self.text, hit.start, hit.end)))
+            self.places.append((hit.start, hit.end))
+            self.cover(hit.start, hit.end)
+            for found in _POLARITY.finditer(near):
+                start = max(0, hit.start - 25) + found.start()
+                self.cover(start, start + len(found.group(0)))
+
     def concepts(self) -> None:
         """Conditions, drugs, procedures named without a number ("HIV infection", "history of splenectomy"),
         kept only when they account for the whole item: a concept in a relation ("allergy to the study drug")
@@ -233,14 +293,20 @@ class _Builder:
                 begin, end = hit.start + start, hit.end + start
                 if any(a <= begin < b or a < end <= b for a, b in self.covered + spans):
                     continue
-                if exception is not None and begin > exception.start() or _inside_parentheses(body, begin):
+                if exception is not None and begin > exception.start() or _in_exception_parentheses(body, begin):
+                    continue
+                if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30):begin]):
                     continue
                 before = body[max(start, begin - 25):begin]
+                current = bool(_ACTIVE.search(before)) or (
+                    self.kind == "exclusion" and category == "condition" and not _HISTORY.search(body[start:end]))
                 node = ast.Presence(category=category, concept=hit.id, concept_text=hit.text,
-                                    active=bool(_ACTIVE.search(before)), span=_span(self.text, begin, end))
+                                    active=current, span=_span(self.text, begin, end))
                 found.append(ast.Not(item=node) if _NEGATION.search(before) else node)
                 spans.append((begin, end))
-        if not found or _RELATION.search(body):
+        found, spans = _drop_modifiers(body, found, spans)
+        ordered = sorted(spans)
+        if not found or any(_RELATION.search(body[a[1]:b[0]]) for a, b in zip(ordered, ordered[1:])):
             return
         covered = list(self.covered)
         self.covered += spans
@@ -248,6 +314,7 @@ class _Builder:
             self.covered = covered
             return
         self.leaves += found
+        self.places += spans
 
     def leftover(self) -> str:
         body = self.text.text
@@ -259,14 +326,43 @@ class _Builder:
         return " ".join(_CONTENT.findall(_FILLER.sub(" ", rest)))
 
 
-def _inside_parentheses(text: str, position: int) -> bool:
-    before = text[:position]
-    return before.count("(") + before.count("（") > before.count(")") + before.count("）")
+def _in_exception_parentheses(text: str, position: int) -> bool:
+    """Inside "( … permitted)", "(except …)": a concept named as an exception, not a criterion."""
+    opened = max(text.rfind("(", 0, position), text.rfind("（", 0, position))
+    if opened < 0 or max(text.rfind(")", 0, position), text.rfind("）", 0, position)) > opened:
+        return False
+    closing = re.search(r"[)）]", text[position:])
+    inside = text[opened:position + (closing.end() if closing else len(text) - position)]
+    return bool(_EXCEPTION_WORDS.search(inside))
+
+
+def _drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
+    """"active infection of hepatitis B": the first name qualifies the second; its "active" carries over."""
+    keep_nodes, keep_spans = [], []
+    for index, (node, (begin, end)) in enumerate(zip(found, spans)):
+        following = [b for b, _ in spans[index + 1:]]
+        joined = re.match(r"\s+(?:of|with|by|from|due to|caused by)\s+(?:the\s+)?", text[end:])
+        if joined and end + joined.end() in following:
+            if _ACTIVE.search(text[begin:end]):
+                for target in range(index + 1, len(found)):
+                    inner = found[target].item if isinstance(found[target], ast.Not) else found[target]
+                    found[target] = inner.model_copy(update={"active": True})
+            continue
+        keep_nodes.append(node)
+        keep_spans.append((begin, end))
+    return keep_nodes, keep_spans
 
 
 def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], default: str) -> ast.Node:
     """Join leaves as written: a comma or semicolon before "and"/"or" separates groups ("(A or B), and C"),
     a bare "and"/"or" joins neighbours; elsewhere the item's kind decides."""
+    unique = list(dict.fromkeys(range(len(leaves))))
+    seen: list[ast.Node] = []
+    for index in unique:
+        if leaves[index] in seen:
+            unique.remove(index)
+        seen.append(leaves[index])
+    places, leaves = [places[i] for i in unique], [leaves[i] for i in unique]
     if len(leaves) == 1:
         return leaves[0]
     groups: list[tuple[str, list[ast.Node]]] = []
@@ -297,17 +393,18 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
     builder = _Builder(parsed, kind)
+    builder.intro()
     for mention in parsed.mentions:
         builder.mention(mention)
+    builder.qualitative()
     builder.concepts()
     leftover = builder.leftover()
     leaves = builder.leaves
     if not leaves:
         return Draft(None, "review", leftover)
     default = "or" if kind == "exclusion" else "and"
-    places = builder.places + [(p, p) for p in range(len(builder.places), len(leaves))]
-    rule = _join(parsed.text.text, places[:len(leaves)], leaves, default) if len(builder.places) == len(leaves) \
-        else (ast.AnyOf if default == "or" else ast.AllOf)(items=tuple(leaves)) if len(leaves) > 1 else leaves[0]
+    ordered = sorted(zip(builder.places, leaves), key=lambda pair: pair[0])
+    rule = _join(parsed.text.text, [p for p, _ in ordered], [leaf for _, leaf in ordered], default)
     if leftover:
         conditional = bool(_CONDITIONAL.search(parsed.text.text))
         review = ast.NeedsReview(text=parsed.text.source.strip())

@@ -92,7 +92,9 @@ def segment(text: str, default_kind: str | None = None) -> list[Item]:
             builder.section(kind, line)
             continue
         match = _MARKER.match(line)
-        if match:
+        if match and builder.broken_numbering(line[match.end():]):
+            builder.text(line[match.end():].strip(), 99)
+        elif match:
             builder.item(match.group("marker").strip(), len(match.group("indent")), line[match.end():].strip())
         elif _is_subheading(line, lines[index + 1:]):
             builder.subheading(line.strip())
@@ -152,6 +154,11 @@ class _Builder:
 
     def blank(self) -> None:
         self.open = False
+
+    def broken_numbering(self, text: str) -> bool:
+        """A numbered line that continues the item before it: page text sometimes numbers the second half of
+        an item ("…drugs for more than 6 months: antimalarials," / "4. methotrexate, leflunomide, …")."""
+        return bool(self.stack and self.stack[-1].item.text.endswith((",", ":", "，", "：")) and text[:1].islower())
 
     def subheading(self, line: str) -> None:
         """A label over the items that follow; one that introduces them ("…of the following:") is an item."""

@@ -1,0 +1,322 @@
+"""Registry record → draft trial (the ``rules/`` YAML), with a coverage summary and hand-correction overrides.
+
+Each item of the record becomes a criterion with its verbatim text; long items are split into sub-clauses at
+";" and between sentences (except inclusion items that list alternatives, "one of the following"). Each
+clause is read with the criteria grammar; what it reads becomes the clause's rule, what it cannot read stays
+for review. For ChiCTR records the English items are read and the Chinese ones kept beside them as
+``alt_text``, and the numbers in both are compared as a cross-check.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .freetext import parse_criterion
+from .freetext.output import rule_of
+from .freetext.rules import Draft, draft_rule
+from .freetext.segment import Item, segment
+from .registry import Record, read_record
+from .render import render
+from .vocabulary import Vocabulary, default_vocabulary
+
+_ALTERNATIVES = re.compile(r"(?i)\b(?:one of the following|any of the following|at least one of|either)\b|"
+                           r"以下任意一项|以下一项|之一")
+_REQUIREMENTS = re.compile(r"(?i)following requirements|all of the following|the following criteria|must (?:meet|have|"
+                           r"satisfy)|满足以下|符合以下")
+_SENTENCE = re.compile(r"(?<![A-Z]\.)(?<!e\.g)(?<!i\.e)(?<!etc)(?<!\bvs)(?<!\bDr)(?<!\bNo)\.\s+(?=[A-Z(])|(?<=。)")
+_NUMBERS = re.compile(r"\d+(?:\.\d+)?")
+
+
+@dataclass
+class Clause:
+    """One drafted criterion."""
+
+    id: str
+    kind: str
+    text: str
+    draft: Draft
+    alt_text: str | None = None
+    cohort: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Imported:
+    """A drafted trial: the data of its rule file and the clauses behind it."""
+
+    record: Record
+    id: str
+    clauses: list[Clause]
+    cohorts: dict[str, str]
+
+    def coverage(self) -> dict[str, int]:
+        """How many clauses have a complete rule, a partial rule, or need review."""
+        counts = {"rule": 0, "partial": 0, "review": 0}
+        for clause in self.clauses:
+            counts[clause.draft.coverage] += 1
+        return counts
+
+
+def pieces(text: str, kind: str) -> list[str]:
+    """The sub-clauses of an item: split at ";" and between sentences, unless it lists alternatives."""
+    if kind == "inclusion" and _ALTERNATIVES.search(text):
+        return [text]
+    parts = [p.strip() for chunk in re.split(r"[;；]\s*", text) for p in _SENTENCE.split(chunk)]
+    parts = [p for p in parts if len(re.sub(r"\W", "", p)) >= 3]
+    return parts if len(parts) > 1 else [text]
+
+
+def _walk(items: list[Item]):
+    for item in items:
+        yield item
+        yield from _walk(item.children)
+
+
+class _Ids:
+    """Criterion ids that follow the record's own numbering, unique within the trial."""
+
+    def __init__(self) -> None:
+        self.used: set[str] = set()
+        self.notes: dict[str, int] = {}
+
+    def top(self, item: Item, cohort: str | None) -> str:
+        prefix = "I" if item.kind == "inclusion" else "E" if item.kind == "exclusion" else "C"
+        if item.number and item.number.isdigit():
+            base = f"{prefix}{item.number}"
+        else:
+            self.notes[prefix] = self.notes.get(prefix, 0) + 1
+            base = f"{prefix}0" if self.notes[prefix] == 1 else f"{prefix}0-{self.notes[prefix]}"
+        return self.unique(f"{cohort}-{base}" if cohort else base)
+
+    def unique(self, candidate: str) -> str:
+        name, count = candidate, 1
+        while name in self.used:
+            count += 1
+            name = f"{candidate}-{count}"
+        self.used.add(name)
+        return name
+
+
+def _suffix(parent: str, index: int) -> str:
+    return f"{parent}{chr(ord('a') + index)}" if not re.search(r"[a-z]$", parent) and index < 26 \
+        else f"{parent}-{index + 1}"
+
+
+class _Drafter:
+    """Turns the segmented items of a record into clauses."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.ids = _Ids()
+        self.cohorts: dict[str, str] = {}
+
+    def cohort(self, group: str | None) -> str | None:
+        if group is None:
+            return None
+        hits = [h for category in ("condition",) for h in _concept_hits(group, self.vocabulary, category)]
+        key = hits[-1] if hits else re.sub(r"[^a-z0-9]+", "_", group.lower()).strip("_")[:30]
+        self.cohorts.setdefault(key, group)
+        return key
+
+    def clauses(self, item: Item, identifier: str, cohort: str | None, alt: Item | None,
+                listed: bool = False) -> list[Clause]:
+        """Clauses of an item and its sub-items. Sub-items of an inclusion item that lists alternatives, or
+        nested two levels down (definitions, alternatives), are kept for review rather than read as rules
+        that would all have to hold."""
+        kind = item.kind or "inclusion"
+        result = []
+        texts = pieces(item.text, kind) if not item.children else [item.text]
+        alts = pieces(alt.text, kind) if alt is not None and not item.children else [alt.text] if alt else []
+        for index, text in enumerate(texts):
+            name = identifier if len(texts) == 1 else self.ids.unique(_suffix(identifier, index))
+            aligned = len(alts) == len(texts)
+            other = alts[index] if aligned else (alt.text if alt is not None and index == 0 else None)
+            result.append(self._clause(name, kind, text, other, cohort, listed, aligned))
+        requirements = bool(_REQUIREMENTS.search(item.text)) and not _ALTERNATIVES.search(item.text)
+        alternatives = listed or (kind == "inclusion" and (item.depth >= 1 or not requirements))
+        for index, child in enumerate(item.children):
+            child_alt = alt.children[index] if alt is not None and index < len(alt.children) else None
+            result += self.clauses(child, self.ids.unique(_suffix(identifier, index)), cohort, child_alt,
+                                   alternatives)
+        return result
+
+    def _clause(self, identifier: str, kind: str, text: str, alt_text: str | None, cohort: str | None,
+                listed: bool = False, aligned: bool = True) -> Clause:
+        draft = draft_rule(parse_criterion(text, self.vocabulary), kind)
+        notes = []
+        if listed:
+            draft = Draft(None, "review", draft.leftover)
+            notes.append("one of a list of alternatives or definitions; judge with the item above")
+        if alt_text is not None:
+            other = draft_rule(parse_criterion(alt_text, self.vocabulary), kind)
+            if draft.coverage == "review" and other.coverage != "review" and aligned:
+                draft = other
+                notes.append("rule read from the Chinese text")
+            if sorted(_NUMBERS.findall(text)) != sorted(_NUMBERS.findall(alt_text)):
+                notes.append(f"cross-check: the numbers differ between languages "
+                             f"({', '.join(_NUMBERS.findall(text)) or 'none'} / "
+                             f"{', '.join(_NUMBERS.findall(alt_text)) or 'none'})")
+        if draft.coverage == "partial":
+            notes.append(f"partly read; not read: {draft.leftover}")
+        return Clause(identifier, kind, text, draft, alt_text, cohort, notes)
+
+
+def _piece_text(text: str, start: int, end: int) -> str:
+    return re.sub(r"^(?:[\s,;，；]|(?i:or|and|and/or)\b|[或和])+", "", text[start:end]).strip(" ,;，；")
+
+
+def _separator(text: str, after: int, before: int) -> int | None:
+    """Where to cut between two parts: the last ", ", ";", " or ", " and " between them, outside parentheses."""
+    found = None
+    for match in re.finditer(r"[,;，；、]|(?i:\s(?:and/or|or|and)\s)|[或和]", text[after:before]):
+        position = after + match.start()
+        if re.match(r"(?i)[,;，；、\s]*(?:or\s+|and\s+)?(?:such as|e\.g|including|like|especially|particularly|如|例如|包括)",
+                    text[position:]):
+            return None
+        if text[:position].count("(") + text[:position].count("（") <= text[:position].count(")") + \
+                text[:position].count("）"):
+            found = position
+    return found
+
+
+def _parts(node) -> list:
+    from . import ast as ast_module
+    return list(node.items) if isinstance(node, (ast_module.AnyOf, ast_module.AllOf)) else [node]
+
+
+def _subject_of(node) -> tuple:
+    from . import ast as ast_module
+    leaves = [n for n in ast_module.walk(node) if isinstance(n, ast_module.LEAF_TYPES)]
+    return tuple(sorted({getattr(n, "measure", None) or getattr(n, "concept", None) or n.kind for n in leaves}))
+
+
+def split_clause(clause: Clause) -> list[Clause]:
+    """A fully read item whose parts are independent ("Serum creatinine > 2.5mg/dl or ALT / AST > 3 times ULN or
+    bilirubin > 2.0mg/dl") becomes one sub-clause per part, each with its slice of the verbatim text. Parts join
+    the way clauses do: inclusion parts must all pass, exclusion parts each exclude."""
+    from . import ast as ast_module
+    rule = clause.draft.rule
+    joined = ast_module.AnyOf if clause.kind == "exclusion" else ast_module.AllOf
+    if clause.draft.coverage != "rule" or not isinstance(rule, joined) or len(rule.items) < 2:
+        return [clause]
+    parts = rule.items
+    spans = [[n.span for n in ast_module.walk(p) if n.span] for p in parts]
+    subjects = [_subject_of(p) for p in parts]
+    if not all(spans) or len(set(subjects)) < len(subjects):
+        return [clause]
+    bounds = [(min(s.start for s in group), max(s.end for s in group)) for group in spans]
+    cuts = [_separator(clause.text, bounds[i][1], bounds[i + 1][0]) for i in range(len(parts) - 1)]
+    if None in cuts or bounds != sorted(bounds):
+        return [clause]
+    result, start = [], 0
+    for index, part in enumerate(parts):
+        stop = len(clause.text) if index == len(parts) - 1 else cuts[index]
+        text = _piece_text(clause.text, start, stop)
+        draft = Draft(part, "rule", "")
+        result.append(Clause(_suffix(clause.id, index), clause.kind, text, draft, None, clause.cohort,
+                             list(clause.notes) if index == 0 else []))
+        start = stop
+    if clause.alt_text:
+        result[0].notes.append(f"the Chinese text of the whole item: {clause.alt_text}")
+    return result
+
+
+def _concept_hits(text: str, vocabulary: Vocabulary, category: str) -> list[str]:
+    from .freetext.lexicon import lexicon
+    return [hit.id for hit in lexicon(vocabulary).concepts[category].find(text)]
+
+
+def import_record(path: Path, vocabulary: Vocabulary | None = None) -> Imported:
+    """Draft a trial from a registry record."""
+    vocabulary = vocabulary or default_vocabulary()
+    record = read_record(path)
+    drafter = _Drafter(vocabulary)
+    primary = [b for b in record.blocks if b.language == "en" and b.text.strip()] or \
+        [b for b in record.blocks if b.text.strip()]
+    secondary = {b.kind: b for b in record.blocks if b not in primary and b.text.strip()}
+    clauses: list[Clause] = []
+    for block in primary:
+        items = segment(block.text, block.kind)
+        others = segment(secondary[block.kind].text, block.kind) if block.kind in secondary else []
+        groups = {item.group for item in items if item.group}
+        for position, item in enumerate(items):
+            cohort = drafter.cohort(item.group) if len(groups) > 1 else None
+            alt = others[position] if position < len(others) else None
+            for clause in drafter.clauses(item, drafter.ids.top(item, cohort), cohort, alt):
+                clauses += split_clause(clause)
+    identifier = record.id or Path(path).stem
+    return Imported(record, identifier, clauses, drafter.cohorts)
+
+
+def trial_data(imported: Imported) -> dict:
+    """The rule-file data of a drafted trial (before overrides)."""
+    record = imported.record
+    population = {k: v for k, v in (("min_age", record.min_age), ("max_age", record.max_age)) if v}
+    population["sex"] = record.sex
+    data: dict = {"id": imported.id, "title": record.title, "registry": record.registry,
+                  "source": Path(record.source).name, "population": population}
+    if imported.cohorts:
+        data["cohorts"] = [{"id": key, "name": name} for key, name in imported.cohorts.items()]
+    data["criteria"] = [_criterion(c) for c in imported.clauses]
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def _criterion(clause: Clause) -> dict:
+    entry: dict = {"id": clause.id, "kind": clause.kind, "text": clause.text}
+    if clause.alt_text:
+        entry["alt_text"] = clause.alt_text
+    if clause.cohort:
+        entry["cohort"] = clause.cohort
+    if clause.draft.rule is not None:
+        entry["rule"] = render(rule_of(clause.draft, clause.text))
+    if clause.notes:
+        entry["note"] = "; ".join(clause.notes)
+    return entry
+
+
+def apply_overrides(data: dict, overrides: dict) -> dict:
+    """Hand corrections on top of a draft: trial fields replaced, criteria fields replaced or criteria split
+    into several, criteria added. Unknown criterion ids are an error so that a stale override is noticed."""
+    from .errors import EligibilityError
+
+    result = {**data, **overrides.get("trial", {})}
+    by_id = {c["id"]: c for c in data["criteria"]}
+    criteria = []
+    changes = overrides.get("criteria", {})
+    missing = sorted(set(changes) - set(by_id))
+    if missing:
+        raise EligibilityError(f"overrides name criteria the import does not produce: {', '.join(missing)}",
+                               hint="update the override file to the current criterion ids")
+    for criterion in data["criteria"]:
+        change = changes.get(criterion["id"])
+        if change is None:
+            criteria.append(criterion)
+        elif "split" in change:
+            criteria += [{"kind": criterion["kind"], **part} for part in change["split"]]
+        else:
+            merged = {**criterion, **change}
+            criteria.append({k: v for k, v in merged.items() if v is not None})
+    criteria += overrides.get("add", [])
+    result["criteria"] = criteria
+    return result
+
+
+class _Dumper(yaml.SafeDumper):
+    """Long text folded over several lines; everything else plain."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str):
+    style = ">" if len(value) > 90 and "\n" not in value and value == value.strip() and "  " not in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
+def dump_trial(data: dict) -> str:
+    """Rule-file YAML for trial data (keys in the order given)."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
