@@ -173,6 +173,26 @@ def parse(
     sys.stdout.write((result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)) + "\n")
 
 
+@app.command("import")
+@user_errors
+def import_(
+    record: Path = typer.Argument(..., help="A ChiCTR or ClinicalTrials.gov page saved as text, or API v2 JSON."),
+    overrides: Optional[Path] = typer.Option(None, "--overrides", help="Hand corrections to apply (default: the "
+                                             "file in rules/overrides/ that names this record)."),
+    no_overrides: bool = typer.Option(False, "--no-overrides", help="Print the draft as the grammar reads it."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the YAML here instead of stdout."),
+) -> None:
+    """Draft a rule file from a registry record and report how much of it the grammar read."""
+    from .importer import draft_trial
+
+    text, summary = draft_trial(record, None if no_overrides else overrides, use_bundled=not no_overrides)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+    err.print(summary, markup=False)
+
+
 def _open(path: str):
     try:
         return open(path, encoding="utf-8")

@@ -82,11 +82,17 @@ class _Ids:
     def __init__(self) -> None:
         self.used: set[str] = set()
         self.notes: dict[str, int] = {}
+        self.counts: dict[tuple, int] = {}
 
     def top(self, item: Item, cohort: str | None) -> str:
         prefix = "I" if item.kind == "inclusion" else "E" if item.kind == "exclusion" else "C"
+        key = (cohort, prefix)
         if item.number and item.number.isdigit():
+            self.counts[key] = int(item.number)
             base = f"{prefix}{item.number}"
+        elif item.marker:
+            self.counts[key] = self.counts.get(key, 0) + 1
+            base = f"{prefix}{self.counts[key]}"
         else:
             self.notes[prefix] = self.notes.get(prefix, 0) + 1
             base = f"{prefix}0" if self.notes[prefix] == 1 else f"{prefix}0-{self.notes[prefix]}"
@@ -320,3 +326,32 @@ _Dumper.add_representer(str, _string)
 def dump_trial(data: dict) -> str:
     """Rule-file YAML for trial data (keys in the order given)."""
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
+
+
+def find_overrides(record: Path, directory: Path) -> Path | None:
+    """The override file in ``directory`` whose ``record:`` names this record's file, if any."""
+    if not directory.is_dir():
+        return None
+    for path in sorted(directory.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("record") == Path(record).name:
+            return path
+    return None
+
+
+def draft_trial(record: Path, overrides: Path | None = None, use_bundled: bool = True) -> tuple[str, str]:
+    """The rule-file YAML drafted from a record (with its overrides) and a one-line coverage summary."""
+    from .resources import bundled_rules_dir
+
+    imported = import_record(record)
+    data = trial_data(imported)
+    chosen = overrides or (find_overrides(record, bundled_rules_dir() / "overrides") if use_bundled else None)
+    if chosen is not None:
+        data = apply_overrides(data, yaml.safe_load(Path(chosen).read_text(encoding="utf-8")) or {})
+    counts = imported.coverage()
+    total = sum(counts.values())
+    summary = (f"{data['id']}: {total} clauses drafted — {counts['rule']} read fully, {counts['partial']} partly, "
+               f"{counts['review']} left for review" + (f"; corrections from {chosen}" if chosen else ""))
+    header = f"# Drafted by `eligibility import {Path(record).name}`" + \
+        (f" with the corrections in {Path(chosen).name}" if chosen else "") + ".\n"
+    return header + dump_trial(data), summary

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 
 import pint
@@ -167,7 +167,7 @@ def conversion_factor(
         params["valence"] = Decimal(valence)
     try:
         converted = quantity.to(target_unit, *contexts, **params) if contexts else quantity.to(target_unit)
-    except (pint.errors.DimensionalityError, pint.errors.OffsetUnitCalculusError):
+    except (pint.errors.DimensionalityError, pint.errors.OffsetUnitCalculusError, InvalidOperation, ZeroDivisionError):
         return None
     return Decimal(converted.magnitude)
 

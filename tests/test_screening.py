@@ -57,7 +57,8 @@ def test_json_contract_shape_and_the_creatinine_example():
     (result,) = document["results"]
     assert list(result) == ["trial", "verdict", "needs_review", "clauses"]
     assert result["trial"] == "NCT05828212" and result["verdict"] == "ineligible"
-    assert result["needs_review"] == ["I3b", "I7b", "E2b", "E4", "E8", "E10", "E12"]
+    assert result["needs_review"] == ["I3a", "I3b", "I3c", "I3c-1", "I3c-2", "I3c-3", "I3c-4", "I3c-5", "I3c-6",
+                                      "E2b", "E4", "E8", "E10", "E12"]
     e9a = next(c for c in result["clauses"] if c["id"] == "E9a")
     assert e9a == {"id": "E9a", "kind": "exclusion", "text": "Serum creatinine > 2.5mg/dl", "met": True,
                    "outcome": "fail",
@@ -105,10 +106,10 @@ def test_verdict_rule(outcomes, expected):
 def test_cohorts_are_screened_separately():
     report = SCREENER.screen(PATIENTS["P09-ra-eligible"], trial_ids=["NCT07246096"])
     verdicts = {r.cohort: r.verdict for r in report.results}
-    assert verdicts == {"sle": "ineligible", "ssc": "ineligible", "pss": "ineligible", "ra": "eligible",
-                        "aav": "ineligible"}
-    ra = next(r for r in report.results if r.cohort == "ra")
-    assert all(c.clause.cohort in (None, "ra") for c in ra.clauses)
+    assert verdicts == {"sle": "ineligible", "systemic_sclerosis": "ineligible", "sjogren_syndrome": "ineligible",
+                        "rheumatoid_arthritis": "eligible", "anca_vasculitis": "ineligible"}
+    ra = next(r for r in report.results if r.cohort == "rheumatoid_arthritis")
+    assert all(c.clause.cohort in (None, "rheumatoid_arthritis") for c in ra.clauses)
 
 
 def test_trial_reference_table_supplies_a_missing_uln(tmp_path: Path):

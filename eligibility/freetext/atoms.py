@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from ..vocabulary import Vocabulary
 from .attribution import Mention
+from .lexicon import lexicon
 from .normalize import Normalized
 
 _SLUG = re.compile(r"[^a-z0-9\u4e00-\u9fff]+")
@@ -42,9 +43,9 @@ def _measures(mention: Mention, text: Normalized, vocabulary: Vocabulary) -> lis
     if mention.category in ("age", "onset"):
         return [("age_at_onset" if mention.category == "onset" else "age", words)]
     if mention.category == "count" and mention.amount.noun and not subject.measures:
-        event = vocabulary.concept(mention.amount.noun.rstrip("s"), "event") or \
-            vocabulary.concept(mention.amount.noun, "event")
-        return [(event.id if event else mention.amount.noun, mention.amount.noun)]
+        found = lexicon(vocabulary).concepts["event"].find(
+            f"{mention.amount.noun} {text.text[mention.phrase.start:mention.phrase.end]}")
+        return [(found[0].id, found[0].text) if found else (mention.amount.noun, mention.amount.noun)]
     if subject.measures:
         return [(hit.id, words) for hit in subject.measures]
     if not subject.content:

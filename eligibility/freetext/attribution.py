@@ -28,7 +28,7 @@ _LETTERS = re.compile(r"[A-Za-z\u4e00-\u9fff]")
 _JOINER = re.compile(r"(?i)^\s*(?:and|to|or|-|,|~|至)?\s*$")
 _CONNECTOR_GAP = re.compile(r"^(?:\s|[,/&()]|(?i:and/or|and|or|plus)\b|[和或及与、]|\))*$")
 _OR_WORD = re.compile(r"(?i)\bor\b|/|或")
-_NUMBERING = re.compile(r"^\s*(?:[-*•·●◦▪>]\s*)*(?:\(?\d{1,2}[.)、]|\(?\d{1,2}\)|\(?[a-hA-H][.)]|\(?(?:i{1,3}|iv|v|vi{0,3})[.)]|[①-⑳])?\s*")
+_NUMBERING = re.compile(r"^\s*(?:[-*•·●◦▪]\s*)*(?:\(?\d{1,2}[.)、]|\(?\d{1,2}\)|\(?[a-hA-H][.)]|\(?(?:i{1,3}|iv|v|vi{0,3})[.)]|[①-⑳])?\s*")
 _CONTENT = re.compile(r"[A-Za-z][A-Za-z0-9'\-]+|[\u4e00-\u9fff]+")
 _STOP = frozenset("""a an the of and or with without to in on at for by from as is are be been was were has have had
 patient patients subject subjects participant participants who which that must should will shall can may
@@ -43,7 +43,8 @@ _AGE_AFTER = re.compile(r"(?i)^\s*(?:years?\s+)?(?:of\s+age|old|years?\s+old|y\.
 _EVENT_WORDS = re.compile(r"(?i)diagnos|disease|onset|lesion|infarct|stroke|surgery|treatment|therapy|history")
 _OF_WHAT = re.compile(r"^\s*of\s+(?:the\s+|a\s+)?([A-Za-z][A-Za-z0-9\-' ]{2,60}?)(?=\s*[,.;()]|\s+(?:at|in|on|for|per|during|"
                       r"within|and|or|to|with|before|after|prior|from|than|is|are|was)\b|\s*$)")
-_FOLLOWING = re.compile(r"^\s*(?:of\s+|in\s+|on\s+|after\s+|from\s+)?(?:the\s+|a\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,6})")
+_FOLLOWING = re.compile(r"^\s*(?:of\s+|in\s+|on\s+|after\s+|from\s+)?(?:the\s+|a\s+)?((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,6}|"
+                        r"[\u4e00-\u9fff]{2,12})")
 _POSTPOSED = re.compile(r"^\s*(?!(?i:at|in|on|for|by|of|to|per|as|if|or|and|with|within|prior|before|after|during|from|"
                         r"than|measured|when|unless|while|the|a|an|is|are|was|be|on)\b)((?:[A-Za-z][A-Za-z0-9\-']*\s*){1,4})"
                         r"(?=[,;.)\]]|\s+(?:or|and|and/or)\b|\s*$)")
@@ -131,8 +132,21 @@ def _last_group(text: str, hits: list[NameHit], end: int) -> tuple[list[NameHit]
         if _OR_WORD.search(gap):
             connective = "or"
         group.insert(0, hit)
-    unique = list({h.id: h for h in group}.values())
-    return unique, connective
+    unique = list({h.id: h for h in reversed(group)}.values())[::-1]
+    return _explained(text, unique), connective
+
+
+def _explained(text: str, hits: list[NameHit]) -> list[NameHit]:
+    """"glycolated hemoglobin (HbA1C)": a name followed by a different measure's abbreviation in parentheses is
+    that measure, written out (here misspelt); keep the abbreviation."""
+    result = []
+    for index, hit in enumerate(hits):
+        following = hits[index + 1] if index + 1 < len(hits) else None
+        if following is not None and following.id != hit.id and \
+                re.fullmatch(r"\s*\(\s*", text[hit.end:following.start]) and text[following.end:following.end + 3].lstrip().startswith(")"):
+            continue
+        result.append(hit)
+    return result
 
 
 def _personish(subject: Subject) -> bool:
@@ -275,10 +289,12 @@ def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mentio
             continue
         own = subject.content or subject.measures
         subject = _after_subject(text, phrase, subject, lexicon)
-        if not (subject.content or subject.measures or _has_marker(subject, markers)):
+        if phrase.kind == "window" and text.startswith("前", phrase.start):
+            subject = _following(text, phrase, lexicon, strict=False) or Subject("", phrase.end, phrase.end)
+        elif not (subject.content or subject.measures or _has_marker(subject, markers)):
             if previous is not None:
                 subject = previous
-            elif subject.empty:
+            elif subject.empty and not phrase.before:
                 subject = _following(text, phrase, lexicon, strict=False) or subject
         mentions.extend(_mentions_of(phrase, text[phrase.start:phrase.end], after, subject, markers))
         if own:

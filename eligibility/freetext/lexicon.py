@@ -59,11 +59,11 @@ class NameFinder:
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            if _CJK_CHAR.match(token.group(0)):
+            found = self._longest(tokens, index, text)
+            if found is None and _CJK_CHAR.match(token.group(0)):
                 hits += self._find_cjk(token)
                 index += 1
                 continue
-            found = self._longest(tokens, index, text)
             if found is None:
                 index += 1
                 continue

@@ -48,9 +48,13 @@ _RELATION = re.compile(r"(?i)\b(?:to|due to|caused by|secondary to|related to|as
                        r"following|for the treatment of|requiring|require|requires|with|without|of|in)\b|"
                        r"引起|导致|所致|对|伴")
 _NOT_AN_EVENT = re.compile(r"(?i)\b(?:cured|remission|resolved|disease[- ]free|free of|stable|stopped|discontinued|"
-                            r"completed|last (?:dose|administration)|washout|since)\b|缓解|治愈|停药|末次")
+                            r"completed|last (?:dose|administration)|washout|since|dose|dosage|increase|improvement)\b|缓解|治愈|停药|"
+                            r"末次|剂量|无增加|无改善|保持稳定|稳定")
 _HISTORY = re.compile(r"(?i)\b(?:history|previous(?:ly)?|prior|past|ever|known|had|diagnosed)\b|既往|病史|曾")
 _POLARITY = re.compile(r"(?i)\b(?:positive|negative|reactive|non-reactive|detectable|undetectable)\b|阳性|阴性")
+# "For subjects receiving rituximab: …", "对于接受口服糖皮质激素治疗的受试者,…": who the item applies to.
+_CONDITION_PREFIX = re.compile(r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
+                               r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])")
 _QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
 _QUALIFIER_BEFORE = re.compile(r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
                                r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$")
@@ -139,6 +143,8 @@ class _Builder:
         self.finders = lexicon(self.vocabulary).concepts
         self.leaves: list[ast.Node] = []
         self.places: list[tuple[int, int]] = []
+        prefix = _CONDITION_PREFIX.match(self.text.text)
+        self.qualified = prefix.end() if prefix else 0
         self.covered: list[tuple[int, int]] = []
 
     def cover(self, start: int, end: int) -> None:
@@ -205,8 +211,12 @@ class _Builder:
         if not found:
             tail = re.match(r"[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end:]).group(0)
             found, offset = _concepts(tail, self.finders), mention.phrase.end
+        found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
         if not found:
             return None
+        first = offset + min(hit.start for _, hit in found)
+        separators = list(re.finditer(r"[,;，；]|(?i:\s(?:or|and)\s)", self.text.text[subject.start:first]))
+        self.cover(subject.start + separators[-1].end() if separators else subject.start, subject.end)
         nodes = []
         active = bool(_ACTIVE.search(self.text.text[subject.start:mention.phrase.start]))
         for category, hit in found:
@@ -252,8 +262,8 @@ class _Builder:
 
     def intro(self) -> None:
         """"Any one of the following abnormal laboratory parameters:" only introduces what follows."""
-        match = re.match(r"(?i)[^:：]{0,80}\b(?:of the following|as follows|following)\b[^:：]{0,60}[:：]|[^:：]{0,40}以下[^:：]{0,30}[:：]",
-                         self.text.text)
+        match = re.match(r"(?i)[^:：]{0,80}\b(?:of the following|as follows|following)\b[^:：]{0,60}[:：]|[^:：]{0,40}以下[^:：]{0,30}[:：]|"
+                         r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)", self.text.text)
         if match:
             self.cover(0, match.end())
 
@@ -294,6 +304,8 @@ class _Builder:
                 if any(a <= begin < b or a < end <= b for a, b in self.covered + spans):
                     continue
                 if exception is not None and begin > exception.start() or _in_exception_parentheses(body, begin):
+                    continue
+                if begin < self.qualified:
                     continue
                 if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30):begin]):
                     continue

@@ -158,7 +158,7 @@ class _Builder:
     def broken_numbering(self, text: str) -> bool:
         """A numbered line that continues the item before it: page text sometimes numbers the second half of
         an item ("…drugs for more than 6 months: antimalarials," / "4. methotrexate, leflunomide, …")."""
-        return bool(self.stack and self.stack[-1].item.text.endswith((",", ":", "，", "：")) and text[:1].islower())
+        return bool(self.stack and self.stack[-1].item.text.endswith((",", "，")) and text[:1].islower())
 
     def subheading(self, line: str) -> None:
         """A label over the items that follow; one that introduces them ("…of the following:") is an item."""
