@@ -21,14 +21,14 @@ _FRIENDLY = {
 
 
 @lru_cache(maxsize=None)
-def parser(grammar: str) -> Lark:
-    """The LALR parser for ``grammar`` (a file name in ``grammars/``), with source positions."""
+def parser(grammar: str, positions: bool = True) -> Lark:
+    """The LALR parser for ``grammar`` (a file name in ``grammars/``), with or without rule positions."""
     path = grammar_path(grammar)
     return Lark(
         path.read_text(encoding="utf-8"),
         parser="lalr",
         lexer="contextual",
-        propagate_positions=True,
+        propagate_positions=positions,
         maybe_placeholders=False,
         cache=True,
     )

@@ -40,26 +40,32 @@ class NameFinder:
         self._exact: dict[str, str] = {}
         self._folded: dict[str, str] = {}
         self._cjk: dict[str, str] = {}
+        self._widths: dict[str, int] = {}    # first word (case-folded) → most words of a name starting with it
         for name, identifier in names.items():
             if _CJK_CHAR.search(name) and not re.search(r"[A-Za-z0-9]", name):
                 self._cjk.setdefault(name.replace(" ", ""), identifier)
-            elif _case_sensitive(name):
-                self._exact.setdefault(" ".join(_TOKEN.findall(name)), identifier)
-            else:
-                self._folded.setdefault(" ".join(_TOKEN.findall(name_key(name))), identifier)
+                continue
+            words = _TOKEN.findall(name if _case_sensitive(name) else name_key(name))
+            if not words:
+                continue
+            table = self._exact if _case_sensitive(name) else self._folded
+            table.setdefault(" ".join(words), identifier)
+            first = words[0].casefold()
+            self._widths[first] = max(self._widths.get(first, 0), len(words))
 
-    def _lookup(self, words: list[str]) -> str | None:
-        joined = " ".join(words)
-        return self._exact.get(joined) or self._folded.get(joined.casefold())
+    def _lookup(self, words: list[str], folded: list[str]) -> str | None:
+        return self._exact.get(" ".join(words)) or self._folded.get(" ".join(folded))
 
     def find(self, text: str) -> list[NameHit]:
         """Every name in ``text``, left to right."""
         tokens = list(_TOKEN.finditer(text))
+        words = [t.group(0) for t in tokens]
+        folded = [w.casefold() for w in words]
         hits: list[NameHit] = []
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            found = self._longest(tokens, index, text)
+            found = self._longest(tokens, words, folded, index, text)
             if found is None and _CJK_CHAR.match(token.group(0)):
                 hits += self._find_cjk(token)
                 index += 1
@@ -72,12 +78,13 @@ class NameFinder:
             index += width
         return hits
 
-    def _longest(self, tokens: list, index: int, text: str) -> tuple[NameHit, int] | None:
-        for width in range(min(_MAX_WORDS, len(tokens) - index), 0, -1):
-            span = tokens[index:index + width]
-            identifier = self._lookup([t.group(0) for t in span])
+    def _longest(self, tokens: list, words: list[str], folded: list[str], index: int,
+                 text: str) -> tuple[NameHit, int] | None:
+        widest = self._widths.get(folded[index], 0)
+        for width in range(min(widest, len(tokens) - index), 0, -1):
+            identifier = self._lookup(words[index:index + width], folded[index:index + width])
             if identifier is not None:
-                start, end = span[0].start(), span[-1].end()
+                start, end = tokens[index].start(), tokens[index + width - 1].end()
                 return NameHit(start, end, identifier, text[start:end]), width
         return None
 

@@ -15,20 +15,27 @@ from dataclasses import dataclass
 _SUPERSCRIPT_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻", "0123456789-")
 _POWER = re.compile(r"10\s?([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 _CODEPOINT = re.compile(r"<U\+([0-9A-Fa-f]{4,5})>")
-_REPLACE = [
-    (re.compile(r"[≤≦⩽]|=\s?<|<\s?/?\s?=|＜\s*="), "<="),
-    (re.compile(r"[≥≧⩾]|=\s?>|>\s?/?\s?=|＞\s*="), ">="),
-    (re.compile(r"\\([<>*\-_~\[\]().#+^])"), r"\1"),
-    (re.compile(r"[‐‑‒–—―−﹣－]"), "-"),
-    (re.compile(r"[～〜∼]"), "~"),
-    (re.compile(r"[×✕]"), "x"),
-    (re.compile(r"[。]"), "."),
-    (re.compile(r"[、]"), ","),
-    (re.compile(r"[“”„]"), '"'),
-    (re.compile(r"[‘’]"), "'"),
-    (re.compile(r"[µμ]"), "u"),
-    (re.compile(r"\u00a0|\u2009|\u202f|\u3000"), " "),
+_REPLACEMENTS = [
+    (r"[≤≦⩽]|=\s?<|<\s?/?\s?=|＜\s*=", "<="),
+    (r"[≥≧⩾]|=\s?>|>\s?/?\s?=|＞\s*=", ">="),
+    (r"\\[<>*\-_~\[\]().#+^]", None),           # markdown escape: keep the character
+    (r"[‐‑‒–—―−﹣－]", "-"),
+    (r"[～〜∼]", "~"),
+    (r"[×✕]", "x"),
+    (r"[。]", "."),
+    (r"[、]", ","),
+    (r"[“”„]", '"'),
+    (r"[‘’]", "'"),
+    (r"[µμ]", "u"),
+    (r"\u00a0|\u2009|\u202f|\u3000", " "),
 ]
+_ONE_PASS = re.compile("|".join(f"({pattern})" for pattern, _ in _REPLACEMENTS))
+
+
+def _replacement(match: re.Match) -> str:
+    index = match.lastindex - 1
+    replacement = _REPLACEMENTS[index][1]
+    return match.group(0)[1:] if replacement is None else replacement
 
 
 _SPECIAL = re.compile(r"[^\x00-\x7f]|[<>=\\]")
@@ -87,6 +94,5 @@ def normalize(source: str) -> Normalized:
         chars.append(folded)
         mapped.extend([origin[position]] * len(folded))
     text, origin = "".join(chars), mapped
-    for pattern, replacement in _REPLACE:
-        text, origin = _substitute(text, origin, pattern, replacement)
+    text, origin = _substitute(text, origin, _ONE_PASS, _replacement)
     return Normalized(text, tuple(origin), source)

@@ -73,7 +73,7 @@ def phrases_of(text: Normalized) -> list[Phrase]:
     if visible is None:
         return []
     try:
-        tree = parser("criteria.lark").parse(visible)
+        tree = parser("criteria.lark", positions=False).parse(visible)
     except LarkError as error:  # the grammar accepts any text; this guards the guarantee
         raise EligibilityError(f"criteria grammar failed on {text.source!r}: {error}",
                                hint="please report this text; it is kept for review") from None

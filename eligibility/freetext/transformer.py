@@ -9,8 +9,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from lark import Token, Transformer, v_args
-from lark.tree import Meta
+from lark import Token, Transformer
 
 from ..units import canonical_unit
 from .phrases import Amount, Phrase
@@ -96,11 +95,19 @@ def _time(text: str) -> str:
     return _TIME.get(text.lower(), _TIME.get(text, "day"))
 
 
-def _span(meta: Meta) -> tuple[int, int]:
-    return meta.start_pos, meta.end_pos
+def _span(items: list) -> tuple[int, int]:
+    """Start and end of a rule from its children (tokens, amounts, phrases)."""
+    starts, ends = [], []
+    for item in items:
+        if isinstance(item, Token):
+            starts.append(item.start_pos)
+            ends.append(item.end_pos)
+        elif isinstance(item, (Amount, Phrase)):
+            starts.append(item.start)
+            ends.append(item.end)
+    return min(starts), max(ends)
 
 
-@v_args(meta=True)
 class CriteriaTransformer(Transformer):
     """Turns a criteria parse tree into a list of :class:`Phrase`.
 
@@ -115,7 +122,7 @@ class CriteriaTransformer(Transformer):
     def _gap(self, start: int, end: int) -> str:
         return self.text[start:end]
 
-    def start(self, meta: Meta, items: list) -> list[Phrase]:
+    def start(self, items: list) -> list[Phrase]:
         phrases = []
         for item in items:
             if isinstance(item, Phrase):
@@ -125,9 +132,9 @@ class CriteriaTransformer(Transformer):
                 phrases.append(Phrase(kind, item.start_pos, item.end_pos))
         return phrases
 
-    def quantity(self, meta: Meta, items: list) -> Amount:
+    def quantity(self, items: list) -> Amount:
         value = number(str(items[0]))
-        start, end = _span(meta)
+        start, end = _span(items)
         rest = items[1:]
         if rest and not _TIGHT.match(self._gap(items[0].end_pos, rest[0].start_pos)):
             rest, end = [], items[0].end_pos
@@ -146,51 +153,51 @@ class CriteriaTransformer(Transformer):
         canonical, repair = unit(str(token))
         return Amount(value, canonical, "plain", start, end, repair=repair)
 
-    def postfix(self, meta: Meta, items: list) -> tuple[str, int]:
-        return _OPS[items[0].type], items[0].start_pos
+    def postfix(self, items: list) -> Token:
+        return items[0]
 
-    def before(self, meta: Meta, items: list) -> int:
-        return items[0].start_pos
+    def before(self, items: list) -> Token:
+        return items[0]
 
-    def nei(self, meta: Meta, items: list) -> bool:
-        return True
+    def nei(self, items: list) -> Token:
+        return items[0]
 
-    def comparison(self, meta: Meta, items: list) -> Phrase:
-        op = next((_OPS[i.type] for i in items if isinstance(i, Token) and i.type in _OPS), None)
+    def comparison(self, items: list) -> Phrase:
+        tokens = [i for i in items if isinstance(i, Token)]
+        op = next((_OPS[t.type] for t in tokens if t.type in ("LE", "GE", "LT", "GT")), None)
         amount = next(i for i in items if isinstance(i, Amount))
-        before = any(isinstance(i, int) or (isinstance(i, Token) and i.type == "BEFORE") for i in items)
+        before = any(t.type == "BEFORE" for t in tokens)
         if op is None:
-            postfix = next(i for i in items if isinstance(i, tuple))
-            if not _CLOSE.match(self._gap(amount.end, postfix[1])) and not before:
-                return Phrase("bare", *_span(meta), amounts=(amount,))
-            op = postfix[0]
-        return Phrase("comparison", *_span(meta), op=op, amounts=(amount,), before=before)
+            postfix = next(t for t in tokens if t.type in ("POSTFIX_GE", "POSTFIX_LE"))
+            if not _CLOSE.match(self._gap(amount.end, postfix.start_pos)) and not before:
+                return Phrase("bare", *_span(items), amounts=(amount,))
+            op = _OPS[postfix.type]
+        return Phrase("comparison", *_span(items), op=op, amounts=(amount,), before=before)
 
-    def range(self, meta: Meta, items: list) -> Phrase:
+    def range(self, items: list) -> Phrase:
         amounts = tuple(i for i in items if isinstance(i, Amount))
         separator = next((i for i in items if isinstance(i, Token) and i.type in ("RANGE_SEP", "AND_NUM")), None)
         joined = separator is not None and _CLOSE.match(self._gap(amounts[0].end, separator.start_pos).replace("(", ""))
-        return Phrase("range" if len(amounts) == 2 and joined else "bare", *_span(meta), amounts=amounts)
+        return Phrase("range" if len(amounts) == 2 and joined else "bare", *_span(items), amounts=amounts)
 
-    def window(self, meta: Meta, items: list) -> Phrase:
+    def window(self, items: list) -> Phrase:
         inner = next((i for i in items if isinstance(i, Phrase)), None)
         amounts = inner.amounts if inner else tuple(i for i in items if isinstance(i, Amount))
         opened = any(isinstance(i, Token) and i.type in ("WITHIN", "PRE") for i in items)
         if not opened and not self._close_to_anchor(amounts[-1], items):
-            return Phrase("bare", *_span(meta), amounts=amounts)
-        return Phrase("window", *_span(meta), op="<=", amounts=amounts, before=True)
+            return Phrase("bare", *_span(items), amounts=amounts)
+        return Phrase("window", *_span(items), op="<=", amounts=amounts, before=True)
 
     def _close_to_anchor(self, amount: Amount, items: list) -> bool:
         """"6 months prior to" is a window; "1. Subject has received ... previously" is not."""
-        anchor = next((i for i in items if isinstance(i, int)), None)
-        if anchor is None:
-            anchor = next((i.start_pos for i in items if isinstance(i, Token) and i.type == "NEI"), amount.end)
+        anchor = next((i.start_pos for i in items if isinstance(i, Token) and i.type in ("BEFORE", "NEI")),
+                      amount.end)
         return amount.kind == "time" and len(_WORDS_RE.findall(self._gap(amount.end, anchor))) <= 3
 
-    def duration(self, meta: Meta, items: list) -> Phrase:
+    def duration(self, items: list) -> Phrase:
         op = next((_OPS[i.type] for i in items if isinstance(i, Token) and i.type in _OPS), ">=")
         amount = next(i for i in items if isinstance(i, Amount))
-        return Phrase("duration", *_span(meta), op=op, amounts=(amount,))
+        return Phrase("duration", *_span(items), op=op, amounts=(amount,))
 
-    def bare(self, meta: Meta, items: list) -> Phrase:
-        return Phrase("bare", *_span(meta), amounts=(items[0],))
+    def bare(self, items: list) -> Phrase:
+        return Phrase("bare", *_span(items), amounts=(items[0],))
