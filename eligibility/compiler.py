@@ -5,7 +5,7 @@ unit once, so evaluation does no parsing, no name lookup and no unit-registry wo
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from fractions import Fraction
 
 from . import ast
 from .units import measure_factor
@@ -19,7 +19,7 @@ class Plan:
     node: ast.Node
     children: tuple["Plan", ...] = ()
     measure: MeasureDef | None = None
-    threshold: Decimal | None = None
+    threshold: Fraction | None = None
     names: dict[str, str] | None = None
 
 
@@ -34,7 +34,7 @@ def compile_rule(rule: ast.Node, vocabulary: Vocabulary) -> Plan:
         threshold = None
         if isinstance(rule, ast.Comparison) and measure is not None:
             factor = measure_factor(rule.quantity.unit, measure.unit, measure.molar_mass, measure.valence)
-            threshold = None if factor is None else rule.quantity.value * factor
+            threshold = None if factor is None else Fraction(rule.quantity.value) * factor
         return Plan(rule, measure=measure, threshold=threshold)
     if isinstance(rule, (ast.Presence, ast.Count, ast.AgeAtOnset)):
         ids = (rule.concept, *getattr(rule, "excluding", ()))

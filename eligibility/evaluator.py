@@ -10,6 +10,7 @@ import operator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 from typing import Callable, Mapping
 
 from . import ast
@@ -30,8 +31,8 @@ DEFAULT_LAB_RECENCY = ast.Duration(value=Decimal(30), unit="day")
 class ReferenceRange:
     """A reference range for a measure in its canonical unit, and where it came from."""
 
-    low: Decimal | None
-    high: Decimal | None
+    low: Fraction | None
+    high: Fraction | None
     source: str
 
 
@@ -104,7 +105,7 @@ def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
     limit, source = _reference(plan, reading, context)
     if limit is None:
         return Finding(UNKNOWN, plan, "no_reference_range", reading)
-    met = OPS[plan.node.op](reading.value, plan.node.factor * limit)
+    met = OPS[plan.node.op](reading.value, Fraction(plan.node.factor) * limit)
     return Finding(Truth.of(met), plan, "decided", (reading, limit, source))
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from fractions import Fraction
 from functools import singledispatch
 
 from . import ast
 from .evaluator import Finding
 from .render import duration as duration_text, render
 from .truth import TRUE, UNKNOWN
-from .units import format_number, measure_factor
+from .units import as_decimal, format_number, measure_factor
 from .vocabulary import MeasureDef
 
 _CATEGORY_PLURAL = {"condition": "conditions", "medication": "medications", "procedure": "procedures",
@@ -27,8 +28,9 @@ def label(measure: MeasureDef | None, fallback: str = "") -> str:
     return short[0] if short else measure.name
 
 
-def shown(value: Decimal, against: Decimal | None = None) -> str:
+def shown(value: Decimal | Fraction, against: Decimal | None = None) -> str:
     """A value with three significant digits, or more when needed to tell it from ``against``."""
+    value = as_decimal(value)
     for digits in range(3, 12):
         rounded = _significant(value, digits)
         if against is None or rounded != against or value == against:
@@ -110,9 +112,9 @@ def _(node: ast.RelativeComparison, finding: Finding) -> str:
         return _unknown_reading(finding, name, window_text(node.window))
     reading, limit, source = finding.evidence
     factor = measure_factor(finding.plan.measure.unit, reading.written_unit, finding.plan.measure.molar_mass,
-                            finding.plan.measure.valence) or Decimal(1)
-    bound = node.factor * limit * factor
-    side = relation(reading.value, node.factor * limit)
+                            finding.plan.measure.valence) or Fraction(1)
+    bound = Fraction(node.factor) * limit * factor
+    side = relation(reading.value, Fraction(node.factor) * limit)
     return (f"{name} {format_number(reading.written_value)} {reading.written_unit} {side} "
             f"{format_number(node.factor)} x {node.limit} = {shown(bound)} {reading.written_unit} "
             f"({reading.date}; {node.limit} {shown(limit * factor)} from {source})")

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from fractions import Fraction
 
 from .errors import UnitError
 from .patient import Patient
@@ -23,11 +24,11 @@ class Reading:
     """One usable observation: value in the measure's canonical unit (or a word), as written, and range."""
 
     date: date
-    value: Decimal | str
+    value: Fraction | str
     written_value: Decimal | str
     written_unit: str
-    low: Decimal | None
-    high: Decimal | None
+    low: Fraction | None
+    high: Fraction | None
     place: str
 
 
@@ -98,8 +99,8 @@ def _reading(observation, place: str, vocabulary: Vocabulary, warnings: list[str
     factor = _factor(observation.unit, measure, place, warnings)
     if factor is None:
         return None, measure
-    scaled = [None if v is None else v * factor for v in (observation.low, observation.high)]
-    return Reading(observation.date, observation.value * factor, observation.value,
+    scaled = [None if v is None else Fraction(v) * factor for v in (observation.low, observation.high)]
+    return Reading(observation.date, Fraction(observation.value) * factor, observation.value,
                    canonical_unit(observation.unit), scaled[0], scaled[1], place), measure
 
 
@@ -114,7 +115,7 @@ def _word_reading(observation, measure: MeasureDef, place: str, warnings: list[s
     return Reading(observation.date, observation.value, observation.value, "", None, None, place)
 
 
-def _factor(unit: str, measure: MeasureDef, place: str, warnings: list[str]) -> Decimal | None:
+def _factor(unit: str, measure: MeasureDef, place: str, warnings: list[str]) -> Fraction | None:
     written = canonical_unit(unit)
     try:
         factor = measure_factor(written, measure.unit, measure.molar_mass, measure.valence)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from pydantic import ValidationError
@@ -162,7 +163,7 @@ def _reference_ranges(table: dict[str, RangeSpec], source: str, vocabulary: Voca
     return ranges
 
 
-def _limit(text: str, measure, found: _Collector, path: tuple) -> Decimal | None:
+def _limit(text: str, measure, found: _Collector, path: tuple) -> Fraction | None:
     try:
         quantity = parse_quantity(text)
         factor = measure_factor(quantity.unit, measure.unit, measure.molar_mass, measure.valence)
@@ -174,7 +175,7 @@ def _limit(text: str, measure, found: _Collector, path: tuple) -> Decimal | None
                                 f"{measure.unit or 'points'})", hint="use a convertible unit"),
                   path, "reference_ranges")
         return None
-    return quantity.value * factor
+    return Fraction(quantity.value) * factor
 
 
 def _check_ids(spec: TrialSpec, found: _Collector) -> None:

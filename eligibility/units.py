@@ -1,8 +1,9 @@
 """Units: the one pint registry, clinical unit spellings, and exact conversion factors.
 
 Unit text is first put in a canonical spelling (``"×10⁹/L"`` → ``"10^9/L"``, ``"μmol/l"`` → ``"umol/L"``,
-``"mL/min/1.73 m²"`` → ``"mL/min/1.73m^2"``), then read by pint. Magnitudes are :class:`~decimal.Decimal`, so a
-boundary written in one unit equals the same boundary written in another (500 cells/µL == 0.5 10^9/L).
+``"mL/min/1.73 m²"`` → ``"mL/min/1.73m^2"``), then read by pint. Magnitudes are exact rationals
+(:class:`~fractions.Fraction`), so a boundary written in one unit equals the same boundary written in another,
+through any conversion (500 cells/µL == 0.5 10^9/L; 2.828 mg/dL creatinine == 250 µmol/L).
 Conversions between mass and amount of substance need the analyte's molar mass (pint's ``chemistry``
 context); conversions between equivalents and moles need its valence (the ``ionic`` context defined here).
 Factors are computed once per (from, to, analyte) and cached, so evaluation never touches the registry.
@@ -13,6 +14,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
 from functools import lru_cache
 
 import pint
@@ -40,7 +42,7 @@ def registry() -> pint.UnitRegistry:
     """The project's single pint registry (built on first use; building takes a few tenths of a second)."""
     global _registry
     if _registry is None:
-        ureg = pint.UnitRegistry(non_int_type=Decimal)
+        ureg = pint.UnitRegistry(non_int_type=Fraction)
         for line in _DEFINITIONS.strip().split("\n@context")[0].splitlines():
             ureg.define(line)
         ureg.load_definitions(("@context" + _DEFINITIONS.split("@context", 1)[1]).splitlines())
@@ -107,12 +109,12 @@ def canonical_unit(text: str) -> str:
     return f"{scale}{body}"
 
 
-def pint_expression(unit: str) -> tuple[Decimal, str]:
+def pint_expression(unit: str) -> tuple[Fraction, str]:
     """A canonical unit spelling as (scale, pint unit expression)."""
-    scale = Decimal(1)
+    scale = Fraction(1)
     match = re.match(r"^10\^(-?\d+)\*?", unit)
     if match:
-        scale = Decimal(10) ** int(match.group(1))
+        scale = Fraction(10) ** int(match.group(1))
         unit = unit[match.end():]
     if unit.startswith("/"):
         unit = "1" + unit
@@ -122,7 +124,7 @@ def pint_expression(unit: str) -> tuple[Decimal, str]:
 
 
 @lru_cache(maxsize=4096)
-def parse_unit(unit: str) -> tuple[Decimal, pint.Unit]:
+def parse_unit(unit: str) -> tuple[Fraction, pint.Unit]:
     """Read a canonical unit spelling into (scale, pint unit); :class:`UnitError` when pint cannot."""
     scale, expr = pint_expression(unit)
     try:
@@ -149,8 +151,8 @@ def is_known_unit(unit: str) -> bool:
 @lru_cache(maxsize=8192)
 def conversion_factor(
     source: str, target: str, molar_mass: Decimal | None = None, valence: int | None = None
-) -> Decimal | None:
-    """Factor ``f`` such that ``value [source] * f = value' [target]``; ``None`` if impossible.
+) -> Fraction | None:
+    """Exact factor ``f`` such that ``value [source] * f = value' [target]``; ``None`` if impossible.
 
     ``molar_mass`` (g/mol) and ``valence`` enable the analyte-specific contexts.
     """
@@ -161,15 +163,15 @@ def conversion_factor(
     contexts, params = [], {}
     if molar_mass is not None:
         contexts.append("chemistry")
-        params["mw"] = ureg.Quantity(Decimal(molar_mass), "g/mol")
+        params["mw"] = ureg.Quantity(Fraction(str(molar_mass)), "g/mol")
     if valence is not None:
         contexts.append("ionic")
-        params["valence"] = Decimal(valence)
+        params["valence"] = Fraction(valence)
     try:
         converted = quantity.to(target_unit, *contexts, **params) if contexts else quantity.to(target_unit)
     except (pint.errors.DimensionalityError, pint.errors.OffsetUnitCalculusError, InvalidOperation, ZeroDivisionError):
         return None
-    return Decimal(converted.magnitude)
+    return Fraction(converted.magnitude)
 
 
 def dimension_name(unit: str) -> str:
@@ -179,15 +181,24 @@ def dimension_name(unit: str) -> str:
     return "dimensionless" if dimensionality == "dimensionless" else dimensionality
 
 
-def format_number(value: Decimal | int | float) -> str:
+def as_decimal(value: Decimal | Fraction | int | float) -> Decimal:
+    """A number as a Decimal (a rational with a non-terminating expansion to 28 significant digits)."""
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, Fraction):
+        return Decimal(value.numerator) / Decimal(value.denominator)
+    return Decimal(str(value))
+
+
+def format_number(value: Decimal | Fraction | int | float) -> str:
     """A number as plain decimal text with no exponent and no trailing zeros (``500``, ``0.5``)."""
-    number = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    number = as_decimal(value)
     if number == number.to_integral_value():
         return format(number.to_integral_value(), "f")
     return format(number.normalize(), "f")
 
 
-def format_quantity(value: Decimal | int | float, unit: str) -> str:
+def format_quantity(value: Decimal | Fraction | int | float, unit: str) -> str:
     """``value`` and ``unit`` as canonical quantity text (``0.5 10^9/L``, ``55 %``, ``3``)."""
     number = format_number(value)
     return f"{number} {unit}" if unit else number
@@ -195,14 +206,14 @@ def format_quantity(value: Decimal | int | float, unit: str) -> str:
 
 def measure_factor(
     unit: str, target: str, molar_mass: Decimal | None = None, valence: int | None = None
-) -> Decimal | None:
-    """Factor from ``unit`` to a measure's canonical unit ``target``; ``None`` when impossible.
+) -> Fraction | None:
+    """Exact factor from ``unit`` to a measure's canonical unit ``target``; ``None`` when impossible.
 
     Scores and percentages are read as points: a bare number and a number with ``%`` mean the same thing for a
     measure kept in ``%`` (LVEF 55 is 55 %) or in points (Karnofsky 70 % is 70).
     """
     if unit == target or (unit in ("", "%") and target in ("", "%")):
-        return Decimal(1)
+        return Fraction(1)
     if not unit:
         return None
     return conversion_factor(unit, target, molar_mass, valence)

@@ -1,6 +1,7 @@
 """Units: canonical spellings (golden file), exact conversions, and clear errors."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -29,17 +30,18 @@ def test_canonical_spelling(written):
     ("week", "day", "4", "28"),
 ])
 def test_exact_conversions(source, target, value, expected):
-    assert Decimal(value) * conversion_factor(source, target) == Decimal(expected)
+    assert Fraction(value) * conversion_factor(source, target) == Fraction(expected)
 
 
 def test_creatinine_needs_its_molar_mass():
     assert conversion_factor("umol/L", "mg/dL") is None
     factor = conversion_factor("umol/L", "mg/dL", Decimal("113.12"))
-    assert Decimal(250) * factor == Decimal("2.828")
+    assert 250 * factor == Fraction("2.828")
+    assert Fraction("2.828") * conversion_factor("mg/dL", "umol/L", Decimal("113.12")) == 250
 
 
 def test_calcium_equivalents_use_valence():
-    assert conversion_factor("mEq/L", "mmol/L", None, 2) == Decimal("0.5")
+    assert conversion_factor("mEq/L", "mmol/L", None, 2) == Fraction(1, 2)
 
 
 def test_incompatible_units_have_no_factor():

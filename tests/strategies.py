@@ -1,0 +1,122 @@
+"""Hypothesis strategies: measures with the units they can be written in, quantities, rules, patients, dates."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from hypothesis import strategies as st
+
+from eligibility import ast
+from eligibility.units import measure_factor
+from eligibility.vocabulary import default_vocabulary
+
+VOCABULARY = default_vocabulary()
+AS_OF = date(2026, 11, 1)
+OPS = ("<", "<=", ">", ">=", "==", "!=")
+CANDIDATE_UNITS = ("10^9/L", "10^6/L", "10^12/L", "10^3/uL", "cells/uL", "/uL", "/mm^3", "/L", "g/L", "g/dL", "mg/dL",
+                   "mg/L", "ug/L", "ng/mL", "umol/L", "mmol/L", "nmol/L", "mEq/L", "U/L", "IU/L", "mL/min",
+                   "mL/min/1.73m^2", "%", "", "mmHg", "kPa", "mm/h", "kg/m^2", "ms", "s", "kg", "g", "cm", "m")
+
+
+@lru_cache(maxsize=None)
+def units_of(measure_id: str) -> tuple[tuple[str, Decimal], ...]:
+    """Units a measure can be written in, with each one's exact factor to the measure's canonical unit."""
+    measure = VOCABULARY.measures[measure_id]
+    found = []
+    for unit in CANDIDATE_UNITS:
+        factor = measure_factor(unit, measure.unit, measure.molar_mass, measure.valence)
+        if factor is not None and factor != 0:
+            found.append((unit, factor))
+    return tuple(found)
+
+
+NUMERIC_MEASURES = tuple(sorted(m.id for m in VOCABULARY.measures.values()
+                                if not m.qualitative and m.unit not in ("hour", "day", "week", "month", "year")
+                                and len(units_of(m.id)) >= 1))
+CONVERTIBLE_MEASURES = tuple(m for m in NUMERIC_MEASURES if len(units_of(m)) >= 2)
+
+measures = st.sampled_from(NUMERIC_MEASURES)
+ops = st.sampled_from(OPS)
+# Canonical values: decimals with at most 3 places, so a boundary written in any unit stays exact.
+canonical_values = st.integers(min_value=0, max_value=200_000).map(lambda n: Decimal(n).scaleb(-3))
+dates = st.dates(min_value=date(1930, 1, 1), max_value=AS_OF)
+
+
+@st.composite
+def expressed(draw, measure_id: str, canonical: Decimal) -> tuple[Decimal, str] | None:
+    """``canonical`` (in the measure's unit) written exactly in another unit, or None when it cannot be."""
+    unit, factor = draw(st.sampled_from(units_of(measure_id)))
+    value = canonical / factor
+    if value * factor != canonical:
+        return None
+    return value, unit
+
+
+def leaves() -> st.SearchStrategy[ast.Node]:
+    """Rule leaves of every kind, over the bundled vocabulary."""
+    conditions = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "condition")[:40]
+    events = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "event")
+    durations = st.builds(lambda v, u: ast.Duration(value=Decimal(v), unit=u), st.integers(1, 36),
+                          st.sampled_from(["day", "week", "month", "year"]))
+    windows = st.none() | st.builds(lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]),
+                                    durations)
+
+    @st.composite
+    def comparison(draw):
+        measure = draw(measures)
+        unit, _ = draw(st.sampled_from(units_of(measure)))
+        value = draw(canonical_values)
+        return ast.Comparison(measure=measure, op=draw(ops), quantity=ast.Quantity(value=value, unit=unit))
+
+    return st.one_of(
+        comparison(),
+        st.builds(lambda m, op, k, limit: ast.RelativeComparison(measure=m, op=op, factor=Decimal(k), limit=limit),
+                  measures, ops, st.integers(1, 10), st.sampled_from(["ULN", "LLN"])),
+        st.builds(lambda op, d: ast.Age(op=op, duration=d), ops,
+                  st.builds(lambda v: ast.Duration(value=Decimal(v), unit="year"), st.integers(0, 99))),
+        st.builds(lambda v: ast.Sex(value=v), st.sampled_from(["female", "male"])),
+        st.builds(lambda c, active, w: ast.Presence(category="condition", concept=c, active=active, window=w),
+                  st.sampled_from(conditions), st.booleans(), windows),
+        st.builds(lambda e, w, op, n: ast.Count(category="event", concept=e, window=w, op=op, count=n),
+                  st.sampled_from(events), windows, st.sampled_from(["<", "<=", ">", ">=", "=="]), st.integers(0, 4)),
+        st.builds(lambda t: ast.NeedsReview(text=t), st.text(min_size=1, max_size=20)),
+    )
+
+
+def rules(max_leaves: int = 8) -> st.SearchStrategy[ast.Node]:
+    """Rules: leaves joined by all-of / any-of / not."""
+    return st.recursive(
+        leaves(),
+        lambda children: st.one_of(
+            st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
+            st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
+            st.builds(lambda item: ast.Not(item=item), children),
+        ),
+        max_leaves=max_leaves,
+    )
+
+
+@st.composite
+def patients(draw) -> dict:
+    """Patients in the JSON contract, with values for some measures and some condition and event records."""
+    measures_present = draw(st.lists(st.sampled_from(NUMERIC_MEASURES), max_size=6, unique=True))
+    observations = []
+    for measure in measures_present:
+        value = draw(canonical_values)
+        unit, factor = units_of(measure)[0]
+        observations.append({"code": measure, "value": str(value / factor), "unit": unit,
+                             "date": str(AS_OF - timedelta(days=draw(st.integers(0, 60)))),
+                             "high": str(draw(st.integers(1, 500)))})
+    conditions = [{"code": c, "status": draw(st.sampled_from(["active", "resolved"])),
+                   "onset": str(draw(dates))}
+                  for c in draw(st.lists(st.sampled_from(sorted(c.id for c in VOCABULARY.concepts.values()
+                                                                if c.category == "condition")[:40]),
+                                         max_size=3, unique=True))]
+    events = [{"code": "relapse", "date": str(draw(dates))} for _ in range(draw(st.integers(0, 3)))]
+    patient = {"id": "P", "sex": draw(st.sampled_from(["female", "male", None])), "observations": observations,
+               "conditions": conditions, "events": events}
+    if draw(st.booleans()):
+        patient["birth_date"] = str(draw(st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1))))
+    return {k: v for k, v in patient.items() if v is not None}
