@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
 
 from hypothesis import strategies as st
@@ -21,7 +22,7 @@ CANDIDATE_UNITS = ("10^9/L", "10^6/L", "10^12/L", "10^3/uL", "cells/uL", "/uL", 
 
 
 @lru_cache(maxsize=None)
-def units_of(measure_id: str) -> tuple[tuple[str, Decimal], ...]:
+def units_of(measure_id: str) -> tuple[tuple[str, Fraction], ...]:
     """Units a measure can be written in, with each one's exact factor to the measure's canonical unit."""
     measure = VOCABULARY.measures[measure_id]
     found = []
@@ -48,10 +49,19 @@ dates = st.dates(min_value=date(1930, 1, 1), max_value=AS_OF)
 def expressed(draw, measure_id: str, canonical: Decimal) -> tuple[Decimal, str] | None:
     """``canonical`` (in the measure's unit) written exactly in another unit, or None when it cannot be."""
     unit, factor = draw(st.sampled_from(units_of(measure_id)))
-    value = canonical / factor
-    if value * factor != canonical:
+    value = exact_decimal(Fraction(canonical) / factor)
+    return None if value is None else (value, unit)
+
+
+def exact_decimal(number: Fraction) -> Decimal | None:
+    """``number`` as a Decimal when its decimal expansion terminates (denominator 2^a·5^b), else None."""
+    denominator = number.denominator
+    for prime in (2, 5):
+        while denominator % prime == 0:
+            denominator //= prime
+    if denominator != 1:
         return None
-    return value, unit
+    return Decimal(number.numerator) / Decimal(number.denominator)
 
 
 def leaves() -> st.SearchStrategy[ast.Node]:
@@ -105,8 +115,8 @@ def patients(draw) -> dict:
     observations = []
     for measure in measures_present:
         value = draw(canonical_values)
-        unit, factor = units_of(measure)[0]
-        observations.append({"code": measure, "value": str(value / factor), "unit": unit,
+        unit = VOCABULARY.measures[measure].unit
+        observations.append({"code": measure, "value": str(value), "unit": unit,
                              "date": str(AS_OF - timedelta(days=draw(st.integers(0, 60)))),
                              "high": str(draw(st.integers(1, 500)))})
     conditions = [{"code": c, "status": draw(st.sampled_from(["active", "resolved"])),
