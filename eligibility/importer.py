@@ -21,6 +21,7 @@ from .freetext.rules import Draft, draft_rule
 from .freetext.segment import Item, segment
 from .registry import Record, read_record
 from .render import render
+from .ruledump import dump_trial
 from .vocabulary import Vocabulary, default_vocabulary
 
 _ALTERNATIVES = re.compile(r"(?i)\b(?:one of the following|any of the following|at least one of|either)\b|"
@@ -309,23 +310,6 @@ def apply_overrides(data: dict, overrides: dict) -> dict:
     criteria += overrides.get("add", [])
     result["criteria"] = criteria
     return result
-
-
-class _Dumper(yaml.SafeDumper):
-    """Long text folded over several lines; everything else plain."""
-
-
-def _string(dumper: yaml.SafeDumper, value: str):
-    style = ">" if len(value) > 90 and "\n" not in value and value == value.strip() and "  " not in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
-
-
-_Dumper.add_representer(str, _string)
-
-
-def dump_trial(data: dict) -> str:
-    """Rule-file YAML for trial data (keys in the order given)."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=110)
 
 
 def find_overrides(record: Path, directory: Path) -> Path | None:

@@ -137,10 +137,11 @@ def _population_clauses(spec: TrialSpec, found: _Collector) -> list[Clause]:
             found.add(error, ("population", key), "population")
             continue
         words = "Minimum" if key == "min_age" else "Maximum"
-        clauses.append(Clause(key, "inclusion", f"{words} age: {value}", ast.Age(op=op, duration=duration)))
+        clauses.append(Clause(key, "inclusion", f"{words} age: {value}", ast.Age(op=op, duration=duration),
+                              from_population=True))
     if spec.population.sex != "all":
         clauses.append(Clause("sex", "inclusion", f"Sex: {spec.population.sex}",
-                              ast.Sex(value=spec.population.sex)))
+                              ast.Sex(value=spec.population.sex), from_population=True))
     return clauses
 
 

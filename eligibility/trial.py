@@ -82,6 +82,7 @@ class Clause:
     note: str | None = None
     written: bool = True
     alt_text: str | None = None
+    from_population: bool = False
 
     @property
     def needs_review(self) -> bool:

@@ -10,6 +10,7 @@ from functools import lru_cache
 from hypothesis import strategies as st
 
 from eligibility import ast
+from eligibility.render import render
 from eligibility.units import measure_factor
 from eligibility.vocabulary import default_vocabulary
 
@@ -130,3 +131,33 @@ def patients(draw) -> dict:
     if draw(st.booleans()):
         patient["birth_date"] = str(draw(st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1))))
     return {k: v for k, v in patient.items() if v is not None}
+
+
+texts = st.text(st.characters(exclude_categories=("Cs",)), min_size=1, max_size=120)
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,11}", fullmatch=True)
+
+
+@st.composite
+def trial_files(draw) -> dict:
+    """Rule-file data: population, settings, reference ranges, cohorts and criteria with and without rules."""
+    cohorts = draw(st.lists(st.tuples(ids, texts), max_size=3, unique_by=lambda c: c[0]))
+    criteria = []
+    for number, kind in enumerate(draw(st.lists(st.sampled_from(["inclusion", "exclusion"]), min_size=1,
+                                                max_size=6))):
+        criterion = {"id": f"C{number}", "kind": kind, "text": draw(texts)}
+        if draw(st.booleans()):
+            criterion["rule"] = render(draw(rules(4)))
+        if cohorts and draw(st.booleans()):
+            criterion["cohort"] = draw(st.sampled_from(cohorts))[0]
+        for key in ("alt_text", "note"):
+            if draw(st.booleans()):
+                criterion[key] = draw(texts)
+        criteria.append(criterion)
+    data = {"id": draw(ids), "title": draw(st.none() | texts),
+            "population": {"min_age": f"{draw(st.integers(0, 40))} years", "sex": draw(st.sampled_from(
+                ["all", "female", "male"]))},
+            "lab_recency": draw(st.none() | st.sampled_from(["30 days", "6 weeks", "3 months"])),
+            "reference_ranges": {m: {"high": f"{draw(canonical_values)} {VOCABULARY.measures[m].unit}".strip()}
+                                 for m in draw(st.lists(measures, max_size=3, unique=True))},
+            "cohorts": [{"id": i, "name": n} for i, n in cohorts], "criteria": criteria}
+    return {k: v for k, v in data.items() if v is not None}

@@ -5,8 +5,9 @@ import os
 import subprocess
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
+from eligibility.ast import RuleDocument
 from eligibility.errors import EligibilityError
 from eligibility.freetext import parse_criterion
 from eligibility.freetext.output import describe
@@ -14,7 +15,7 @@ from eligibility.freetext.segment import leaves, segment
 from eligibility.parsing import parse_rule
 from eligibility.render import render
 
-from conftest import ROOT, load_cases
+from conftest import ROOT, grammar_text_strategy, load_cases
 
 ATOMS = load_cases("criteria_atoms.yaml")
 RULES = load_cases("criteria_rules.yaml")
@@ -60,12 +61,12 @@ def test_lost_superscript_repair_is_visible():
     assert parsed.mentions[0].amount.repair == "read 'x 109' as x 10^9 (lost superscript)"
 
 
-def test_parse_json_validates_back_into_the_same_ast():
-    from eligibility.ast import RuleDocument
-    document = describe("ALC ≤ 0.5 x 10^9/L and age ≥ 18 years", "json", "inclusion")
+@pytest.mark.parametrize("case", RULES, ids=[c["text"][:60] for c in RULES])
+def test_parse_json_validates_back_into_the_same_ast(case):
+    document = describe(case["text"], "json", case["kind"])
     rule = RuleDocument.model_validate(document).rule
-    assert render(rule) == "alc <= 0.5 10^9/L and age >= 18 years"
-    assert document["coverage"] == "rule"
+    assert render(rule) == describe(case["text"], "text", case["kind"])
+    assert document["coverage"] == case["coverage"]
 
 
 @given(st.text(max_size=200))
@@ -76,6 +77,15 @@ def test_any_text_gives_a_result_or_a_clear_error(text):
         describe(text, "text")
     except EligibilityError:
         pass
+
+
+@settings(max_examples=60)
+@given(grammar_text_strategy("criteria.lark", latin=False))
+def test_text_from_the_criteria_grammar_reads_deterministically(text):
+    first = parse_criterion(text).atoms()
+    assert parse_criterion(text).atoms() == first
+    rule_text = describe(text, "text")
+    assert render(parse_rule(rule_text)) == rule_text
 
 
 @given(st.text(alphabet="0123456789 <>=≤≥x×-~.,%/()ULNaged yearswithinmonths至岁前内", max_size=60))

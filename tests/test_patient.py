@@ -1,6 +1,7 @@
 """The patient contract: exact errors for bad files, warnings for unusable entries, streaming reads."""
 
 import json
+import tracemalloc
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -87,3 +88,26 @@ def test_patient_round_trips_through_json():
     text = (ROOT / "examples" / "patients" / "P01-ae-eligible.json").read_text(encoding="utf-8")
     patient = Patient.model_validate(json.loads(text))
     assert Patient.model_validate_json(patient.model_dump_json()) == patient
+
+
+def _peak_while_reading(path: Path) -> tuple[int, int]:
+    tracemalloc.start()
+    try:
+        count = sum(isinstance(p, Patient) for p in read_patients(path))
+        return count, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_json_lines_are_streamed_in_bounded_memory(tmp_path: Path):
+    patient = json.loads((ROOT / "examples" / "patients" / "P01-ae-eligible.json").read_text(encoding="utf-8"))
+    small, large = tmp_path / "small.jsonl", tmp_path / "large.jsonl"
+    for path, count in ((small, 200), (large, 4000)):
+        with path.open("w", encoding="utf-8") as handle:
+            for number in range(count):
+                handle.write(json.dumps({**patient, "id": f"P{number}"}) + "\n")
+    small_count, small_peak = _peak_while_reading(small)
+    large_count, large_peak = _peak_while_reading(large)
+    assert (small_count, large_count) == (200, 4000)
+    assert large.stat().st_size > 20 * large_peak      # the file is never held in memory whole
+    assert large_peak < 2 * small_peak                  # 20x the patients, not 20x the memory

@@ -1,13 +1,18 @@
 """Canonical rule text: golden parse → render cases, round trips, and exact syntax errors."""
 
+import json
+
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from eligibility import parse_rule, render
 from eligibility.ast import RuleDocument
-from eligibility.errors import RuleSyntaxError
+from eligibility.errors import EligibilityError, RuleSyntaxError
+from eligibility.vocabulary import default_vocabulary
 
-from conftest import load_cases
+from conftest import grammar_text_strategy, load_cases
 
+VOCABULARY = default_vocabulary()
 CANONICAL = load_cases("canonical_rules.yaml")
 SYNTAX_ERRORS = load_cases("rule_syntax_errors.yaml")
 
@@ -42,3 +47,40 @@ def test_spans_locate_nodes_but_do_not_change_meaning():
 def test_and_binds_tighter_than_or():
     rule = parse_rule("a > 1 or b > 1 and c > 1")
     assert rule.kind == "any" and rule.items[1].kind == "all"
+
+
+NUMBERS = st.decimals(min_value=-1000, max_value=10**6, places=3, allow_nan=False).map(lambda d: format(d, "f"))
+READABLE_TOKENS = {
+    "NAME": st.sampled_from(sorted(VOCABULARY.measures) + sorted(VOCABULARY.concepts)[:80] + ["unknown_thing"]),
+    "STRING": st.text(max_size=30).map(lambda t: json.dumps(t, ensure_ascii=False)),
+    "NUMBER": NUMBERS, "INT": st.integers(0, 50).map(str),
+    "UNIT": st.sampled_from(["10^9/L", "/uL", "mg/dL", "umol/L", "g/L", "%", "U/L", "mL/min/1.73m^2", "kg", "bananas"]),
+    "TIME_UNIT": st.sampled_from(["hours", "day", "days", "weeks", "month", "years"]),
+    "WS": st.just(" "),
+}
+
+
+@settings(max_examples=30)
+@given(grammar_text_strategy("rule.lark"))
+def test_raw_text_from_the_grammar_reads_or_fails_clearly(text):
+    try:
+        rule = parse_rule(text)
+    except EligibilityError:
+        return
+    assert parse_rule(render(rule)) == rule
+
+
+@given(grammar_text_strategy("rule.lark", READABLE_TOKENS))
+def test_canonical_form_of_grammar_text_is_a_fixed_point(text):
+    rule = parse_rule(text)
+    assert parse_rule(text) == rule
+    assert parse_rule(render(rule)) == rule
+    assert render(parse_rule(render(rule))) == render(rule)
+
+
+@given(st.text(max_size=80))
+def test_any_text_reads_or_fails_clearly(text):
+    try:
+        parse_rule(text)
+    except EligibilityError:
+        pass

@@ -3,12 +3,16 @@
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from eligibility import check_files, load_trials
 from eligibility.errors import ErrorGroup
 from eligibility.resources import bundled_rules_dir
+from eligibility.ruledump import dump_trial, trial_to_data
+from eligibility.rulefile import read_trial
 
 from conftest import DATA, load_cases
+from strategies import trial_files
 
 BAD = DATA / "bad_rules"
 EXPECTED = load_cases("bad_rules/expected.yaml")
@@ -57,3 +61,12 @@ def test_duplicate_trial_ids_across_files(tmp_path: Path):
     assert len(trials) == 1
     assert str(errors[0]) == (f"{tmp_path / 'b.yaml'}: trial id 'SAME' is also used by {tmp_path / 'a.yaml'}\n"
                               "  fix: give every trial its own id")
+
+
+@given(trial_files())
+def test_dump_then_load_gives_the_same_trial(data):
+    first, errors = read_trial(dump_trial(data), "generated.yaml")
+    assert errors == []
+    second, errors = read_trial(dump_trial(trial_to_data(first)), "dumped.yaml")
+    assert errors == []
+    assert second == first
