@@ -53,6 +53,7 @@ class Quantity(Data):
 
     value: Decimal
     unit: str = ""
+    span: Span | None = None
 
 
 class Duration(Data):

@@ -79,14 +79,17 @@ def _(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
         try:
             factor = measure_factor(unit, measure.unit, measure.molar_mass, measure.valence)
         except UnitError as error:
+            error.span = rule.quantity.span
             problems.append(error)
             return rule
     if factor is None:
         written = f"unit {unit!r}" if unit else "a bare number"
-        problems.append(UnitError(
+        problem = UnitError(
             f"{written} cannot apply to {measure.id} ({measure.name}), which is measured in "
             f"{measure.unit or 'points'}",
-            hint=f"write the threshold in {measure.unit or 'points'} or a unit convertible to it"))
+            hint=f"write the threshold in {measure.unit or 'points'} or a unit convertible to it")
+        problem.span = rule.quantity.span
+        problems.append(problem)
     return rule.model_copy(update={"measure": measure.id})
 
 

@@ -193,6 +193,18 @@ def _check_ids(spec: TrialSpec, found: _Collector) -> None:
                       ("criteria", index, "cohort"), f"criterion {criterion.id}")
 
 
+def _check_valid_criteria(items, vocabulary: Vocabulary, found: _Collector) -> None:
+    """When the file as a whole does not fit the schema, still check the rules of the criteria that do."""
+    if not isinstance(items, list):
+        return
+    for index, item in enumerate(items):
+        try:
+            criterion = CriterionSpec.model_validate(item)
+        except ValidationError:
+            continue
+        _criterion(criterion, index, vocabulary, found)
+
+
 def read_trial(text: str, file: str, vocabulary: Vocabulary | None = None) -> tuple[Trial | None, list[EligibilityError]]:
     """A trial from rule-file text, and every problem found (the trial is None when there are any)."""
     vocabulary = vocabulary or default_vocabulary()
@@ -210,6 +222,7 @@ def read_trial(text: str, file: str, vocabulary: Vocabulary | None = None) -> tu
     except ValidationError as exc:
         for problem in problems(exc):
             found.add(RuleFileError(f"{problem.place}: {problem.message}", hint=problem.hint), problem.loc)
+        _check_valid_criteria(data.get("criteria"), vocabulary, found)
         return None, found.in_order()
     _check_ids(spec, found)
     clauses = _population_clauses(spec, found)

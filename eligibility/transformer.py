@@ -55,7 +55,7 @@ class RuleTransformer(Transformer):
 
     def quantity(self, meta: Meta, items: list) -> ast.Quantity:
         unit = canonical_unit(str(items[1])) if len(items) > 1 else ""
-        return ast.Quantity(value=Decimal(items[0]), unit=unit)
+        return ast.Quantity(value=Decimal(items[0]), unit=unit, span=span_of(meta))
 
     def duration(self, meta: Meta, items: list) -> ast.Duration:
         return ast.Duration(value=Decimal(items[0]), unit=time_unit(str(items[1])))
