@@ -15,6 +15,7 @@ from rich.console import Console
 
 from .errors import EligibilityError, ErrorGroup
 from .patient import read_patients
+from .progress import count_lines, progress_bar
 from .report import print_report, report_json
 from .resources import bundled_rules_dir
 from .rulefile import check_files, load_reference_table, load_trials, parse_duration
@@ -176,14 +177,32 @@ def parse(
 @app.command("import")
 @user_errors
 def import_(
-    record: Path = typer.Argument(..., help="A ChiCTR or ClinicalTrials.gov page saved as text, or API v2 JSON."),
+    record: Path = typer.Argument(..., help="A ChiCTR or ClinicalTrials.gov page saved as text, API v2 JSON, "
+                                             "or JSON Lines of criteria texts."),
     overrides: Optional[Path] = typer.Option(None, "--overrides", help="Hand corrections to apply (default: the "
                                              "file in rules/overrides/ that names this record)."),
     no_overrides: bool = typer.Option(False, "--no-overrides", help="Print the draft as the grammar reads it."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the YAML here instead of stdout."),
 ) -> None:
-    """Draft a rule file from a registry record and report how much of it the grammar read."""
-    from .importer import draft_trial
+    """Draft a rule file from a registry record and report how much of it the grammar read.
+
+    A JSON Lines file of criteria texts ({"nct", "criteria"} per line) drafts one rule file per trial into the
+    folder given with -o.
+    """
+    from .importer import draft_many, draft_trial
+
+    if record.suffix == ".jsonl":
+        if output is None:
+            raise EligibilityError("a JSON Lines import writes one file per trial: give a folder with -o",
+                                   hint=f"e.g. eligibility import {record.name} -o trials/")
+        with progress_bar("importing", count_lines(record)) as advance:
+            summary = draft_many(record, output, advance)
+        for error in summary.errors:
+            err.print(str(error), markup=False)
+        err.print(f"{summary} → {output}", markup=False)
+        if summary.errors:
+            raise typer.Exit(1)
+        return
 
     text, summary = draft_trial(record, None if no_overrides else overrides, use_bundled=not no_overrides)
     if output is None:

@@ -136,6 +136,11 @@ class _Drafter:
         that would all have to hold."""
         kind = item.kind or "inclusion"
         result = []
+        if not item.text.strip():           # a bare marker over a list: the list items are the criteria
+            return [clause for index, child in enumerate(item.children)
+                    for clause in self.clauses(child, self.ids.unique(_suffix(identifier, index)), cohort,
+                                               alt.children[index] if alt and index < len(alt.children) else None,
+                                               listed)]
         texts = pieces(item.text, kind) if not item.children else [item.text]
         alts = pieces(alt.text, kind) if alt is not None and not item.children else [alt.text] if alt else []
         for index, text in enumerate(texts):
@@ -238,9 +243,13 @@ def _concept_hits(text: str, vocabulary: Vocabulary, category: str) -> list[str]
 
 
 def import_record(path: Path, vocabulary: Vocabulary | None = None) -> Imported:
-    """Draft a trial from a registry record."""
+    """Draft a trial from a registry record file."""
+    return draft_record(read_record(path), vocabulary)
+
+
+def draft_record(record: Record, vocabulary: Vocabulary | None = None) -> Imported:
+    """Draft a trial from a registry record already read."""
     vocabulary = vocabulary or default_vocabulary()
-    record = read_record(path)
     drafter = _Drafter(vocabulary)
     primary = [b for b in record.blocks if b.language == "en" and b.text.strip()] or \
         [b for b in record.blocks if b.text.strip()]
@@ -255,7 +264,7 @@ def import_record(path: Path, vocabulary: Vocabulary | None = None) -> Imported:
             alt = others[position] if position < len(others) else None
             for clause in drafter.clauses(item, drafter.ids.top(item, cohort), cohort, alt):
                 clauses += split_clause(clause)
-    identifier = record.id or Path(path).stem
+    identifier = record.id or Path(record.source).stem
     return Imported(record, identifier, clauses, drafter.cohorts)
 
 
@@ -339,3 +348,43 @@ def draft_trial(record: Path, overrides: Path | None = None, use_bundled: bool =
     header = f"# Drafted by `eligibility import {Path(record).name}`" + \
         (f" with the corrections in {Path(chosen).name}" if chosen else "") + ".\n"
     return header + dump_trial(data), summary
+
+
+@dataclass
+class BulkSummary:
+    """What a bulk import wrote: trials, clauses by coverage, and the lines that could not be read."""
+
+    trials: int = 0
+    counts: dict[str, int] = field(default_factory=lambda: {"rule": 0, "partial": 0, "review": 0})
+    errors: list = field(default_factory=list)
+
+    def __str__(self) -> str:
+        total = sum(self.counts.values())
+        return (f"{self.trials} trial(s) drafted, {total} clauses — {self.counts['rule']} read fully, "
+                f"{self.counts['partial']} partly, {self.counts['review']} left for review; "
+                f"{len(self.errors)} record(s) could not be read")
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
+
+
+def draft_many(source: Path, directory: Path, progress=None) -> BulkSummary:
+    """Draft one rule file per record of ``source`` (JSON Lines of criteria texts) into ``directory``."""
+    from .registry import read_records
+
+    directory.mkdir(parents=True, exist_ok=True)
+    summary = BulkSummary()
+    for record in read_records(source):
+        if progress is not None:
+            progress()
+        if not isinstance(record, Record):
+            summary.errors.append(record)
+            continue
+        imported = draft_record(record)
+        header = f"# Drafted by `eligibility import {Path(source).name}` from {record.source}.\n"
+        name = _UNSAFE.sub("_", imported.id).strip("._") or "trial"
+        (directory / f"{name}.yaml").write_text(header + dump_trial(trial_data(imported)), encoding="utf-8")
+        summary.trials += 1
+        for key, value in imported.coverage().items():
+            summary.counts[key] += value
+    return summary

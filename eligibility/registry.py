@@ -2,7 +2,7 @@
 
 Reads ChiCTR page text (bilingual: an English and a Chinese block for each of inclusion and exclusion),
 ClinicalTrials.gov page text (also its machine-translated Chinese rendering), and ClinicalTrials.gov API v2
-study JSON (``protocolSection.eligibilityModule``).
+study JSON (``protocolSection.eligibilityModule``), and JSON Lines of criteria texts (one trial per line).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
 from .errors import EligibilityError, Location
 
@@ -62,6 +63,40 @@ def read_record(path: Path) -> Record:
     if "纳入标准" in text and "排除标准" in text:
         return _ctgov_chinese(text, str(path))
     return _ctgov_text(text, str(path))
+
+
+def read_records(path: Path) -> Iterator[Record | EligibilityError]:
+    """Records of a file: one for a record page or JSON, one per line for JSON Lines of criteria texts.
+
+    A JSON Lines record is ``{"nct" or "id", "criteria", "title"?, "min_age"?, "max_age"?, "sex"?}``; a line
+    that is not one gives an error in its place, and the rest are still read.
+    """
+    path = Path(path)
+    if path.suffix != ".jsonl":
+        yield read_record(path)
+        return
+    try:
+        handle = path.open(encoding="utf-8")
+    except OSError as exc:
+        raise EligibilityError(f"cannot read records: {exc.strerror}", location=Location(file=str(path)),
+                               hint="check the path") from None
+    with handle:
+        for number, line in enumerate(handle, start=1):
+            if line.strip():
+                yield _criteria_line(line, path, number)
+
+
+def _criteria_line(line: str, path: Path, number: int) -> Record | EligibilityError:
+    try:
+        item = json.loads(line)
+        identifier = str(item.get("nct") or item["id"])
+        criteria = str(item["criteria"])
+    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+        return EligibilityError(f"not a criteria record: {exc}", location=Location(file=str(path), line=number),
+                                hint='write one JSON object per line: {"nct": ..., "criteria": ...}')
+    return Record("ClinicalTrials.gov", f"{path.name}:{number}", identifier, item.get("title"),
+                  _years(item.get("min_age")), _years(item.get("max_age")),
+                  _SEX.get(str(item.get("sex") or "all").lower(), "all"), [Block(criteria)])
 
 
 def _between(text: str, start: str, end: str) -> str:

@@ -1,0 +1,35 @@
+"""A progress bar on stderr for long runs (rich), shown only to a person at a terminal."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterator
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None, console: Console | None = None,
+                 minimum: int = 50) -> Iterator[Callable[[], None]]:
+    """Yields ``advance()``; draws a bar when stderr is a terminal and the run has at least ``minimum`` steps."""
+    console = console or Console(stderr=True)
+    if not console.is_terminal or (total is not None and total < minimum):
+        yield lambda: None
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda: progress.advance(task)
+
+
+def count_lines(path: Path) -> int | None:
+    """Non-empty lines of a JSON Lines file, or the number of .json files in a folder (None for one file)."""
+    path = Path(path)
+    if path.is_dir():
+        return sum(1 for _ in path.glob("*.json")) + sum(count_lines(p) or 0 for p in path.glob("*.jsonl"))
+    if path.suffix != ".jsonl" or not path.is_file():
+        return None
+    with path.open("rb") as handle:
+        return sum(1 for line in handle if line.strip())
