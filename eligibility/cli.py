@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import sys
 from datetime import date
@@ -16,10 +17,8 @@ from rich.console import Console
 from .errors import EligibilityError, ErrorGroup
 from .patient import read_patients
 from .progress import count_lines, progress_bar
-from .report import print_report, report_json
 from .resources import bundled_rules_dir
-from .rulefile import check_files, load_reference_table, load_trials, parse_duration
-from .screening import Screener
+from .rulefile import check_files
 from .vocabulary import default_vocabulary, load_vocabulary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -30,6 +29,13 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)
 class ScreenFormat(str, Enum):
     table = "table"
     json = "json"
+    summary = "summary"
+
+
+class VerdictName(str, Enum):
+    eligible = "eligible"
+    undetermined = "undetermined"
+    ineligible = "ineligible"
 
 
 class ParseFormat(str, Enum):
@@ -78,8 +84,12 @@ def screen(
     trial: list[str] = typer.Option(None, "--trial", help="Screen only this trial id (repeatable)."),
     as_of: Optional[str] = typer.Option(None, "--as-of", help="Reference date YYYY-MM-DD; default: the "
                                                               "patient's as_of, else today."),
-    output: ScreenFormat = typer.Option(ScreenFormat.table, "--format", help="table or json."),
+    output: ScreenFormat = typer.Option(ScreenFormat.table, "--format", help="table, json (every clause "
+                                        "explained) or summary (verdicts; explanations of blocking clauses)."),
+    only: list[VerdictName] = typer.Option(None, "--only", help="Report only trials with this verdict "
+                                                                "(repeatable)."),
     detail: bool = typer.Option(False, "--detail", help="Table: also show every clause."),
+    jobs: int = typer.Option(1, "--jobs", "-j", min=1, help="Worker processes for many patients."),
     lab_recency: Optional[str] = typer.Option(None, "--lab-recency", help="How recent a lab must be, e.g. "
                                                                            "'30 days' (trials may set their own)."),
     reference_table: Optional[Path] = typer.Option(None, "--reference-table", help="Site reference ranges "
@@ -87,36 +97,29 @@ def screen(
     vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
 ) -> None:
     """Screen patients against trials: every clause pass / fail / unknown / review, with reasons."""
-    vocab = _vocabulary(vocabulary or [])
-    trials = load_trials(rules or [bundled_rules_dir()], vocab)
-    _check_trial_ids(trial or [], trials)
-    screener = Screener(trials, vocab, site_ranges=load_reference_table(reference_table, vocab)
-                        if reference_table else {})
-    if lab_recency:
-        screener.lab_recency = parse_duration(lab_recency)
-    fixed = _as_of(as_of)
+    from .batch import ReportStyle, ScreenSetup, screen_many
+
+    setup = ScreenSetup(tuple(rules or [bundled_rules_dir()]), tuple(vocabulary or ()), reference_table,
+                        lab_recency)
+    screener = setup.build()
+    _check_trial_ids(trial or [], screener.trials)
+    gc.freeze()   # the compiled trials live as long as the process: keep the garbage collector off them
     many = patients.is_dir() or patients.suffix == ".jsonl"
     out = Console(highlight=False, soft_wrap=False)
-    screened, failed = 0, 0
-    for item in read_patients(patients):
-        if isinstance(item, EligibilityError):
-            failed += 1
-            err.print(str(item), markup=False)
-            continue
-        try:
-            report = screener.screen(item, fixed, fallback=date.today(), trial_ids=trial or None)
-        except EligibilityError as error:
-            failed += 1
-            err.print(str(error), markup=False)
-            continue
-        screened += 1
-        if output is ScreenFormat.json:
-            for warning in report.warnings:
-                err.print(f"warning: patient {report.patient}: {warning}", markup=False)
-            text = json.dumps(report_json(report), ensure_ascii=False, indent=None if many else 2)
-            sys.stdout.write(text + "\n")
-        else:
-            print_report(report, out, detail)
+    style = ReportStyle(output.value, detail, _as_of(as_of), date.today(), tuple(trial or ()),
+                        tuple(v.value for v in only or ()), pretty=not many, width=out.width,
+                        color_system=out.color_system)
+    screened = failed = 0
+    show_progress = many and not out.is_terminal
+    with progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
+        for status, text in screen_many(setup, read_patients(patients), style, jobs, screener):
+            advance()
+            if status == "error":
+                failed += 1
+                err.print(text, markup=False)
+                continue
+            screened += 1
+            sys.stdout.write(text)
     if many or failed:
         err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
     if failed:
@@ -210,6 +213,27 @@ def import_(
     else:
         output.write_text(text, encoding="utf-8")
     err.print(summary, markup=False)
+
+
+@app.command()
+@user_errors
+def synth(
+    count: int = typer.Argument(..., min=1, help="How many patients to make."),
+    seed: int = typer.Option(1, "--seed", help="Random seed: the same seed gives the same patients."),
+    as_of: str = typer.Option("2026-11-01", "--as-of", help="Reference date of the patients (YYYY-MM-DD)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write JSON Lines here instead of stdout."),
+) -> None:
+    """Make synthetic patients (JSON Lines) with plausible labs, units, records and dates, for trying and
+    benchmarking screening."""
+    from .synth import write_patients
+
+    on = _as_of(as_of)
+    if output is None:
+        write_patients(sys.stdout, count, seed, on)
+        return
+    with output.open("w", encoding="utf-8") as handle:
+        write_patients(handle, count, seed, on)
+    err.print(f"{count} synthetic patient(s) → {output}", markup=False)
 
 
 def _open(path: str):

@@ -23,12 +23,25 @@ class Plan:
     names: dict[str, str] | None = None
 
 
-def compile_rule(rule: ast.Node, vocabulary: Vocabulary) -> Plan:
-    """The plan of a resolved rule (see :func:`eligibility.resolve.resolve_rule`)."""
+def compile_rule(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None = None) -> Plan:
+    """The plan of a resolved rule (see :func:`eligibility.resolve.resolve_rule`).
+
+    With ``shared`` (a dict kept across calls), equal rules and sub-rules get the same plan object, so a
+    screener can evaluate a rule used by many trials once per patient.
+    """
+    if shared is None:
+        return _compile(rule, vocabulary, None)
+    plan = shared.get(rule)
+    if plan is None:
+        plan = shared[rule] = _compile(rule, vocabulary, shared)
+    return plan
+
+
+def _compile(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None) -> Plan:
     if isinstance(rule, (ast.AllOf, ast.AnyOf)):
-        return Plan(rule, tuple(compile_rule(item, vocabulary) for item in rule.items))
+        return Plan(rule, tuple(compile_rule(item, vocabulary, shared) for item in rule.items))
     if isinstance(rule, ast.Not):
-        return Plan(rule, (compile_rule(rule.item, vocabulary),))
+        return Plan(rule, (compile_rule(rule.item, vocabulary, shared),))
     if isinstance(rule, (ast.Comparison, ast.RelativeComparison, ast.Qualitative)):
         measure = vocabulary.measure(rule.measure)
         threshold = None

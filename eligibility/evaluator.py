@@ -38,12 +38,17 @@ class ReferenceRange:
 
 @dataclass(frozen=True)
 class EvaluationContext:
-    """Everything evaluation depends on besides the patient: reference date, lab recency, reference table."""
+    """Everything evaluation depends on besides the patient: reference date, lab recency, reference table.
+
+    ``memo`` (findings by plan identity) lets plans shared by many trials be evaluated once; give one only to
+    a context used for a single patient, with plans that outlive it (the screener does this).
+    """
 
     as_of: date
     vocabulary: Vocabulary
     lab_recency: ast.Duration = DEFAULT_LAB_RECENCY
     reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
+    memo: dict[int, "Finding"] | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +64,13 @@ class Finding:
 
 def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     """The finding of ``plan`` for ``patient``; never raises for missing data."""
-    return _HANDLERS[type(plan.node)](plan, patient, context)
+    memo = context.memo
+    if memo is None:
+        return _HANDLERS[type(plan.node)](plan, patient, context)
+    found = memo.get(id(plan))
+    if found is None:
+        found = memo[id(plan)] = _HANDLERS[type(plan.node)](plan, patient, context)
+    return found
 
 
 # --- measurements ----------------------------------------------------------------------------------------
@@ -124,7 +135,14 @@ def _stale_evidence(plan: Plan, patient: PatientIndex) -> Reading | None:
 # --- the person ------------------------------------------------------------------------------------------
 
 def _age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, Decimal] | None:
-    """Youngest and oldest possible age on ``on`` (equal when the birth date is known)."""
+    """Youngest and oldest possible age on ``on`` (equal when the birth date is known); memoised per patient."""
+    key = ("age", unit, on)
+    if key not in patient.memo:
+        patient.memo[key] = _compute_age_bounds(unit, patient, on)
+    return patient.memo[key]
+
+
+def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, Decimal] | None:
     person = patient.patient
     if person.birth_date is not None:
         age = age_in(unit, person.birth_date, on)
@@ -177,7 +195,9 @@ def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 def _negated(plan, patient: PatientIndex, context: EvaluationContext, category: str, concept: str,
              active: bool) -> bool:
-    negations = patient.negations.get(category, {})
+    negations = patient.negations.get(category)
+    if not negations:
+        return False
     if negations.get(concept) == "resolved" and active:
         return True
     return any(negations.get(a) == "absent" for a in context.vocabulary.ancestors(concept))

@@ -257,4 +257,13 @@ def _missing_leaf(finding: Finding) -> list[str]:
 
 def review_only(finding: Finding) -> bool:
     """True when a finding is unknown only because part of it needs a person's review."""
-    return finding.truth is UNKNOWN and not missing(finding)
+    return finding.truth is UNKNOWN and not _needs_data(finding)
+
+
+def _needs_data(finding: Finding) -> bool:
+    """True when some unknown leaf under ``finding`` would be decided by data (what :func:`missing` lists)."""
+    if finding.truth is not UNKNOWN:
+        return False
+    if finding.children:
+        return any(_needs_data(child) for child in finding.children)
+    return finding.reason != "review"

@@ -47,7 +47,7 @@ class Occurrence:
 
 @dataclass
 class PatientIndex:
-    """The normalised patient used by the evaluator."""
+    """The normalised patient used by the evaluator (``memo`` caches per-patient derived values, e.g. age)."""
 
     patient: Patient
     as_of: date
@@ -56,6 +56,7 @@ class PatientIndex:
     negations: dict[str, dict[str, str]] = field(default_factory=dict)
     complete: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def id(self) -> str:

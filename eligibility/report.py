@@ -29,8 +29,32 @@ def trial_json(result: TrialResult) -> dict:
 
 def report_json(report: PatientReport) -> dict:
     """A patient's report as in the JSON contract."""
-    return {"patient": report.patient, "as_of": report.as_of.isoformat(),
+    return {"patient": report.patient, "as_of": report.as_of.isoformat(), "warnings": list(report.warnings),
             "results": [trial_json(r) for r in report.results]}
+
+
+def brief_trial_json(result: TrialResult, seen: dict | None = None) -> dict:
+    """One trial result in brief: verdict, blocking clauses with their explanation, missing data, review ids.
+
+    ``seen`` (kept for one report) remembers what is missing for findings shared by several trials.
+    """
+    seen = {} if seen is None else seen
+    missing: dict[str, None] = {}
+    for item in result.unknown:
+        key = id(item.finding)
+        if key not in seen:
+            seen[key] = item.missing
+        missing.update(dict.fromkeys(seen[key]))
+    return {"trial": result.label, "verdict": result.verdict,
+            "blocking": [{"id": c.clause.id, "explanation": c.explanation} for c in result.failing],
+            "missing": list(missing), "needs_review": result.needs_review}
+
+
+def brief_json(report: PatientReport) -> dict:
+    """A patient's report in brief (the ``summary`` format): explanations only for blocking clauses."""
+    seen: dict = {}
+    return {"patient": report.patient, "as_of": report.as_of.isoformat(), "warnings": list(report.warnings),
+            "results": [brief_trial_json(r, seen) for r in report.results]}
 
 
 def _summary_cell(results: list[ClauseResult], limit: int = 3) -> Text:

@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Iterable, Literal, Mapping
 
 from . import explain
-from .ast import Duration
+from .ast import Duration, NeedsReview
 from .compiler import Plan, compile_rule
 from .errors import Location, PatientError
 from .evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
@@ -52,14 +53,31 @@ class ClauseResult:
         return explain.missing(self.finding) if self.outcome == "unknown" else []
 
 
-@dataclass(frozen=True)
 class TrialResult:
-    """A trial (or one cohort of it) screened for one patient."""
+    """A trial (or one cohort of it) screened for one patient; clause results are built when first asked for."""
 
-    trial: Trial
-    cohort: str | None
-    verdict: Verdict
-    clauses: tuple[ClauseResult, ...]
+    __slots__ = ("trial", "cohort", "verdict", "_clauses", "_findings", "_outcomes", "_results")
+
+    def __init__(self, trial: Trial, cohort: str | None, verdict: Verdict, clauses: tuple[Clause, ...],
+                 findings: tuple[Finding, ...], outcomes: tuple[Outcome, ...]) -> None:
+        self.trial, self.cohort, self.verdict = trial, cohort, verdict
+        self._clauses, self._findings, self._outcomes = clauses, findings, outcomes
+        self._results: tuple[ClauseResult, ...] | None = None
+
+    def __repr__(self) -> str:
+        return f"TrialResult({self.label!r}, {self.verdict!r})"
+
+    @property
+    def clauses(self) -> tuple[ClauseResult, ...]:
+        """Every clause with its finding and outcome."""
+        if self._results is None:
+            self._results = tuple(map(ClauseResult, self._clauses, self._findings, self._outcomes))
+        return self._results
+
+    @property
+    def outcomes(self) -> tuple[Outcome, ...]:
+        """The clause outcomes, in clause order."""
+        return self._outcomes
 
     @property
     def label(self) -> str:
@@ -69,17 +87,25 @@ class TrialResult:
     @property
     def needs_review(self) -> list[str]:
         """Ids of clauses only a person can judge."""
-        return [c.clause.id for c in self.clauses if c.outcome == "review"]
+        return [c.id for c, o in zip(self._clauses, self._outcomes) if o == "review"]
 
     @property
     def failing(self) -> list[ClauseResult]:
         """Clauses that make the patient ineligible."""
-        return [c for c in self.clauses if c.outcome == "fail"]
+        return self._with("fail")
 
     @property
     def unknown(self) -> list[ClauseResult]:
         """Clauses that data would decide."""
-        return [c for c in self.clauses if c.outcome == "unknown"]
+        return self._with("unknown")
+
+    def _with(self, wanted: Outcome) -> list[ClauseResult]:
+        if wanted not in self._outcomes:
+            return []
+        if self._results is not None:
+            return [c for c in self._results if c.outcome == wanted]
+        return [ClauseResult(c, f, o) for c, f, o in zip(self._clauses, self._findings, self._outcomes)
+                if o == wanted]
 
 
 @dataclass(frozen=True)
@@ -108,14 +134,46 @@ def verdict(outcomes: Iterable[Outcome]) -> Verdict:
     return "undetermined" if "unknown" in seen else "eligible"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class CompiledTrial:
-    """A trial with one evaluation plan per clause, built once."""
+    """A trial with one evaluation plan per clause, built once.
+
+    Clauses that only a person can judge have the same finding for every patient: it is made once here.
+    ``cohorts`` maps each cohort (``None`` for a trial without cohorts) to the positions of its clauses.
+    """
 
     trial: Trial
     plans: tuple[Plan, ...]
     lab_recency: Duration | None
     reference_ranges: Mapping[str, ReferenceRange]
+    fixed: tuple[Finding | None, ...]
+    cohorts: tuple[tuple[str | None, tuple[int, ...]], ...]
+
+    @cached_property
+    def evaluated(self) -> tuple[int, ...]:
+        """Positions of the clauses that depend on the patient."""
+        return tuple(i for i, fixed in enumerate(self.fixed) if fixed is None)
+
+    @cached_property
+    def fixed_outcomes(self) -> tuple[Outcome | None, ...]:
+        """``review`` for the clauses only a person can judge, None for the others."""
+        return tuple("review" if fixed else None for fixed in self.fixed)
+
+    @cached_property
+    def own_context(self) -> bool:
+        """True when the trial sets its own lab recency or reference ranges."""
+        return self.lab_recency is not None or bool(self.reference_ranges)
+
+
+def _fixed_finding(plan: Plan) -> Finding | None:
+    return Finding(UNKNOWN, plan, "review") if isinstance(plan.node, NeedsReview) else None
+
+
+def _cohort_positions(trial: Trial) -> tuple[tuple[str | None, tuple[int, ...]], ...]:
+    if not trial.cohorts:
+        return ((None, tuple(range(len(trial.clauses)))),)
+    return tuple((cohort, tuple(i for i, c in enumerate(trial.clauses) if c.cohort in (None, cohort)))
+                 for cohort in trial.cohorts)
 
 
 @dataclass
@@ -128,12 +186,14 @@ class Screener:
     site_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.compiled = [self._compile(t) for t in self.trials]
+        shared: dict = {}
+        self.compiled = [self._compile(t, shared) for t in self.trials]
 
-    def _compile(self, trial: Trial) -> CompiledTrial:
-        plans = tuple(compile_rule(c.rule, self.vocabulary) for c in trial.clauses)
+    def _compile(self, trial: Trial, shared: dict) -> CompiledTrial:
+        plans = tuple(compile_rule(c.rule, self.vocabulary, shared) for c in trial.clauses)
         ranges = {**self.site_ranges, **trial.reference_ranges}
-        return CompiledTrial(trial, plans, trial.lab_recency, ranges)
+        return CompiledTrial(trial, plans, trial.lab_recency, ranges, tuple(map(_fixed_finding, plans)),
+                             _cohort_positions(trial))
 
     def reference_date(self, patient: Patient, as_of: date | None, fallback: date | None) -> date:
         """The screening date: the one given, else the patient's ``as_of``, else ``fallback``."""
@@ -149,25 +209,33 @@ class Screener:
         on = self.reference_date(patient, as_of, fallback)
         index = index_patient(patient, self.vocabulary, on)
         wanted = set(trial_ids) if trial_ids else None
+        shared = EvaluationContext(on, self.vocabulary, self.lab_recency, self.site_ranges, memo={})
         results: list[TrialResult] = []
         for compiled in self.compiled:
             if wanted is None or compiled.trial.id in wanted:
-                results += self.screen_trial(compiled, index)
+                results += self.screen_trial(compiled, index, shared)
         return PatientReport(patient.id, on, tuple(results), tuple(index.warnings))
 
-    def screen_trial(self, compiled: CompiledTrial, index: PatientIndex) -> list[TrialResult]:
+    def screen_trial(self, compiled: CompiledTrial, index: PatientIndex,
+                     shared: EvaluationContext | None = None) -> list[TrialResult]:
         """Results of one compiled trial for one indexed patient (one per cohort for basket trials)."""
-        context = EvaluationContext(index.as_of, self.vocabulary, compiled.lab_recency or self.lab_recency,
-                                    compiled.reference_ranges)
-        clause_results = tuple(
-            ClauseResult(clause, finding, outcome(clause, finding))
-            for clause, finding in ((c, evaluate(p, index, context))
-                                    for c, p in zip(compiled.trial.clauses, compiled.plans)))
-        cohorts = list(compiled.trial.cohorts) or [None]
+        context = shared
+        if context is None or compiled.own_context:
+            context = EvaluationContext(index.as_of, self.vocabulary, compiled.lab_recency or self.lab_recency,
+                                        compiled.reference_ranges)
+        clauses, plans = compiled.trial.clauses, compiled.plans
+        findings, outcomes = list(compiled.fixed), list(compiled.fixed_outcomes)
+        for i in compiled.evaluated:
+            finding = findings[i] = evaluate(plans[i], index, context)
+            outcomes[i] = outcome(clauses[i], finding)
+        if compiled.cohorts[0][0] is None:
+            done = tuple(outcomes)
+            return [TrialResult(compiled.trial, None, verdict(done), clauses, tuple(findings), done)]
         results = []
-        for cohort in cohorts:
-            chosen = tuple(r for r in clause_results if r.clause.cohort in (None, cohort))
-            results.append(TrialResult(compiled.trial, cohort, verdict(r.outcome for r in chosen), chosen))
+        for cohort, positions in compiled.cohorts:
+            chosen = tuple(outcomes[i] for i in positions)
+            results.append(TrialResult(compiled.trial, cohort, verdict(chosen), tuple(clauses[i] for i in positions),
+                                       tuple(findings[i] for i in positions), chosen))
         return results
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 
@@ -21,8 +22,9 @@ _DAYS_PER_UNIT = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7)
                   "month": Decimal("30.4375"), "year": Decimal("365.25")}
 
 
+@lru_cache(maxsize=4096)
 def boundary(as_of: date, duration: Duration) -> datetime:
-    """The instant ``duration`` before the reference date (midnight-based)."""
+    """The instant ``duration`` before the reference date (midnight-based); cached, as few pairs recur."""
     value, unit = duration.value, duration.unit
     start = datetime(as_of.year, as_of.month, as_of.day)
     if unit in ("month", "year") and value == value.to_integral_value():

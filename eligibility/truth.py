@@ -49,7 +49,8 @@ def all_of(values: Iterable[Truth]) -> Truth:
     for value in values:
         if value is FALSE:
             return FALSE
-        result = result & value
+        if value is UNKNOWN:
+            result = UNKNOWN
     return result
 
 
@@ -59,5 +60,6 @@ def any_of(values: Iterable[Truth]) -> Truth:
     for value in values:
         if value is TRUE:
             return TRUE
-        result = result | value
+        if value is UNKNOWN:
+            result = UNKNOWN
     return result

@@ -35,7 +35,8 @@ class _NoAliasLoader(yaml.SafeLoader):
 
 
 def _position(node: Node) -> Position:
-    return Position(node.start_mark.line + 1, node.start_mark.column + 1, getattr(node, "style", None))
+    style = getattr(node, "style", None) or None       # libyaml writes plain as "", PyYAML as None
+    return Position(node.start_mark.line + 1, node.start_mark.column + 1, style)
 
 
 def _error(message: str, mark, file: str, lines: list[str], hint: str) -> RuleFileError:
@@ -46,13 +47,36 @@ def _error(message: str, mark, file: str, lines: list[str], hint: str) -> RuleFi
                          source_line=source)
 
 
+_FastLoader = getattr(yaml, "CSafeLoader", None)   # libyaml, when PyYAML was built with it
+
+
+class _SharedNode(Exception):
+    """The node graph has a node reached twice: the text used an alias."""
+
+
 def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
     """The data of a one-document YAML text and the position of every value by its path.
 
     Raises :class:`RuleFileError` (with line, column and caret) for syntax errors, aliases, custom tags and
-    duplicate keys.
+    duplicate keys. Well-formed files are read with libyaml when available; anything else is read again with
+    the pure-Python parser, whose messages and positions the errors use.
     """
     lines = text.splitlines()
+    if _FastLoader is not None:
+        loader = _FastLoader(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None:
+                positions: dict[tuple, Position] = {}
+                return _build(root, (), loader, positions, file, lines, set()), positions
+        except (yaml.YAMLError, _SharedNode):
+            pass
+        finally:
+            loader.dispose()
+    return _load_checked(text, file, lines)
+
+
+def _load_checked(text: str, file: str, lines: list[str]) -> tuple[object, dict[tuple, Position]]:
     loader = _NoAliasLoader(text)
     try:
         root = loader.get_single_node()
@@ -60,7 +84,7 @@ def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
             raise RuleFileError("the file is empty", location=Location(file=file),
                                 hint="a rule file needs at least `id:` and `criteria:`")
         positions: dict[tuple, Position] = {}
-        return _build(root, (), loader, positions, file, lines), positions
+        return _build(root, (), loader, positions, file, lines, None), positions
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or str(exc)
@@ -76,13 +100,18 @@ def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
         loader.dispose()
 
 
-def _build(node: Node, path: tuple, loader, positions: dict, file: str, lines: list[str]) -> object:
+def _build(node: Node, path: tuple, loader, positions: dict, file: str, lines: list[str],
+           seen: set | None) -> object:
+    if seen is not None:
+        if id(node) in seen:
+            raise _SharedNode()
+        seen.add(id(node))
     positions[path] = _position(node)
     if isinstance(node, ScalarNode):
         return loader.construct_object(node, deep=True)
     if isinstance(node, SequenceNode):
         _check_tag(node, "tag:yaml.org,2002:seq", file, lines)
-        return [_build(item, path + (i,), loader, positions, file, lines) for i, item in enumerate(node.value)]
+        return [_build(item, path + (i,), loader, positions, file, lines, seen) for i, item in enumerate(node.value)]
     if isinstance(node, MappingNode):
         _check_tag(node, "tag:yaml.org,2002:map", file, lines)
         result: dict = {}
@@ -93,7 +122,7 @@ def _build(node: Node, path: tuple, loader, positions: dict, file: str, lines: l
             if key in result:
                 raise _error(f"duplicate key {key!r}", key_node.start_mark, file, lines,
                              "remove one of the two entries (YAML would silently keep only the last)")
-            result[key] = _build(value_node, path + (key,), loader, positions, file, lines)
+            result[key] = _build(value_node, path + (key,), loader, positions, file, lines, seen)
         return result
     raise EligibilityError("unsupported YAML node", location=Location(file=file))
 

@@ -1,7 +1,6 @@
 """The criteria grammar and what is built on it: golden atoms, golden rules, segmentation, robustness."""
 
 import json
-import os
 import subprocess
 
 import pytest
@@ -15,7 +14,7 @@ from eligibility.freetext.segment import leaves, segment
 from eligibility.parsing import parse_rule
 from eligibility.render import render
 
-from conftest import ROOT, grammar_text_strategy, load_cases
+from conftest import grammar_text_strategy, load_cases
 
 ATOMS = load_cases("criteria_atoms.yaml")
 RULES = load_cases("criteria_rules.yaml")

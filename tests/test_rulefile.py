@@ -70,3 +70,10 @@ def test_dump_then_load_gives_the_same_trial(data):
     second, errors = read_trial(dump_trial(trial_to_data(first)), "dumped.yaml")
     assert errors == []
     assert second == first
+
+
+@given(trial_files())
+def test_libyaml_and_the_python_parser_read_the_same_data_and_positions(data):
+    from eligibility.yamlsource import _load_checked, load_yaml
+    text = dump_trial(data)
+    assert load_yaml(text, "f.yaml") == _load_checked(text, "f.yaml", text.splitlines())

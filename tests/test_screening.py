@@ -52,7 +52,8 @@ def test_json_contract_shape_and_the_creatinine_example():
         "id": "P-001", "as_of": "2026-11-01", "birth_date": "1979-03-02", "sex": "female",
         "observations": [{"code": "creatinine", "value": 250, "unit": "umol/L", "date": "2026-10-28"}]})
     document = report_json(SCREENER.screen(patient, trial_ids=["NCT05828212"]))
-    assert list(document) == ["patient", "as_of", "results"]
+    assert list(document) == ["patient", "as_of", "warnings", "results"]
+    assert document["warnings"] == []
     assert (document["patient"], document["as_of"]) == ("P-001", "2026-11-01")
     (result,) = document["results"]
     assert list(result) == ["trial", "verdict", "needs_review", "clauses"]
