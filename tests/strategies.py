@@ -39,6 +39,7 @@ NUMERIC_MEASURES = tuple(sorted(m.id for m in VOCABULARY.measures.values()
                                 and len(units_of(m.id)) >= 1))
 CONVERTIBLE_MEASURES = tuple(m for m in NUMERIC_MEASURES if len(units_of(m)) >= 2)
 
+FEW_MEASURES = ("alc", "creatinine", "alt")
 measures = st.sampled_from(NUMERIC_MEASURES)
 ops = st.sampled_from(OPS)
 # Canonical values: decimals with at most 3 places, so a boundary written in any unit stays exact.
@@ -65,9 +66,12 @@ def exact_decimal(number: Fraction) -> Decimal | None:
     return Decimal(number.numerator) / Decimal(number.denominator)
 
 
-def leaves() -> st.SearchStrategy[ast.Node]:
-    """Rule leaves of every kind, over the bundled vocabulary."""
+def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
+    """Rule leaves of every kind, over the bundled vocabulary (``few``: over a handful of measures and
+    concepts, so that rules often share them)."""
+    measures = st.sampled_from(FEW_MEASURES) if few else globals()["measures"]
     conditions = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "condition")[:40]
+    conditions = conditions[:3] if few else conditions
     events = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "event")
     durations = st.builds(lambda v, u: ast.Duration(value=Decimal(v), unit=u), st.integers(1, 36),
                           st.sampled_from(["day", "week", "month", "year"]))
@@ -96,10 +100,10 @@ def leaves() -> st.SearchStrategy[ast.Node]:
     )
 
 
-def rules(max_leaves: int = 8) -> st.SearchStrategy[ast.Node]:
+def rules(max_leaves: int = 8, few: bool = False) -> st.SearchStrategy[ast.Node]:
     """Rules: leaves joined by all-of / any-of / not."""
     return st.recursive(
-        leaves(),
+        leaves(few),
         lambda children: st.one_of(
             st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
@@ -110,9 +114,10 @@ def rules(max_leaves: int = 8) -> st.SearchStrategy[ast.Node]:
 
 
 @st.composite
-def patients(draw) -> dict:
+def patients(draw, few: bool = False) -> dict:
     """Patients in the JSON contract, with values for some measures and some condition and event records."""
-    measures_present = draw(st.lists(st.sampled_from(NUMERIC_MEASURES), max_size=6, unique=True))
+    measures_present = draw(st.lists(st.sampled_from(FEW_MEASURES if few else NUMERIC_MEASURES), max_size=6,
+                                     unique=True))
     observations = []
     for measure in measures_present:
         value = draw(canonical_values)
@@ -123,7 +128,7 @@ def patients(draw) -> dict:
     conditions = [{"code": c, "status": draw(st.sampled_from(["active", "resolved"])),
                    "onset": str(draw(dates))}
                   for c in draw(st.lists(st.sampled_from(sorted(c.id for c in VOCABULARY.concepts.values()
-                                                                if c.category == "condition")[:40]),
+                                                                if c.category == "condition")[:3 if few else 40]),
                                          max_size=3, unique=True))]
     events = [{"code": "relapse", "date": str(draw(dates))} for _ in range(draw(st.integers(0, 3)))]
     patient = {"id": "P", "sex": draw(st.sampled_from(["female", "male", None])), "observations": observations,
