@@ -8,6 +8,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from . import explain
 from .screening import ClauseResult, PatientReport, TrialResult, best_verdict
 
 _VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
@@ -36,18 +37,26 @@ def report_json(report: PatientReport) -> dict:
 def brief_trial_json(result: TrialResult, seen: dict | None = None) -> dict:
     """One trial result in brief: verdict, blocking clauses with their explanation, missing data, review ids.
 
-    ``seen`` (kept for one report) remembers what is missing for findings shared by several trials.
+    ``seen`` (kept for one report) remembers the wording of findings shared by several trials (a finding is
+    either failing, worded as an explanation, or unknown, worded as what is missing: never both).
     """
     seen = {} if seen is None else seen
+    blocking: list[dict] = []
     missing: dict[str, None] = {}
-    for item in result.unknown:
-        key = id(item.finding)
-        if key not in seen:
-            seen[key] = item.missing
-        missing.update(dict.fromkeys(seen[key]))
-    return {"trial": result.label, "verdict": result.verdict,
-            "blocking": [{"id": c.clause.id, "explanation": c.explanation} for c in result.failing],
-            "missing": list(missing), "needs_review": result.needs_review}
+    if "fail" in result.outcomes or "unknown" in result.outcomes:
+        for clause, finding, outcome in result.entries():
+            known = seen.get(id(finding))
+            if outcome == "fail":
+                if known is None:
+                    known = seen[id(finding)] = explain.explain(finding)
+                blocking.append({"id": clause.id, "explanation": known})
+            elif outcome == "unknown":
+                if known is None:
+                    known = seen[id(finding)] = explain.missing(finding)
+                for name in known:
+                    missing[name] = None
+    return {"trial": result.label, "verdict": result.verdict, "blocking": blocking, "missing": list(missing),
+            "needs_review": result.needs_review}
 
 
 def brief_json(report: PatientReport) -> dict:

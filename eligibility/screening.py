@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
-from typing import Iterable, Literal, Mapping
+from typing import Iterable, Iterator, Literal, Mapping
 
 from . import explain
-from .ast import Duration, NeedsReview
+from .ast import Duration, NeedsReview, walk
 from .compiler import Plan, compile_rule
 from .errors import Location, PatientError
 from .evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
@@ -87,7 +87,13 @@ class TrialResult:
     @property
     def needs_review(self) -> list[str]:
         """Ids of clauses only a person can judge."""
+        if "review" not in self._outcomes:
+            return []
         return [c.id for c, o in zip(self._clauses, self._outcomes) if o == "review"]
+
+    def entries(self) -> Iterator[tuple[Clause, Finding, Outcome]]:
+        """(clause, finding, outcome) for every clause, without building clause results."""
+        return zip(self._clauses, self._findings, self._outcomes)
 
     @property
     def failing(self) -> list[ClauseResult]:
@@ -118,10 +124,11 @@ class PatientReport:
     warnings: tuple[str, ...] = ()
 
 
-def outcome(clause: Clause, finding: Finding) -> Outcome:
-    """pass / fail / unknown / review for a clause given the finding of its rule."""
+def outcome(clause: Clause, finding: Finding, may_need_review: bool = True) -> Outcome:
+    """pass / fail / unknown / review for a clause given the finding of its rule (``may_need_review``: False
+    when the rule has no part that only a person can judge, which saves looking)."""
     if finding.truth is UNKNOWN:
-        return "review" if explain.review_only(finding) else "unknown"
+        return "review" if may_need_review and explain.review_only(finding) else "unknown"
     passing = finding.truth is (TRUE if clause.kind == "inclusion" else FALSE)
     return "pass" if passing else "fail"
 
@@ -160,6 +167,16 @@ class CompiledTrial:
         return tuple("review" if fixed else None for fixed in self.fixed)
 
     @cached_property
+    def may_need_review(self) -> tuple[bool, ...]:
+        """Per clause: whether its rule has a part only a person can judge."""
+        return tuple(any(isinstance(n, NeedsReview) for n in walk(c.rule)) for c in self.trial.clauses)
+
+    @cached_property
+    def unevaluated_results(self) -> list[TrialResult]:
+        """The results of a trial whose every clause needs review (the same for every patient)."""
+        return trial_results(self, list(self.fixed), list(self.fixed_outcomes))
+
+    @cached_property
     def own_context(self) -> bool:
         """True when the trial sets its own lab recency or reference ranges."""
         return self.lab_recency is not None or bool(self.reference_ranges)
@@ -188,6 +205,9 @@ class Screener:
     def __post_init__(self) -> None:
         shared: dict = {}
         self.compiled = [self._compile(t, shared) for t in self.trials]
+        # Findings that are the same for every patient, given to each patient's memo from the start.
+        self._fixed_memo = {id(plan): Finding(UNKNOWN, plan, "review") for plan in shared.values()
+                            if isinstance(plan.node, NeedsReview)}
 
     def _compile(self, trial: Trial, shared: dict) -> CompiledTrial:
         plans = tuple(compile_rule(c.rule, self.vocabulary, shared) for c in trial.clauses)
@@ -209,7 +229,8 @@ class Screener:
         on = self.reference_date(patient, as_of, fallback)
         index = index_patient(patient, self.vocabulary, on)
         wanted = set(trial_ids) if trial_ids else None
-        shared = EvaluationContext(on, self.vocabulary, self.lab_recency, self.site_ranges, memo={})
+        shared = EvaluationContext(on, self.vocabulary, self.lab_recency, self.site_ranges,
+                                   memo=dict(self._fixed_memo))
         results: list[TrialResult] = []
         for compiled in self.compiled:
             if wanted is None or compiled.trial.id in wanted:
@@ -223,20 +244,29 @@ class Screener:
         if context is None or compiled.own_context:
             context = EvaluationContext(index.as_of, self.vocabulary, compiled.lab_recency or self.lab_recency,
                                         compiled.reference_ranges)
+        if not compiled.evaluated:      # only a person can judge this trial: the same for every patient
+            return compiled.unevaluated_results
         clauses, plans = compiled.trial.clauses, compiled.plans
         findings, outcomes = list(compiled.fixed), list(compiled.fixed_outcomes)
+        review = compiled.may_need_review
         for i in compiled.evaluated:
             finding = findings[i] = evaluate(plans[i], index, context)
-            outcomes[i] = outcome(clauses[i], finding)
-        if compiled.cohorts[0][0] is None:
-            done = tuple(outcomes)
-            return [TrialResult(compiled.trial, None, verdict(done), clauses, tuple(findings), done)]
-        results = []
-        for cohort, positions in compiled.cohorts:
-            chosen = tuple(outcomes[i] for i in positions)
-            results.append(TrialResult(compiled.trial, cohort, verdict(chosen), tuple(clauses[i] for i in positions),
-                                       tuple(findings[i] for i in positions), chosen))
-        return results
+            outcomes[i] = outcome(clauses[i], finding, review[i])
+        return trial_results(compiled, findings, outcomes)
+
+
+def trial_results(compiled: CompiledTrial, findings: list, outcomes: list) -> list[TrialResult]:
+    """The result of a trial (one per cohort for basket trials) from the findings and outcomes of its clauses."""
+    clauses = compiled.trial.clauses
+    if compiled.cohorts[0][0] is None:
+        done = tuple(outcomes)
+        return [TrialResult(compiled.trial, None, verdict(done), clauses, tuple(findings), done)]
+    results = []
+    for cohort, positions in compiled.cohorts:
+        chosen = tuple(outcomes[i] for i in positions)
+        results.append(TrialResult(compiled.trial, cohort, verdict(chosen), tuple(clauses[i] for i in positions),
+                                   tuple(findings[i] for i in positions), chosen))
+    return results
 
 
 def best_verdict(results: Iterable[TrialResult]) -> Verdict:

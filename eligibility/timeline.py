@@ -22,10 +22,13 @@ _DAYS_PER_UNIT = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7)
                   "month": Decimal("30.4375"), "year": Decimal("365.25")}
 
 
-@lru_cache(maxsize=4096)
 def boundary(as_of: date, duration: Duration) -> datetime:
-    """The instant ``duration`` before the reference date (midnight-based); cached, as few pairs recur."""
-    value, unit = duration.value, duration.unit
+    """The instant ``duration`` before the reference date (midnight-based)."""
+    return _boundary(as_of, duration.value, duration.unit)
+
+
+@lru_cache(maxsize=4096)
+def _boundary(as_of: date, value: Decimal, unit: str) -> datetime:
     start = datetime(as_of.year, as_of.month, as_of.day)
     if unit in ("month", "year") and value == value.to_integral_value():
         months = int(value) * (12 if unit == "year" else 1)
