@@ -8,7 +8,7 @@ from pathlib import Path
 
 from hypothesis import given, strategies as st
 
-from eligibility import Patient, Screener, load_trials
+from eligibility import Patient, Screener
 from eligibility.batch import ReportStyle, ScreenSetup, render, screen_many
 from eligibility.errors import EligibilityError
 from eligibility.patient_index import index_patient
