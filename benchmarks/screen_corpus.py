@@ -82,7 +82,18 @@ def _memory_probe(rules: Path, trials: int, patients: int, seed: int) -> None:
     stream = (Patient.model_validate(p) for p in Synthesizer(seed, AS_OF).patients(patients))
     for _ in screen_many(setup, stream, style, 1, screener):
         pass
-    print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, len(screener.trials))
+    print(_own_peak_mib(), len(screener.trials))
+
+
+def _own_peak_mib() -> float:
+    """Peak RSS of this process. Linux keeps ru_maxrss across fork and exec (a child starts with its parent's
+    peak), so the process's own high-water mark is read from /proc where there is one."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _peak(rules: Path, trials: int, patients: int, seed: int) -> float:
