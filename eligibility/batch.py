@@ -86,15 +86,18 @@ def _start_worker(setup: ScreenSetup, style: ReportStyle, inherited: bool) -> No
         gc.freeze()
 
 
-def _work(item: tuple[str, object]) -> tuple[str, str]:
+def _screen_item(screener: Screener, style: ReportStyle, item: tuple[str, object]) -> tuple[str, str]:
     kind, payload = item
     if kind == "error":
         return item  # type: ignore[return-value]
-    screener, style = _WORKER  # type: ignore[misc]
     try:
         return "ok", render(screener, payload, style)  # type: ignore[arg-type]
     except EligibilityError as error:
         return "error", str(error)
+
+
+def _work(item: tuple[str, object]) -> tuple[str, str]:
+    return _screen_item(*_WORKER, item)  # type: ignore[misc]
 
 
 def _tagged(items: Iterable[Patient | EligibilityError]) -> Iterator[tuple[str, object]]:
@@ -111,12 +114,12 @@ def screen_many(setup: ScreenSetup, items: Iterable[Patient | EligibilityError],
     """
     global _WORKER
     if jobs <= 1:
-        _WORKER = (screener or setup.build(), style)
-        yield from map(_work, _tagged(items))
+        screener = screener or setup.build()
+        yield from (_screen_item(screener, style, item) for item in _tagged(items))
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     inherited = context.get_start_method() == "fork" and screener is not None
-    _WORKER = (screener, style) if inherited else None
+    _WORKER = (screener, style) if inherited else None     # what forked workers start with
     with context.Pool(jobs, initializer=_start_worker, initargs=(setup, style, inherited)) as pool:
         yield from pool.imap(_work, _tagged(items), chunksize=4)
