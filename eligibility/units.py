@@ -195,7 +195,7 @@ def format_number(value: Decimal | Fraction | int | float) -> str:
     number = as_decimal(value)
     if number == number.to_integral_value():
         return format(number.to_integral_value(), "f")
-    return format(number.normalize(), "f")
+    return format(number, "f").rstrip("0")      # not normalize(): it rounds to the context's 28 digits
 
 
 def format_quantity(value: Decimal | Fraction | int | float, unit: str) -> str:
