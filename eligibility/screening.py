@@ -182,10 +182,6 @@ class CompiledTrial:
         return self.lab_recency is not None or bool(self.reference_ranges)
 
 
-def _fixed_finding(plan: Plan) -> Finding | None:
-    return Finding(UNKNOWN, plan, "review") if isinstance(plan.node, NeedsReview) else None
-
-
 def _cohort_positions(trial: Trial) -> tuple[tuple[str | None, tuple[int, ...]], ...]:
     if not trial.cohorts:
         return ((None, tuple(range(len(trial.clauses)))),)
@@ -204,16 +200,17 @@ class Screener:
 
     def __post_init__(self) -> None:
         shared: dict = {}
-        self.compiled = [self._compile(t, shared) for t in self.trials]
-        # Findings that are the same for every patient, given to each patient's memo from the start.
+        plans = [tuple(compile_rule(c.rule, self.vocabulary, shared) for c in t.clauses) for t in self.trials]
+        # Findings that are the same for every patient (review leaves): made once, used for the clauses that are
+        # review-only and given to each patient's memo from the start.
         self._fixed_memo = {id(plan): Finding(UNKNOWN, plan, "review") for plan in shared.values()
                             if isinstance(plan.node, NeedsReview)}
+        self.compiled = [self._compile(t, p) for t, p in zip(self.trials, plans)]
 
-    def _compile(self, trial: Trial, shared: dict) -> CompiledTrial:
-        plans = tuple(compile_rule(c.rule, self.vocabulary, shared) for c in trial.clauses)
+    def _compile(self, trial: Trial, plans: tuple[Plan, ...]) -> CompiledTrial:
         ranges = {**self.site_ranges, **trial.reference_ranges}
-        return CompiledTrial(trial, plans, trial.lab_recency, ranges, tuple(map(_fixed_finding, plans)),
-                             _cohort_positions(trial))
+        fixed = tuple(self._fixed_memo.get(id(plan)) for plan in plans)
+        return CompiledTrial(trial, plans, trial.lab_recency, ranges, fixed, _cohort_positions(trial))
 
     def reference_date(self, patient: Patient, as_of: date | None, fallback: date | None) -> date:
         """The screening date: the one given, else the patient's ``as_of``, else ``fallback``."""
