@@ -75,7 +75,7 @@ _PINT_ATOMS = {
     "cmH2O": "cmH2O", "copies": "copy", "24h": "day",
 }
 _SCALE = re.compile(r"^(?:[x×*]\s*)?10\s*(?:\^|\*\*|\*|e|E)\s*(-?\d+)\s*")
-_LEADING_X = re.compile(r"^[x×*]\s*")
+_LEADING_X = re.compile(r"^(?:[x×*]\s*)+")
 _SUPERSCRIPT_POWER = re.compile(r"10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 # Cell counts written with SI prefixes on "per litre": G/L is 10^9/L, T/L is 10^12/L.
 _SI_COUNT = {"G/L": "10^9/L", "T/L": "10^12/L", "G/l": "10^9/L", "T/l": "10^12/L"}
@@ -100,7 +100,7 @@ def canonical_unit(text: str) -> str:
     raw = _LEADING_X.sub("", raw)
     raw = _SI_COUNT.get(raw.replace(" ", ""), raw)
     raw = re.sub(r"1\.73\s*m", "1.73m", raw)
-    raw = re.sub(r"\s+", "", raw)
+    raw = unicodedata.normalize("NFKC", re.sub(r"\s+", "", raw))    # removed spaces can leave marks to compose
     parts = raw.split("/")
     atoms = [_ATOMS.get(p.lower(), p) if p else "" for p in parts]
     body = "/".join(atoms)

@@ -4,6 +4,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from hypothesis import example, given, strategies as st
 
 from eligibility.errors import UnitError
 from eligibility.units import canonical_unit, conversion_factor, format_number, is_known_unit, measure_factor, parse_unit
@@ -65,3 +66,11 @@ def test_unknown_unit_is_a_clear_error():
                                         (Decimal("5E+2"), "500"), (Decimal("1.250"), "1.25")])
 def test_number_format(value, text):
     assert format_number(value) == text
+
+
+@given(st.text(max_size=16))
+@example("·×")          # a stray sign before a multiplication sign: the first pass left the ×
+@example("o ´")         # a removed space let a combining accent compose only on the second pass
+def test_canonical_spelling_is_idempotent(text):
+    once = canonical_unit(text)
+    assert canonical_unit(once) == once
