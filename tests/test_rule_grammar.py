@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from hypothesis import example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 from eligibility import parse_rule, render
 from eligibility.ast import RuleDocument
@@ -60,7 +60,7 @@ READABLE_TOKENS = {
 }
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(grammar_text_strategy("rule.lark"))
 @example("A<=100000000000000000000000.00001")      # more than 28 digits: rendering once rounded it
 @example("A<=0·×")                                  # a unit that changed when canonicalised twice
