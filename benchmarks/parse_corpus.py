@@ -14,9 +14,9 @@ import resource
 import time
 from pathlib import Path
 
-from eligibility.freetext import parse_criterion
-from eligibility.freetext.rules import draft_rule
-from eligibility.freetext.segment import leaves, segment
+from eligibility.text import parse_criterion
+from eligibility.text.rules import draft_rule
+from eligibility.text.segment import leaves, segment
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ctgov_criteria.jsonl"
 VALX_ITEMS_PER_SECOND = 147
@@ -53,7 +53,9 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = len(work) / best_atoms
     print(f"items: {len(work)} from {args.corpus.name} (segmented in {segmenting:.2f} s)")
-    print(f"atoms:       {rate:,.0f} items/s ({rate / VALX_ITEMS_PER_SECOND:.0f}x Valx's {VALX_ITEMS_PER_SECOND} items/s)")
+    print(
+        f"atoms:       {rate:,.0f} items/s ({rate / VALX_ITEMS_PER_SECOND:.0f}x Valx's {VALX_ITEMS_PER_SECOND} items/s)"
+    )
     print(f"draft rules: {len(work) / best_rules:,.0f} items/s")
     print(f"peak memory: {peak:.0f} MiB")
 

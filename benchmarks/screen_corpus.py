@@ -25,10 +25,10 @@ from itertools import islice
 from pathlib import Path
 
 from eligibility import Patient, Screener
-from eligibility.batch import ReportStyle, ScreenSetup, screen_many
-from eligibility.importer import draft_many
-from eligibility.report import report_json
-from eligibility.synth import Synthesizer
+from eligibility.output.report import report_json
+from eligibility.patient.synth import Synthesizer
+from eligibility.registry.importer import draft_many
+from eligibility.screen.batch import ReportStyle, ScreenSetup, screen_many
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ctgov_criteria.jsonl"
 AS_OF = date(2026, 11, 1)
@@ -125,36 +125,45 @@ def main() -> None:
         clauses_per_trial = sum(len(t.clauses) for t in screener.trials) / trials
         print(f"corpus: {args.corpus.name}: {summary}")
         print(f"import: {trials / drafting:,.0f} trials drafted/s ({drafting:.1f} s)")
-        print(f"load:   {trials / loading:,.0f} trials loaded/s ({loading:.1f} s: YAML, rule parsing, "
-              f"vocabulary, compilation); {clauses_per_trial:.1f} clauses per trial")
+        print(
+            f"load:   {trials / loading:,.0f} trials loaded/s ({loading:.1f} s: YAML, rule parsing, "
+            f"vocabulary, compilation); {clauses_per_trial:.1f} clauses per trial"
+        )
 
         patients, making = _timed(lambda: _patients(args.patients, args.seed))
         print(f"patients: {len(patients)} synthetic (seed {args.seed}), made and validated in {making:.1f} s")
 
         single = _single(screener, patients[:20])
-        print(f"\none patient x {trials} trials, full explanations as JSON: median {statistics.median(single):.3f} s, "
-              f"max {max(single):.3f} s (20 patients)")
+        print(
+            f"\none patient x {trials} trials, full explanations as JSON: median {statistics.median(single):.3f} s, "
+            f"max {max(single):.3f} s (20 patients)"
+        )
 
         pairs, clauses, engine = _engine(screener, patients)
         one_core = _summary(setup, screener, patients, 1)
         parallel = _summary(setup, screener, patients, args.jobs)
         print(f"\nbatch, {len(patients)} patients x {trials} trials = {pairs:,} pairs:")
         print(f"  engine, 1 core:       {pairs / engine:>9,.0f} pairs/s  {clauses / engine:>11,.0f} clauses/s")
-        print(f"  summary JSONL, 1 core: {pairs / one_core:>8,.0f} pairs/s  "
-              f"({engine / one_core:.2f}x the engine's rate)")
-        print(f"  summary JSONL, --jobs {args.jobs}: {pairs / parallel:>7,.0f} pairs/s  "
-              f"({one_core / parallel:.2f}x one core)")
+        print(
+            f"  summary JSONL, 1 core: {pairs / one_core:>8,.0f} pairs/s  ({engine / one_core:.2f}x the engine's rate)"
+        )
+        print(
+            f"  summary JSONL, --jobs {args.jobs}: {pairs / parallel:>7,.0f} pairs/s  "
+            f"({one_core / parallel:.2f}x one core)"
+        )
 
         print("\npeak memory (RSS, summary format streamed):")
         sizes = [trials // 4, trials // 2, trials]
         baseline = _peak(rules, 1, 50, args.seed)
         print(f"  {1:>5} trial,  50 patients:   {baseline:6.0f} MiB (the interpreter, libraries and vocabulary)")
         by_trials = [_peak(rules, n, 50, args.seed) for n in sizes]
-        for n, peak in zip(sizes, by_trials):
-            print(f"  {n:>5} trials, 50 patients:   {peak:6.0f} MiB  (+{(peak - baseline) / n * 1024:.0f} KiB per trial)")
+        for n, peak in zip(sizes, by_trials, strict=False):
+            print(
+                f"  {n:>5} trials, 50 patients:   {peak:6.0f} MiB  (+{(peak - baseline) / n * 1024:.0f} KiB per trial)"
+            )
         counts = [50, 200, 800]
         by_patients = [_peak(rules, trials, n, args.seed) for n in counts]
-        for n, peak in zip(counts, by_patients):
+        for n, peak in zip(counts, by_patients, strict=False):
             print(f"  {trials:>5} trials, {n:>3} patients:  {peak:6.0f} MiB")
 
         print("\nscaling (engine, 1 core): seconds, and ratio to the smallest run")

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
-from typing import Mapping
 
-from . import ast
-from .compiler import compile_rule
-from .errors import ErrorGroup
-from .evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
-from .parsing import parse_rule
-from .patient import Patient
-from .patient_index import index_patient
-from .resolve import resolve_rule
-from .vocabulary import Vocabulary, default_vocabulary
+from eligibility.engine.compiler import compile_rule
+from eligibility.engine.evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
+from eligibility.errors import ErrorGroup
+from eligibility.lang import ast
+from eligibility.lang.parsing import parse_rule
+from eligibility.lang.resolve import resolve_rule
+from eligibility.patient.contract import Patient
+from eligibility.patient.index import index_patient
+from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
 
 def prepare_rule(rule: str | ast.Node, vocabulary: Vocabulary | None = None) -> ast.Node:

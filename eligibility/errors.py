@@ -44,7 +44,7 @@ class EligibilityError(Exception):
         self.hint = hint
         self.source_line = source_line
 
-    def at(self, **changes: object) -> "EligibilityError":
+    def at(self, **changes: object) -> EligibilityError:
         """Return the same error with its location completed (e.g. once the file name is known)."""
         known = {k: v for k, v in changes.items() if getattr(self.location, k) is None}
         self.location = replace(self.location, **known)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Callable, Iterator
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 
 @contextmanager
-def progress_bar(label: str, total: int | None, console: Console | None = None,
-                 minimum: int = 50) -> Iterator[Callable[[], None]]:
+def progress_bar(
+    label: str, total: int | None, console: Console | None = None, minimum: int = 50
+) -> Iterator[Callable[[], None]]:
     """Yields ``advance()``; draws a bar when stderr is a terminal and the run has at least ``minimum`` steps."""
     console = console or Console(stderr=True)
     if not console.is_terminal or (total is not None and total < minimum):

@@ -49,8 +49,12 @@ def field_path(loc: tuple) -> str:
 
 def _clean_loc(loc: tuple) -> tuple:
     # Drop union-branch and tagged-union labels pydantic inserts (e.g. 'function-after[...]', 'decimal').
-    return tuple(p for p in loc if isinstance(p, int) or not any(c in str(p) for c in "[]()")
-                 and p not in ("decimal", "str", "float", "int", "lax-or-strict"))
+    return tuple(
+        p
+        for p in loc
+        if isinstance(p, int)
+        or (not any(c in str(p) for c in "[]()") and p not in ("decimal", "str", "float", "int", "lax-or-strict"))
+    )
 
 
 def problems(error: ValidationError) -> list[FieldProblem]:

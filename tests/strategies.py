@@ -5,24 +5,57 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from functools import lru_cache
+from functools import cache
 
 from hypothesis import strategies as st
 
-from eligibility import ast
-from eligibility.render import render
-from eligibility.units import measure_factor
-from eligibility.vocabulary import default_vocabulary
+from eligibility.lang import ast
+from eligibility.lang.render import render
+from eligibility.vocab.units import measure_factor
+from eligibility.vocab.vocabulary import default_vocabulary
 
 VOCABULARY = default_vocabulary()
 AS_OF = date(2026, 11, 1)
 OPS = ("<", "<=", ">", ">=", "==", "!=")
-CANDIDATE_UNITS = ("10^9/L", "10^6/L", "10^12/L", "10^3/uL", "cells/uL", "/uL", "/mm^3", "/L", "g/L", "g/dL", "mg/dL",
-                   "mg/L", "ug/L", "ng/mL", "umol/L", "mmol/L", "nmol/L", "mEq/L", "U/L", "IU/L", "mL/min",
-                   "mL/min/1.73m^2", "%", "", "mmHg", "kPa", "mm/h", "kg/m^2", "ms", "s", "kg", "g", "cm", "m")
+CANDIDATE_UNITS = (
+    "10^9/L",
+    "10^6/L",
+    "10^12/L",
+    "10^3/uL",
+    "cells/uL",
+    "/uL",
+    "/mm^3",
+    "/L",
+    "g/L",
+    "g/dL",
+    "mg/dL",
+    "mg/L",
+    "ug/L",
+    "ng/mL",
+    "umol/L",
+    "mmol/L",
+    "nmol/L",
+    "mEq/L",
+    "U/L",
+    "IU/L",
+    "mL/min",
+    "mL/min/1.73m^2",
+    "%",
+    "",
+    "mmHg",
+    "kPa",
+    "mm/h",
+    "kg/m^2",
+    "ms",
+    "s",
+    "kg",
+    "g",
+    "cm",
+    "m",
+)
 
 
-@lru_cache(maxsize=None)
+@cache
 def units_of(measure_id: str) -> tuple[tuple[str, Fraction], ...]:
     """Units a measure can be written in, with each one's exact factor to the measure's canonical unit."""
     measure = VOCABULARY.measures[measure_id]
@@ -34,9 +67,13 @@ def units_of(measure_id: str) -> tuple[tuple[str, Fraction], ...]:
     return tuple(found)
 
 
-NUMERIC_MEASURES = tuple(sorted(m.id for m in VOCABULARY.measures.values()
-                                if not m.qualitative and m.unit not in ("hour", "day", "week", "month", "year")
-                                and len(units_of(m.id)) >= 1))
+NUMERIC_MEASURES = tuple(
+    sorted(
+        m.id
+        for m in VOCABULARY.measures.values()
+        if not m.qualitative and m.unit not in ("hour", "day", "week", "month", "year") and len(units_of(m.id)) >= 1
+    )
+)
 CONVERTIBLE_MEASURES = tuple(m for m in NUMERIC_MEASURES if len(units_of(m)) >= 2)
 
 FEW_MEASURES = ("alc", "creatinine", "alt")
@@ -73,10 +110,14 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
     conditions = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "condition")[:40]
     conditions = conditions[:3] if few else conditions
     events = sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "event")
-    durations = st.builds(lambda v, u: ast.Duration(value=Decimal(v), unit=u), st.integers(1, 36),
-                          st.sampled_from(["day", "week", "month", "year"]))
-    windows = st.none() | st.builds(lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]),
-                                    durations)
+    durations = st.builds(
+        lambda v, u: ast.Duration(value=Decimal(v), unit=u),
+        st.integers(1, 36),
+        st.sampled_from(["day", "week", "month", "year"]),
+    )
+    windows = st.none() | st.builds(
+        lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]), durations
+    )
 
     @st.composite
     def comparison(draw):
@@ -87,15 +128,32 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
 
     return st.one_of(
         comparison(),
-        st.builds(lambda m, op, k, limit: ast.RelativeComparison(measure=m, op=op, factor=Decimal(k), limit=limit),
-                  measures, ops, st.integers(1, 10), st.sampled_from(["ULN", "LLN"])),
-        st.builds(lambda op, d: ast.Age(op=op, duration=d), ops,
-                  st.builds(lambda v: ast.Duration(value=Decimal(v), unit="year"), st.integers(0, 99))),
+        st.builds(
+            lambda m, op, k, limit: ast.RelativeComparison(measure=m, op=op, factor=Decimal(k), limit=limit),
+            measures,
+            ops,
+            st.integers(1, 10),
+            st.sampled_from(["ULN", "LLN"]),
+        ),
+        st.builds(
+            lambda op, d: ast.Age(op=op, duration=d),
+            ops,
+            st.builds(lambda v: ast.Duration(value=Decimal(v), unit="year"), st.integers(0, 99)),
+        ),
         st.builds(lambda v: ast.Sex(value=v), st.sampled_from(["female", "male"])),
-        st.builds(lambda c, active, w: ast.Presence(category="condition", concept=c, active=active, window=w),
-                  st.sampled_from(conditions), st.booleans(), windows),
-        st.builds(lambda e, w, op, n: ast.Count(category="event", concept=e, window=w, op=op, count=n),
-                  st.sampled_from(events), windows, st.sampled_from(["<", "<=", ">", ">=", "=="]), st.integers(0, 4)),
+        st.builds(
+            lambda c, active, w: ast.Presence(category="condition", concept=c, active=active, window=w),
+            st.sampled_from(conditions),
+            st.booleans(),
+            windows,
+        ),
+        st.builds(
+            lambda e, w, op, n: ast.Count(category="event", concept=e, window=w, op=op, count=n),
+            st.sampled_from(events),
+            windows,
+            st.sampled_from(["<", "<=", ">", ">=", "=="]),
+            st.integers(0, 4),
+        ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.text(min_size=1, max_size=20)),
     )
 
@@ -116,23 +174,42 @@ def rules(max_leaves: int = 8, few: bool = False) -> st.SearchStrategy[ast.Node]
 @st.composite
 def patients(draw, few: bool = False) -> dict:
     """Patients in the JSON contract, with values for some measures and some condition and event records."""
-    measures_present = draw(st.lists(st.sampled_from(FEW_MEASURES if few else NUMERIC_MEASURES), max_size=6,
-                                     unique=True))
+    measures_present = draw(
+        st.lists(st.sampled_from(FEW_MEASURES if few else NUMERIC_MEASURES), max_size=6, unique=True)
+    )
     observations = []
     for measure in measures_present:
         value = draw(canonical_values)
         unit = VOCABULARY.measures[measure].unit
-        observations.append({"code": measure, "value": str(value), "unit": unit,
-                             "date": str(AS_OF - timedelta(days=draw(st.integers(0, 60)))),
-                             "high": str(draw(st.integers(1, 500)))})
-    conditions = [{"code": c, "status": draw(st.sampled_from(["active", "resolved"])),
-                   "onset": str(draw(dates))}
-                  for c in draw(st.lists(st.sampled_from(sorted(c.id for c in VOCABULARY.concepts.values()
-                                                                if c.category == "condition")[:3 if few else 40]),
-                                         max_size=3, unique=True))]
+        observations.append(
+            {
+                "code": measure,
+                "value": str(value),
+                "unit": unit,
+                "date": str(AS_OF - timedelta(days=draw(st.integers(0, 60)))),
+                "high": str(draw(st.integers(1, 500))),
+            }
+        )
+    conditions = [
+        {"code": c, "status": draw(st.sampled_from(["active", "resolved"])), "onset": str(draw(dates))}
+        for c in draw(
+            st.lists(
+                st.sampled_from(
+                    sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "condition")[: 3 if few else 40]
+                ),
+                max_size=3,
+                unique=True,
+            )
+        )
+    ]
     events = [{"code": "relapse", "date": str(draw(dates))} for _ in range(draw(st.integers(0, 3)))]
-    patient = {"id": "P", "sex": draw(st.sampled_from(["female", "male", None])), "observations": observations,
-               "conditions": conditions, "events": events}
+    patient = {
+        "id": "P",
+        "sex": draw(st.sampled_from(["female", "male", None])),
+        "observations": observations,
+        "conditions": conditions,
+        "events": events,
+    }
     if draw(st.booleans()):
         patient["birth_date"] = str(draw(st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1))))
     return {k: v for k, v in patient.items() if v is not None}
@@ -147,8 +224,7 @@ def trial_files(draw) -> dict:
     """Rule-file data: population, settings, reference ranges, cohorts and criteria with and without rules."""
     cohorts = draw(st.lists(st.tuples(ids, texts), max_size=3, unique_by=lambda c: c[0]))
     criteria = []
-    for number, kind in enumerate(draw(st.lists(st.sampled_from(["inclusion", "exclusion"]), min_size=1,
-                                                max_size=6))):
+    for number, kind in enumerate(draw(st.lists(st.sampled_from(["inclusion", "exclusion"]), min_size=1, max_size=6))):
         criterion = {"id": f"C{number}", "kind": kind, "text": draw(texts)}
         if draw(st.booleans()):
             criterion["rule"] = render(draw(rules(4)))
@@ -158,11 +234,19 @@ def trial_files(draw) -> dict:
             if draw(st.booleans()):
                 criterion[key] = draw(texts)
         criteria.append(criterion)
-    data = {"id": draw(ids), "title": draw(st.none() | texts),
-            "population": {"min_age": f"{draw(st.integers(0, 40))} years", "sex": draw(st.sampled_from(
-                ["all", "female", "male"]))},
-            "lab_recency": draw(st.none() | st.sampled_from(["30 days", "6 weeks", "3 months"])),
-            "reference_ranges": {m: {"high": f"{draw(canonical_values)} {VOCABULARY.measures[m].unit}".strip()}
-                                 for m in draw(st.lists(measures, max_size=3, unique=True))},
-            "cohorts": [{"id": i, "name": n} for i, n in cohorts], "criteria": criteria}
+    data = {
+        "id": draw(ids),
+        "title": draw(st.none() | texts),
+        "population": {
+            "min_age": f"{draw(st.integers(0, 40))} years",
+            "sex": draw(st.sampled_from(["all", "female", "male"])),
+        },
+        "lab_recency": draw(st.none() | st.sampled_from(["30 days", "6 weeks", "3 months"])),
+        "reference_ranges": {
+            m: {"high": f"{draw(canonical_values)} {VOCABULARY.measures[m].unit}".strip()}
+            for m in draw(st.lists(measures, max_size=3, unique=True))
+        },
+        "cohorts": [{"id": i, "name": n} for i, n in cohorts],
+        "criteria": criteria,
+    }
     return {k: v for k, v in data.items() if v is not None}

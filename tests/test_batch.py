@@ -6,19 +6,19 @@ import subprocess
 from datetime import date
 from pathlib import Path
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import patients, rules
 
 from eligibility import Patient, Screener
-from eligibility.batch import ReportStyle, ScreenSetup, render, screen_many
 from eligibility.errors import EligibilityError
-from eligibility.patient_index import index_patient
-from eligibility.report import brief_json, report_json
+from eligibility.output.report import brief_json, report_json
+from eligibility.patient.index import index_patient
+from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
-from eligibility.synth import Synthesizer
-from eligibility.trial import Clause, Trial
-from eligibility.vocabulary import default_vocabulary
-
-from strategies import patients, rules
+from eligibility.screen.batch import ReportStyle, ScreenSetup, render, screen_many
+from eligibility.trials.schema import Clause, Trial
+from eligibility.vocab.vocabulary import default_vocabulary
 
 AS_OF = date(2026, 11, 1)
 VOCABULARY = default_vocabulary()
@@ -31,6 +31,7 @@ def _synthetic(count: int, seed: int = 11) -> list[Patient]:
 
 
 # --- synthetic patients ------------------------------------------------------------------------------------
+
 
 def test_synthetic_patients_are_reproducible_valid_and_varied():
     first = list(Synthesizer(5, AS_OF).patients(60))
@@ -47,14 +48,17 @@ def test_synthetic_patients_are_reproducible_valid_and_varied():
 
 # --- shared plans give the answers of separate evaluation ------------------------------------------------------
 
+
 @st.composite
 def trial_sets(draw):
     pool = draw(st.lists(rules(3, few=True), min_size=2, max_size=5))
     trials = []
     for number in range(draw(st.integers(2, 5))):
         picked = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=4))
-        clauses = tuple(Clause(f"C{i}", draw(st.sampled_from(["inclusion", "exclusion"])), "text", rule)
-                        for i, rule in enumerate(picked))
+        clauses = tuple(
+            Clause(f"C{i}", draw(st.sampled_from(["inclusion", "exclusion"])), "text", rule)
+            for i, rule in enumerate(picked)
+        )
         trials.append(Trial(id=f"T{number}", clauses=clauses))
     return trials
 
@@ -73,17 +77,19 @@ def report_json_result(result) -> tuple:
 
 # --- worker processes and formats -----------------------------------------------------------------------------
 
+
 def test_jobs_give_the_same_lines_in_the_same_order_with_errors_in_place():
     items: list = _synthetic(24)
     items.insert(5, EligibilityError("line 6 is broken"))
     style = ReportStyle("summary", as_of=AS_OF)
     one = list(screen_many(SETUP, items, style, jobs=1, screener=SCREENER))
     two = list(screen_many(SETUP, items, style, jobs=2, screener=SCREENER))
-    built = list(screen_many(SETUP, items, style, jobs=2))          # workers build their own screener
+    built = list(screen_many(SETUP, items, style, jobs=2))  # workers build their own screener
     assert one == two == built
     assert one[5] == ("error", "line 6 is broken")
-    assert [json.loads(text)["patient"] for status, text in one if status == "ok"] == \
-        [p.id for p in items if isinstance(p, Patient)]
+    assert [json.loads(text)["patient"] for status, text in one if status == "ok"] == [
+        p.id for p in items if isinstance(p, Patient)
+    ]
 
 
 def test_batch_lines_equal_the_single_patient_report():
@@ -97,9 +103,12 @@ def test_summary_keeps_verdicts_and_explains_only_blocking_clauses():
         report = SCREENER.screen(patient, AS_OF)
         brief = brief_json(report)
         full = report_json(report)
-        for short, long in zip(brief["results"], full["results"]):
-            assert (short["trial"], short["verdict"], short["needs_review"]) == \
-                (long["trial"], long["verdict"], long["needs_review"])
+        for short, long in zip(brief["results"], full["results"], strict=False):
+            assert (short["trial"], short["verdict"], short["needs_review"]) == (
+                long["trial"],
+                long["verdict"],
+                long["needs_review"],
+            )
             failing = [c for c in long["clauses"] if c["outcome"] == "fail"]
             assert short["blocking"] == [{"id": c["id"], "explanation": c["explanation"]} for c in failing]
             assert short["missing"] == list(dict.fromkeys(m for c in long["clauses"] for m in c["missing"]))
@@ -114,11 +123,19 @@ def test_only_keeps_the_asked_verdicts():
 
 def test_cli_jobs_output_is_identical(tmp_path: Path):
     batch = tmp_path / "patients.jsonl"
-    made = subprocess.run(["eligibility", "synth", "16", "--seed", "2", "-o", str(batch)], capture_output=True,
-                          text=True, timeout=120)
+    made = subprocess.run(
+        ["eligibility", "synth", "16", "--seed", "2", "-o", str(batch)], capture_output=True, text=True, timeout=120
+    )
     assert made.returncode == 0, made.stderr
-    outputs = [subprocess.run(["eligibility", "screen", str(batch), "--format", "summary", "--jobs", jobs],
-                              capture_output=True, text=True, timeout=300) for jobs in ("1", "2")]
+    outputs = [
+        subprocess.run(
+            ["eligibility", "screen", str(batch), "--format", "summary", "--jobs", jobs],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        for jobs in ("1", "2")
+    ]
     assert [o.returncode for o in outputs] == [0, 0]
     assert outputs[0].stdout == outputs[1].stdout and len(outputs[0].stdout.splitlines()) == 16
     assert "screened 16 patient(s); 0 could not be read" in outputs[1].stderr

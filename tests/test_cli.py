@@ -7,7 +7,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from conftest import DATA, ROOT
 
 EXAMPLES = ROOT / "examples" / "patients"
@@ -41,8 +40,9 @@ def test_screen_json_single_patient():
 def test_screen_batch_reports_bad_patients_and_screens_the_rest(tmp_path: Path):
     batch = tmp_path / "batch.jsonl"
     good = json.loads((EXAMPLES / "P11-minimal.json").read_text())
-    batch.write_text(json.dumps(good) + "\n" + '{"id": "broken", "age": "old"}\n' +
-                     json.dumps({**good, "id": "P11-again"}) + "\n")
+    batch.write_text(
+        json.dumps(good) + "\n" + '{"id": "broken", "age": "old"}\n' + json.dumps({**good, "id": "P11-again"}) + "\n"
+    )
     result = run("screen", str(batch), "--format", "json", "--trial", "NCT05828212")
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -53,8 +53,16 @@ def test_screen_batch_reports_bad_patients_and_screens_the_rest(tmp_path: Path):
 
 
 def test_screen_as_of_overrides_the_patient_date():
-    result = run("screen", str(EXAMPLES / "P01-ae-eligible.json"), "--format", "json", "--as-of", "2027-06-01",
-                 "--trial", "ChiCTR2600127018")
+    result = run(
+        "screen",
+        str(EXAMPLES / "P01-ae-eligible.json"),
+        "--format",
+        "json",
+        "--as-of",
+        "2027-06-01",
+        "--trial",
+        "ChiCTR2600127018",
+    )
     document = json.loads(result.stdout)
     assert document["as_of"] == "2027-06-01"
     assert document["results"][0]["verdict"] == "undetermined"
@@ -66,12 +74,15 @@ def test_screen_folder_of_patients():
     assert len(result.stdout.splitlines()) == len(list(EXAMPLES.glob("*.json")))
 
 
-@pytest.mark.parametrize("args,message,code", [
-    (["screen", "no/such/file.json"], "no/such/file.json: no such file", 1),
-    (["screen", str(EXAMPLES / "P11-minimal.json"), "--trial", "NCT0000"], "unknown trial id(s): NCT0000", 1),
-    (["screen", str(EXAMPLES / "P11-minimal.json"), "--as-of", "01/11/2026"], "is not a date; write YYYY-MM-DD", 2),
-    (["lint", str(DATA / "bad_rules" / "many_problems.yaml")], "5 problem(s) found", 1),
-])
+@pytest.mark.parametrize(
+    "args,message,code",
+    [
+        (["screen", "no/such/file.json"], "no/such/file.json: no such file", 1),
+        (["screen", str(EXAMPLES / "P11-minimal.json"), "--trial", "NCT0000"], "unknown trial id(s): NCT0000", 1),
+        (["screen", str(EXAMPLES / "P11-minimal.json"), "--as-of", "01/11/2026"], "is not a date; write YYYY-MM-DD", 2),
+        (["lint", str(DATA / "bad_rules" / "many_problems.yaml")], "5 problem(s) found", 1),
+    ],
+)
 def test_user_errors_are_messages_not_tracebacks(args, message, code):
     result = run(*args)
     assert result.returncode == code

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from conftest import load_cases
 
 from eligibility import evaluate_rule
-from eligibility.explain import explain, missing
-from eligibility.truth import Truth
-
-from conftest import load_cases
+from eligibility.engine.truth import Truth
+from eligibility.output.explain import explain, missing
 
 CASES = load_cases("evaluation_cases.yaml")
 

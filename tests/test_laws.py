@@ -12,25 +12,42 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
-from hypothesis import assume, example, given, strategies as st
+from hypothesis import assume, example, given
+from hypothesis import strategies as st
+from strategies import (
+    AS_OF,
+    CONVERTIBLE_MEASURES,
+    VOCABULARY,
+    canonical_values,
+    expressed,
+    measures,
+    ops,
+    patients,
+    rules,
+    units_of,
+)
 
-from eligibility import ast, evaluate_rule
+from eligibility import evaluate_rule
 from eligibility.api import prepare_rule
-from eligibility.compiler import compile_rule
-from eligibility.evaluator import EvaluationContext, evaluate
-from eligibility.parsing import parse_rule
-from eligibility.patient import Patient
-from eligibility.patient_index import index_patient
-from eligibility.render import render
-from eligibility.screening import outcome
-from eligibility.trial import Clause
-from eligibility.truth import FALSE, TRUE, UNKNOWN, Truth
+from eligibility.engine.compiler import compile_rule
+from eligibility.engine.evaluator import EvaluationContext, evaluate
+from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth
+from eligibility.lang import ast
+from eligibility.lang.parsing import parse_rule
+from eligibility.lang.render import render
+from eligibility.patient.contract import Patient
+from eligibility.patient.index import index_patient
+from eligibility.screen.screener import outcome
+from eligibility.trials.schema import Clause
 
-from strategies import (AS_OF, CONVERTIBLE_MEASURES, VOCABULARY, canonical_values, expressed, measures, ops,
-                        patients, rules, units_of)
-
-ORACLE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "==": operator.eq,
-          "!=": operator.ne}
+ORACLE = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 
 def _truth(rule, patient: dict, as_of: date = AS_OF) -> Truth:
@@ -42,6 +59,7 @@ def _observation(measure: str, value, unit: str, **extra) -> dict:
 
 
 # --- thresholds and units ------------------------------------------------------------------------------------
+
 
 @st.composite
 def threshold_cases(draw):
@@ -69,8 +87,9 @@ def test_unit_invariance(measure, value, data):
     second = data.draw(expressed(measure, value))
     assume(first is not None and second is not None)
     unit, _ = data.draw(st.sampled_from(units_of(measure)))
-    rule = ast.Comparison(measure=measure, op=data.draw(ops),
-                          quantity=ast.Quantity(value=data.draw(canonical_values), unit=unit))
+    rule = ast.Comparison(
+        measure=measure, op=data.draw(ops), quantity=ast.Quantity(value=data.draw(canonical_values), unit=unit)
+    )
     assert _truth(rule, _observation(measure, *first)) is _truth(rule, _observation(measure, *second))
 
 
@@ -82,6 +101,7 @@ def test_times_uln_is_exactly_value_against_k_times_high(measure, op, k, value, 
 
 
 # --- polarity and logic ------------------------------------------------------------------------------------------
+
 
 def _finding(rule, patient: dict):
     resolved = prepare_rule(rule)
@@ -100,13 +120,21 @@ def test_polarity(rule, patient):
 
 @given(rules(4), rules(4), rules(4), patients())
 def test_kleene_laws(a, b, c, patient):
-    t = {name: _finding(rule, patient).truth for name, rule in
-         (("ab", ast.AllOf(items=(a, b))), ("ba", ast.AllOf(items=(b, a))),
-          ("a_or_b", ast.AnyOf(items=(a, b))), ("b_or_a", ast.AnyOf(items=(b, a))),
-          ("ab_c", ast.AllOf(items=(ast.AllOf(items=(a, b)), c))), ("a_bc", ast.AllOf(items=(a, ast.AllOf(items=(b, c))))),
-          ("not_ab", ast.Not(item=ast.AllOf(items=(a, b)))),
-          ("nota_or_notb", ast.AnyOf(items=(ast.Not(item=a), ast.Not(item=b)))),
-          ("not_not_a", ast.Not(item=ast.Not(item=a))), ("a", a))}
+    t = {
+        name: _finding(rule, patient).truth
+        for name, rule in (
+            ("ab", ast.AllOf(items=(a, b))),
+            ("ba", ast.AllOf(items=(b, a))),
+            ("a_or_b", ast.AnyOf(items=(a, b))),
+            ("b_or_a", ast.AnyOf(items=(b, a))),
+            ("ab_c", ast.AllOf(items=(ast.AllOf(items=(a, b)), c))),
+            ("a_bc", ast.AllOf(items=(a, ast.AllOf(items=(b, c))))),
+            ("not_ab", ast.Not(item=ast.AllOf(items=(a, b)))),
+            ("nota_or_notb", ast.AnyOf(items=(ast.Not(item=a), ast.Not(item=b)))),
+            ("not_not_a", ast.Not(item=ast.Not(item=a))),
+            ("a", a),
+        )
+    }
     assert t["ab"] is t["ba"] and t["a_or_b"] is t["b_or_a"]
     assert t["ab_c"] is t["a_bc"]
     assert t["not_ab"] is t["nota_or_notb"]
@@ -121,11 +149,19 @@ def patients_and_more(draw):
     present = {o["code"] for o in extended["observations"]}
     for measure in draw(st.lists(measures, max_size=4, unique=True)):
         if measure not in present:
-            extended["observations"].append({"code": measure, "value": str(draw(canonical_values)),
-                                             "unit": VOCABULARY.measures[measure].unit, "date": str(AS_OF), "high": "10"})
-    extended["events"] = list(patient.get("events", [])) + \
-        [{"code": "relapse", "date": str(AS_OF - timedelta(days=draw(st.integers(0, 900))))}
-         for _ in range(draw(st.integers(0, 2)))]
+            extended["observations"].append(
+                {
+                    "code": measure,
+                    "value": str(draw(canonical_values)),
+                    "unit": VOCABULARY.measures[measure].unit,
+                    "date": str(AS_OF),
+                    "high": "10",
+                }
+            )
+    extended["events"] = list(patient.get("events", [])) + [
+        {"code": "relapse", "date": str(AS_OF - timedelta(days=draw(st.integers(0, 900))))}
+        for _ in range(draw(st.integers(0, 2)))
+    ]
     if "sex" not in patient and draw(st.booleans()):
         extended["sex"] = draw(st.sampled_from(["female", "male"]))
     return patient, extended
@@ -139,12 +175,21 @@ def test_adding_data_only_resolves_unknowns(rule, pair):
 
 # --- windows and ages --------------------------------------------------------------------------------------------
 
-@given(st.integers(1, 24), st.sampled_from(["day", "week", "month", "year"]), st.dates(date(2020, 1, 1), date(2030, 12, 31)))
+
+@given(
+    st.integers(1, 24),
+    st.sampled_from(["day", "week", "month", "year"]),
+    st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+)
 def test_window_edge_flips_exactly_there(amount, unit, as_of):
     window = ast.Window(op="<=", duration=ast.Duration(value=Decimal(amount), unit=unit))
     rule = ast.Presence(category="event", concept="relapse", window=window)
-    step = {"day": relativedelta(days=amount), "week": relativedelta(weeks=amount),
-            "month": relativedelta(months=amount), "year": relativedelta(years=amount)}[unit]
+    step = {
+        "day": relativedelta(days=amount),
+        "week": relativedelta(weeks=amount),
+        "month": relativedelta(months=amount),
+        "year": relativedelta(years=amount),
+    }[unit]
     edge = as_of - step
     inside = {"events": [{"code": "relapse", "date": str(edge)}], "complete": ["events"]}
     outside = {"events": [{"code": "relapse", "date": str(edge - timedelta(days=1))}], "complete": ["events"]}
@@ -157,7 +202,7 @@ def test_window_edge_flips_exactly_there(amount, unit, as_of):
 def test_age_changes_exactly_on_the_birthday(birth, years):
     birthday = birth + relativedelta(years=years)
     if (birth.month, birth.day) == (2, 29) and (birthday.month, birthday.day) != (2, 29):
-        birthday = birthday + timedelta(days=1)          # born on 29 February: 1 March in common years
+        birthday = birthday + timedelta(days=1)  # born on 29 February: 1 March in common years
     rule = ast.Age(op=">=", duration=ast.Duration(value=Decimal(years), unit="year"))
     patient = {"birth_date": str(birth)}
     assert _truth(rule, patient, birthday - timedelta(days=1)) is FALSE
@@ -165,6 +210,7 @@ def test_age_changes_exactly_on_the_birthday(birth, years):
 
 
 # --- round trips ---------------------------------------------------------------------------------------------------
+
 
 @given(rules())
 def test_render_then_parse_is_the_same_rule(rule):

@@ -7,14 +7,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from conftest import ROOT, load_cases
 
 from eligibility import read_patients
 from eligibility.errors import PatientError
-from eligibility.patient import Patient
-from eligibility.patient_index import index_patient
-from eligibility.vocabulary import default_vocabulary
-
-from conftest import ROOT, load_cases
+from eligibility.patient.contract import Patient
+from eligibility.patient.index import index_patient
+from eligibility.vocab.vocabulary import default_vocabulary
 
 BAD = load_cases("bad_patients.yaml")
 
@@ -43,16 +42,23 @@ def test_json_lines_stream_keeps_going_after_a_bad_line(tmp_path: Path):
 
 
 def test_unknown_codes_and_units_are_warnings_naming_the_entry():
-    patient = Patient.model_validate({"id": "W", "observations": [
-        {"code": "lymphocytez", "value": 1, "unit": "10^9/L", "date": "2026-10-01"},
-        {"code": "ALC", "value": 1, "unit": "mg/dL", "date": "2026-10-01"},
-        {"code": "ALC", "value": 1, "unit": "bananas", "date": "2026-10-01"},
-        {"code": "ALC", "value": "positive", "date": "2026-10-01"},
-        {"code": "ALC", "value": 1, "unit": "10^9/L", "date": "2026-12-01"}],
-        "conditions": [{"code": "dragon pox"}]})
+    patient = Patient.model_validate(
+        {
+            "id": "W",
+            "observations": [
+                {"code": "lymphocytez", "value": 1, "unit": "10^9/L", "date": "2026-10-01"},
+                {"code": "ALC", "value": 1, "unit": "mg/dL", "date": "2026-10-01"},
+                {"code": "ALC", "value": 1, "unit": "bananas", "date": "2026-10-01"},
+                {"code": "ALC", "value": "positive", "date": "2026-10-01"},
+                {"code": "ALC", "value": 1, "unit": "10^9/L", "date": "2026-12-01"},
+            ],
+            "conditions": [{"code": "dragon pox"}],
+        }
+    )
     index = index_patient(patient, default_vocabulary(), date(2026, 11, 1))
     assert index.warnings == [
-        "observations[0] (lymphocytez): unknown code 'lymphocytez' (did you mean alc, lymphocyte_percent, b_cell_count?); not used",
+        "observations[0] (lymphocytez): unknown code 'lymphocytez' "
+        "(did you mean alc, lymphocyte_percent, b_cell_count?); not used",
         "observations[1] (ALC): unit 'mg/dL' cannot express absolute lymphocyte count (in 10^9/L); not used",
         "observations[2] (ALC): unknown unit 'bananas'; not used",
         "observations[3] (ALC): absolute lymphocyte count needs a number, got 'positive'; not used",
@@ -63,24 +69,40 @@ def test_unknown_codes_and_units_are_warnings_naming_the_entry():
 
 
 def test_codes_resolve_by_alias_chinese_name_and_loinc():
-    patient = Patient.model_validate({"id": "C", "observations": [
-        {"code": "14682-9", "value": 80, "unit": "umol/L", "date": "2026-10-01"},
-        {"code": "血红蛋白", "value": 120, "unit": "g/L", "date": "2026-10-01"}]})
+    patient = Patient.model_validate(
+        {
+            "id": "C",
+            "observations": [
+                {"code": "14682-9", "value": 80, "unit": "umol/L", "date": "2026-10-01"},
+                {"code": "血红蛋白", "value": 120, "unit": "g/L", "date": "2026-10-01"},
+            ],
+        }
+    )
     index = index_patient(patient, default_vocabulary(), date(2026, 11, 1))
     assert set(index.readings) == {"creatinine", "hemoglobin"}
 
 
 def test_values_are_stored_in_the_measure_unit():
-    patient = Patient.model_validate({"id": "U", "observations": [
-        {"code": "ANC", "value": 1500, "unit": "/mm3", "date": "2026-10-01", "high": 7700}]})
+    patient = Patient.model_validate(
+        {
+            "id": "U",
+            "observations": [{"code": "ANC", "value": 1500, "unit": "/mm3", "date": "2026-10-01", "high": 7700}],
+        }
+    )
     (reading,) = index_patient(patient, default_vocabulary(), date(2026, 11, 1)).readings["anc"]
     assert (reading.value, reading.high) == (Decimal("1.5"), Decimal("7.7"))
 
 
 def test_numeric_text_values_are_numbers_and_words_are_lower_case():
-    patient = Patient.model_validate({"id": "N", "observations": [
-        {"code": "ALC", "value": "0,4", "unit": "10^9/L", "date": "2026-10-01"},
-        {"code": "HBsAg", "value": "Positive", "date": "2026-10-01"}]})
+    patient = Patient.model_validate(
+        {
+            "id": "N",
+            "observations": [
+                {"code": "ALC", "value": "0,4", "unit": "10^9/L", "date": "2026-10-01"},
+                {"code": "HBsAg", "value": "Positive", "date": "2026-10-01"},
+            ],
+        }
+    )
     assert [o.value for o in patient.observations] == [Decimal("0.4"), "positive"]
 
 
@@ -109,5 +131,5 @@ def test_json_lines_are_streamed_in_bounded_memory(tmp_path: Path):
     small_count, small_peak = _peak_while_reading(small)
     large_count, large_peak = _peak_while_reading(large)
     assert (small_count, large_count) == (200, 4000)
-    assert large.stat().st_size > 20 * large_peak      # the file is never held in memory whole
-    assert large_peak < 2 * small_peak                  # 20x the patients, not 20x the memory
+    assert large.stat().st_size > 20 * large_peak  # the file is never held in memory whole
+    assert large_peak < 2 * small_peak  # 20x the patients, not 20x the memory

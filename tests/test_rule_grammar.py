@@ -3,14 +3,14 @@
 import json
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from conftest import grammar_text_strategy, load_cases
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from eligibility import parse_rule, render
-from eligibility.ast import RuleDocument
 from eligibility.errors import EligibilityError, RuleSyntaxError
-from eligibility.vocabulary import default_vocabulary
-
-from conftest import grammar_text_strategy, load_cases
+from eligibility.lang.ast import RuleDocument
+from eligibility.vocab.vocabulary import default_vocabulary
 
 VOCABULARY = default_vocabulary()
 CANONICAL = load_cases("canonical_rules.yaml")
@@ -53,7 +53,8 @@ NUMBERS = st.decimals(min_value=-1000, max_value=10**6, places=3, allow_nan=Fals
 READABLE_TOKENS = {
     "NAME": st.sampled_from(sorted(VOCABULARY.measures) + sorted(VOCABULARY.concepts)[:80] + ["unknown_thing"]),
     "STRING": st.text(max_size=30).map(lambda t: json.dumps(t, ensure_ascii=False)),
-    "NUMBER": NUMBERS, "INT": st.integers(0, 50).map(str),
+    "NUMBER": NUMBERS,
+    "INT": st.integers(0, 50).map(str),
     "UNIT": st.sampled_from(["10^9/L", "/uL", "mg/dL", "umol/L", "g/L", "%", "U/L", "mL/min/1.73m^2", "kg", "bananas"]),
     "TIME_UNIT": st.sampled_from(["hours", "day", "days", "weeks", "month", "years"]),
     "WS": st.just(" "),
@@ -62,8 +63,8 @@ READABLE_TOKENS = {
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(grammar_text_strategy("rule.lark"))
-@example("A<=100000000000000000000000.00001")      # more than 28 digits: rendering once rounded it
-@example("A<=0·×")                                  # a unit that changed when canonicalised twice
+@example("A<=100000000000000000000000.00001")  # more than 28 digits: rendering once rounded it
+@example("A<=0·×")  # a unit that changed when canonicalised twice
 def test_raw_text_from_the_grammar_reads_or_fails_clearly(text):
     try:
         rule = parse_rule(text)

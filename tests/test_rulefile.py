@@ -3,16 +3,15 @@
 from pathlib import Path
 
 import pytest
+from conftest import DATA, load_cases
 from hypothesis import given
+from strategies import trial_files
 
 from eligibility import check_files, load_trials
 from eligibility.errors import ErrorGroup
 from eligibility.resources import bundled_rules_dir
-from eligibility.ruledump import dump_trial, trial_to_data
-from eligibility.rulefile import read_trial
-
-from conftest import DATA, load_cases
-from strategies import trial_files
+from eligibility.trials.dump import dump_trial, trial_to_data
+from eligibility.trials.load import read_trial
 
 BAD = DATA / "bad_rules"
 EXPECTED = load_cases("bad_rules/expected.yaml")
@@ -40,17 +39,28 @@ def test_load_trials_raises_one_group_with_every_problem():
 def test_bundled_rules_load_clean():
     trials, errors = check_files([bundled_rules_dir()])
     assert errors == []
-    assert sorted(t.id for t in trials) == ["ChiCTR2600117810", "ChiCTR2600127018", "MESEMS-Karolinska",
-                                            "NCT05828212", "NCT07246096"]
+    assert sorted(t.id for t in trials) == [
+        "ChiCTR2600117810",
+        "ChiCTR2600127018",
+        "MESEMS-Karolinska",
+        "NCT05828212",
+        "NCT07246096",
+    ]
 
 
 def test_population_fields_become_clauses(tmp_path: Path):
     path = tmp_path / "t.yaml"
-    path.write_text("id: T\npopulation: {min_age: 18 years, max_age: 60 years, sex: female}\n"
-                    "criteria:\n  - {id: I1, kind: inclusion, text: Adults}\n", encoding="utf-8")
+    path.write_text(
+        "id: T\npopulation: {min_age: 18 years, max_age: 60 years, sex: female}\n"
+        "criteria:\n  - {id: I1, kind: inclusion, text: Adults}\n",
+        encoding="utf-8",
+    )
     (trial,) = load_trials([path])
     assert [(c.id, c.text) for c in trial.clauses[:3]] == [
-        ("min_age", "Minimum age: 18 years"), ("max_age", "Maximum age: 60 years"), ("sex", "Sex: female")]
+        ("min_age", "Minimum age: 18 years"),
+        ("max_age", "Maximum age: 60 years"),
+        ("sex", "Sex: female"),
+    ]
     assert trial.clause("I1").needs_review
 
 
@@ -59,8 +69,10 @@ def test_duplicate_trial_ids_across_files(tmp_path: Path):
         (tmp_path / name).write_text("id: SAME\ncriteria:\n  - {id: I1, kind: inclusion, text: x}\n")
     trials, errors = check_files([tmp_path])
     assert len(trials) == 1
-    assert str(errors[0]) == (f"{tmp_path / 'b.yaml'}: trial id 'SAME' is also used by {tmp_path / 'a.yaml'}\n"
-                              "  fix: give every trial its own id")
+    assert str(errors[0]) == (
+        f"{tmp_path / 'b.yaml'}: trial id 'SAME' is also used by {tmp_path / 'a.yaml'}\n"
+        "  fix: give every trial its own id"
+    )
 
 
 @given(trial_files())
@@ -74,6 +86,7 @@ def test_dump_then_load_gives_the_same_trial(data):
 
 @given(trial_files())
 def test_libyaml_and_the_python_parser_read_the_same_data_and_positions(data):
-    from eligibility.yamlsource import _load_checked, load_yaml
+    from eligibility.trials.yamlsource import _load_checked, load_yaml
+
     text = dump_trial(data)
     assert load_yaml(text, "f.yaml") == _load_checked(text, "f.yaml", text.splitlines())

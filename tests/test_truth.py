@@ -2,7 +2,7 @@
 
 import pytest
 
-from eligibility.truth import FALSE, TRUE, UNKNOWN, all_of, any_of
+from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, all_of, any_of
 
 T, F, U = TRUE, FALSE, UNKNOWN
 AND = {(T, T): T, (T, F): F, (T, U): U, (F, T): F, (F, F): F, (F, U): F, (U, T): U, (U, F): F, (U, U): U}

@@ -1,0 +1,297 @@
+"""Evaluation of plans against a normalised patient, in Kleene three-valued logic.
+
+Dispatch is on the node type. Missing, stale or undecidable data gives ``UNKNOWN`` with a reason, never an
+exception. Findings keep the evidence used; wording is left to :mod:`eligibility.explain`.
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from eligibility.engine.compiler import Plan
+from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
+from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from eligibility.lang import ast
+from eligibility.patient.index import Occurrence, PatientIndex, Reading
+from eligibility.vocab.vocabulary import Vocabulary
+
+OPS: dict[str, Callable[[object, object], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+DEFAULT_LAB_RECENCY = ast.Duration(value=Decimal(30), unit="day")
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceRange:
+    """A reference range for a measure in its canonical unit, and where it came from."""
+
+    low: Fraction | None
+    high: Fraction | None
+    source: str
+
+
+@dataclass(frozen=True)
+class EvaluationContext:
+    """Everything evaluation depends on besides the patient: reference date, lab recency, reference table.
+
+    ``memo`` (findings by plan identity) lets plans shared by many trials be evaluated once; give one only to
+    a context used for a single patient, with plans that outlive it (the screener does this).
+    """
+
+    as_of: date
+    vocabulary: Vocabulary
+    lab_recency: ast.Duration = DEFAULT_LAB_RECENCY
+    reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
+    memo: dict[int, Finding] | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The truth of one plan node for one patient, why, and the evidence used."""
+
+    truth: Truth
+    plan: Plan
+    reason: str
+    evidence: object = None
+    children: tuple[Finding, ...] = ()
+
+
+def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    """The finding of ``plan`` for ``patient``; never raises for missing data."""
+    memo = context.memo
+    if memo is None:
+        return _HANDLERS[type(plan.node)](plan, patient, context)
+    found = memo.get(id(plan))
+    if found is None:
+        found = memo[id(plan)] = _HANDLERS[type(plan.node)](plan, patient, context)
+    return found
+
+
+# --- measurements ----------------------------------------------------------------------------------------
+
+
+def _latest(plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext):
+    """The newest usable reading: (reading, None) or (None, reason) with the stale reading as evidence."""
+    readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
+    if not readings:
+        return None, "missing"
+    window = window or ast.Window(op="<=", duration=context.lab_recency)
+    for reading in readings:
+        if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
+            return reading, None
+    return None, "stale"
+
+
+def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    if plan.threshold is None:
+        return Finding(UNKNOWN, plan, "unresolved")
+    reading, reason = _latest(plan, plan.node.window, patient, context)
+    if reading is None:
+        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
+    met = OPS[plan.node.op](reading.value, plan.threshold)
+    return Finding(Truth.of(met), plan, "decided", reading)
+
+
+def _reference(plan: Plan, reading: Reading, context: EvaluationContext) -> tuple[Decimal | None, str]:
+    upper = plan.node.limit == "ULN"
+    own = reading.high if upper else reading.low
+    if own is not None:
+        return own, "the lab's reference range"
+    table = context.reference_ranges.get(plan.measure.id)
+    limit = None if table is None else (table.high if upper else table.low)
+    return limit, (table.source if table and limit is not None else "")
+
+
+def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    if plan.measure is None:
+        return Finding(UNKNOWN, plan, "unresolved")
+    reading, reason = _latest(plan, plan.node.window, patient, context)
+    if reading is None:
+        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
+    limit, source = _reference(plan, reading, context)
+    if limit is None:
+        return Finding(UNKNOWN, plan, "no_reference_range", reading)
+    met = OPS[plan.node.op](reading.value, Fraction(plan.node.factor) * limit)
+    return Finding(Truth.of(met), plan, "decided", (reading, limit, source))
+
+
+def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    reading, reason = _latest(plan, plan.node.window, patient, context)
+    if reading is None:
+        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
+    return Finding(Truth.of(reading.value == plan.node.value), plan, "decided", reading)
+
+
+def _stale_evidence(plan: Plan, patient: PatientIndex) -> Reading | None:
+    readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
+    return readings[0] if readings else None
+
+
+# --- the person ------------------------------------------------------------------------------------------
+
+
+def _age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, Decimal] | None:
+    """Youngest and oldest possible age on ``on`` (equal when the birth date is known); memoised per patient."""
+    key = ("age", unit, on)
+    if key not in patient.memo:
+        patient.memo[key] = _compute_age_bounds(unit, patient, on)
+    return patient.memo[key]
+
+
+def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, Decimal] | None:
+    person = patient.patient
+    if person.birth_date is not None:
+        age = age_in(unit, person.birth_date, on)
+        return age, age
+    if person.age is None:
+        return None
+    earliest, latest = birth_range_for_age(person.age, person.as_of or patient.as_of)
+    return age_in(unit, latest, on), age_in(unit, earliest, on)
+
+
+def _compare_bounds(op: str, bounds: tuple[Decimal, Decimal], threshold: Decimal) -> Truth:
+    low, high = bounds
+    outcomes = {OPS[op](low, threshold), OPS[op](high, threshold)}
+    if low != high and op in ("==", "!="):
+        outcomes.add(op == "!=")
+    return Truth.of(outcomes.pop()) if len(outcomes) == 1 else UNKNOWN
+
+
+def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node: ast.Age = plan.node
+    bounds = _age_bounds(node.duration.unit, patient, context.as_of)
+    if bounds is None:
+        return Finding(UNKNOWN, plan, "missing")
+    truth = _compare_bounds(node.op, bounds, node.duration.value)
+    return Finding(truth, plan, "decided" if truth is not UNKNOWN else "age_uncertain", bounds)
+
+
+def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node: ast.AgeAtOnset = plan.node
+    onsets = [o.start for o in patient.occurrences("condition", node.concept) if o.start is not None]
+    if not onsets:
+        known_absent = _negated(plan, patient, context, "condition", node.concept, active=False)
+        return Finding(FALSE if known_absent else UNKNOWN, plan, "absent" if known_absent else "missing")
+    onset = min(onsets)
+    bounds = _age_bounds(node.duration.unit, patient, onset)
+    if bounds is None:
+        return Finding(UNKNOWN, plan, "missing_birth", onset)
+    truth = _compare_bounds(node.op, bounds, node.duration.value)
+    return Finding(truth, plan, "decided" if truth is not UNKNOWN else "age_uncertain", (bounds, onset))
+
+
+def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    sex = patient.patient.sex
+    if sex is None:
+        return Finding(UNKNOWN, plan, "missing")
+    return Finding(Truth.of(sex == plan.node.value), plan, "decided", sex)
+
+
+# --- histories -------------------------------------------------------------------------------------------
+
+
+def _negated(
+    plan, patient: PatientIndex, context: EvaluationContext, category: str, concept: str, active: bool
+) -> bool:
+    negations = patient.negations.get(category)
+    if not negations:
+        return False
+    if negations.get(concept) == "resolved" and active:
+        return True
+    return any(negations.get(a) == "absent" for a in context.vocabulary.ancestors(concept))
+
+
+def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Occurrence], bool]:
+    """Occurrences that satisfy the node's status and window, and whether an undated one could."""
+    hits, undated = [], False
+    excluded = frozenset(getattr(node, "excluding", ()))
+    for occurrence in occurrences:
+        if getattr(node, "active", False) and occurrence.status != "active":
+            continue
+        if excluded and occurrence.concept_ancestors & excluded:
+            continue
+        if occurrence.start is None:
+            undated = undated or node.window is not None
+            if node.window is None:
+                hits.append(occurrence)
+            continue
+        if in_window(occurrence.start, occurrence.end or as_of, as_of, node.window):
+            hits.append(occurrence)
+    return hits, undated
+
+
+def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node: ast.Presence = plan.node
+    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
+    if hits:
+        return Finding(TRUE, plan, "decided", tuple(hits))
+    if _negated(plan, patient, context, node.category, node.concept, node.active):
+        return Finding(FALSE, plan, "negated")
+    if node.category in patient.complete and not undated:
+        return Finding(FALSE, plan, "complete")
+    return Finding(UNKNOWN, plan, "undated" if undated else "missing")
+
+
+def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node: ast.Count = plan.node
+    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
+    seen = len(hits)
+    closed = node.category in patient.complete and not undated
+    if closed:
+        return Finding(Truth.of(OPS[node.op](seen, node.count)), plan, "decided", tuple(hits))
+    # Open world: records on file are a lower bound of the true count.
+    if node.op in (">=", ">") and OPS[node.op](seen, node.count):
+        return Finding(TRUE, plan, "decided", tuple(hits))
+    if node.op in ("<=", "<", "==") and seen > node.count - (node.op == "<"):
+        return Finding(FALSE, plan, "decided", tuple(hits))
+    if node.op == "!=" and seen > node.count:
+        return Finding(TRUE, plan, "decided", tuple(hits))
+    return Finding(UNKNOWN, plan, "incomplete_count", tuple(hits))
+
+
+# --- logic -----------------------------------------------------------------------------------------------
+
+
+def _review(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    return Finding(UNKNOWN, plan, "review")
+
+
+def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    children = tuple(evaluate(child, patient, context) for child in plan.children)
+    return Finding(all_of(c.truth for c in children), plan, "logic", None, children)
+
+
+def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    children = tuple(evaluate(child, patient, context) for child in plan.children)
+    return Finding(any_of(c.truth for c in children), plan, "logic", None, children)
+
+
+def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    child = evaluate(plan.children[0], patient, context)
+    return Finding(~child.truth, plan, "logic", None, (child,))
+
+
+_HANDLERS = {
+    ast.Comparison: _comparison,
+    ast.RelativeComparison: _relative,
+    ast.Qualitative: _qualitative,
+    ast.Age: _age,
+    ast.AgeAtOnset: _age_at_onset,
+    ast.Sex: _sex,
+    ast.Presence: _presence,
+    ast.Count: _count,
+    ast.NeedsReview: _review,
+    ast.AllOf: _all,
+    ast.AnyOf: _any,
+    ast.Not: _not,
+}

@@ -1,5 +1,0 @@
-"""Free-text criteria (English and Chinese) → phrases → mentions → atoms and rules."""
-
-from .parse import ParsedCriterion, parse_criterion
-
-__all__ = ["ParsedCriterion", "parse_criterion"]

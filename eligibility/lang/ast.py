@@ -1,0 +1,230 @@
+"""The typed rule AST: frozen pydantic nodes discriminated by ``kind``.
+
+Nodes are data. Behaviour (rendering, compiling, evaluating, explaining) lives in other modules and dispatches
+on the node type. Every node may carry the ``span`` of the source text it was read from; spans and the words
+that named a measure (``measure_text``) are provenance, not meaning, so they take no part in equality: a rule
+parsed from free text equals the same rule parsed from its canonical text.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Op = Literal["<", "<=", ">", ">=", "==", "!="]
+WindowOp = Literal["<", "<=", ">", ">="]
+TimeUnit = Literal["hour", "day", "week", "month", "year"]
+Category = Literal["condition", "medication", "procedure", "immunization", "event"]
+Limit = Literal["ULN", "LLN"]
+
+CATEGORIES: tuple[str, ...] = ("condition", "medication", "procedure", "immunization", "event")
+_PROVENANCE = frozenset({"span", "measure_text", "concept_text"})
+
+
+class Span(BaseModel):
+    """Character offsets ``[start, end)`` of a node in the text it was parsed from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    start: int
+    end: int
+
+
+class Data(BaseModel):
+    """Base of all AST values: frozen, strict about unknown fields, equal when their meaning is equal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def _meaning(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in type(self).model_fields if name not in _PROVENANCE)
+
+    def __eq__(self, other: object) -> bool:
+        if type(self) is not type(other):
+            return NotImplemented
+        return self._meaning() == other._meaning()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._meaning()))
+
+
+class Quantity(Data):
+    """A number with a unit in canonical spelling (``""`` for scores and other unitless values)."""
+
+    value: Decimal
+    unit: str = ""
+    span: Span | None = None
+
+
+class Duration(Data):
+    """A length of time in one calendar unit."""
+
+    value: Decimal
+    unit: TimeUnit
+
+
+class Window(Data):
+    """How long ago something happened, relative to the reference date: ``elapsed <op> duration``.
+
+    ``<=`` reads "within 3 weeks"; ``>=`` reads "at least 6 weeks ago"; ``>`` "more than"; ``<`` "less than".
+    """
+
+    op: WindowOp
+    duration: Duration
+
+
+class Node(Data):
+    """Base of rule nodes; ``span`` locates the node in its source text when it was parsed."""
+
+    span: Span | None = None
+
+
+class Comparison(Node):
+    """A measure compared with a quantity: ``alc <= 0.5 10^9/L``, optionally measured within a window."""
+
+    kind: Literal["comparison"] = "comparison"
+    measure: str
+    op: Op
+    quantity: Quantity
+    window: Window | None = None
+    measure_text: str | None = None
+
+
+class RelativeComparison(Node):
+    """A measure compared with a multiple of the patient's reference limit: ``ast >= 3 x ULN``."""
+
+    kind: Literal["relative"] = "relative"
+    measure: str
+    op: Op
+    factor: Decimal
+    limit: Limit
+    window: Window | None = None
+    measure_text: str | None = None
+
+
+class Qualitative(Node):
+    """A qualitative test result: ``hbsag is positive``."""
+
+    kind: Literal["qualitative"] = "qualitative"
+    measure: str
+    value: str
+    window: Window | None = None
+    measure_text: str | None = None
+
+
+class Age(Node):
+    """Age in completed units on the reference date: ``age >= 18 years``."""
+
+    kind: Literal["age"] = "age"
+    op: Op
+    duration: Duration
+
+
+class AgeAtOnset(Node):
+    """Age when a condition began: ``age at onset of autoimmune_encephalitis >= 18 years``."""
+
+    kind: Literal["age_at_onset"] = "age_at_onset"
+    concept: str
+    op: Op
+    duration: Duration
+    concept_text: str | None = None
+
+
+class Sex(Node):
+    """Sex recorded for the patient: ``sex is female``."""
+
+    kind: Literal["sex"] = "sex"
+    value: Literal["female", "male"]
+
+
+class Presence(Node):
+    """A record of a concept, optionally active, other than some kinds of it, and within a window:
+    ``has immunization live_vaccine within 3 weeks``, ``has condition malignancy except basal_cell_carcinoma``.
+    """
+
+    kind: Literal["presence"] = "presence"
+    category: Category
+    concept: str
+    active: bool = False
+    excluding: tuple[str, ...] = ()
+    window: Window | None = None
+    concept_text: str | None = None
+
+
+class Count(Node):
+    """How many records of a concept fall in a window: ``count event relapse within 12 months >= 2``."""
+
+    kind: Literal["count"] = "count"
+    category: Category
+    concept: str
+    window: Window | None = None
+    op: Op
+    count: int
+    concept_text: str | None = None
+
+
+class AllOf(Node):
+    """True when every item is true (Kleene conjunction)."""
+
+    kind: Literal["all"] = "all"
+    items: tuple[Rule, ...]
+
+
+class AnyOf(Node):
+    """True when some item is true (Kleene disjunction)."""
+
+    kind: Literal["any"] = "any"
+    items: tuple[Rule, ...]
+
+
+class Not(Node):
+    """Negation (unknown stays unknown)."""
+
+    kind: Literal["not"] = "not"
+    item: Rule
+
+
+class NeedsReview(Node):
+    """Text no rule captures; a person must judge it. Never decides a verdict on its own."""
+
+    kind: Literal["review"] = "review"
+    text: str
+
+
+Rule = Annotated[
+    Comparison
+    | RelativeComparison
+    | Qualitative
+    | Age
+    | AgeAtOnset
+    | Sex
+    | Presence
+    | Count
+    | AllOf
+    | AnyOf
+    | Not
+    | NeedsReview,
+    Field(discriminator="kind"),
+]
+
+LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
+
+for _model in (AllOf, AnyOf, Not):
+    _model.model_rebuild()
+
+
+class RuleDocument(BaseModel):
+    """Wrapper used to validate a rule from JSON (``parse --format json`` output)."""
+
+    model_config = ConfigDict(frozen=True)
+    rule: Rule
+
+
+def walk(rule: Node):
+    """Yield ``rule`` and every node below it, depth first."""
+    yield rule
+    if isinstance(rule, (AllOf, AnyOf)):
+        for item in rule.items:
+            yield from walk(item)
+    elif isinstance(rule, Not):
+        yield from walk(rule.item)

@@ -1,0 +1,87 @@
+"""Cached Lark parsers built once per process from the grammars shipped with the package, and the entry
+point that reads canonical rule text into the AST."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+from eligibility.errors import Location, RuleSyntaxError
+from eligibility.lang import ast
+from eligibility.lang.transformer import RuleTransformer
+from eligibility.resources import grammar_path
+
+_FRIENDLY = {
+    "OP": "a comparison operator (<, <=, >, >=, ==, !=)",
+    "NUMBER": "a number",
+    "INT": "a whole number",
+    "NAME": "a name",
+    "STRING": "a quoted text",
+    "UNIT": "a unit",
+    "TIME_UNIT": "a time unit (days, weeks, months, years)",
+    "CATEGORY": "a category (condition, medication, procedure, immunization, event)",
+    "LIMIT": "ULN or LLN",
+    "SEX": "female or male",
+    "RPAR": "')'",
+    "LPAR": "'('",
+    "$END": "the end of the rule",
+}
+
+
+@cache
+def parser(grammar: str, positions: bool = True) -> Lark:
+    """The LALR parser for ``grammar`` (a file name in ``grammars/``), with or without rule positions."""
+    path = grammar_path(grammar)
+    return Lark(
+        path.read_text(encoding="utf-8"),
+        parser="lalr",
+        lexer="contextual",
+        propagate_positions=positions,
+        maybe_placeholders=False,
+        cache=True,
+    )
+
+
+def _expected(error: UnexpectedInput) -> str:
+    names = getattr(error, "accepts", None) or getattr(error, "expected", None) or getattr(error, "allowed", None)
+    names = sorted(names or [])
+    words = sorted({_FRIENDLY.get(n, n.lower().strip('"')) for n in names})
+    return ", ".join(words[:8])
+
+
+def _syntax_error(text: str, error: UnexpectedInput) -> RuleSyntaxError:
+    line_no = getattr(error, "line", 1) or 1
+    column = getattr(error, "column", 1) or 1
+    at_end = isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END")
+    if at_end:
+        body = text.rstrip()
+        line_no, column = body.count("\n") + 1, len(body.split("\n")[-1]) + 1
+        found = "end of the rule"
+    elif isinstance(error, UnexpectedToken):
+        found = f"'{error.token!s}'"
+    else:
+        found = repr(text[error.pos_in_stream]) if isinstance(error, UnexpectedCharacters) else "text"
+    lines = text.splitlines() or [""]
+    source_line = lines[min(line_no, len(lines)) - 1]
+    expected = _expected(error)
+    message = f"cannot read rule: unexpected {found}" + (f"; expected {expected}" if expected else "")
+    return RuleSyntaxError(
+        message,
+        location=Location(line=line_no, column=column),
+        source_line=source_line,
+        hint="see the rule syntax in the README (e.g. `alc <= 0.5 10^9/L`, `has condition hiv_infection`)",
+    )
+
+
+def parse_rule(text: str) -> ast.Rule:
+    """Read canonical rule text into an AST node; :class:`RuleSyntaxError` (with a caret) if it cannot."""
+    if not text or not text.strip():
+        raise RuleSyntaxError(
+            "empty rule", hint="write a rule, or leave out `rule:` so the criterion is marked for review"
+        )
+    try:
+        tree = parser("rule.lark").parse(text)
+    except UnexpectedInput as error:
+        raise _syntax_error(text, error) from None
+    return RuleTransformer().transform(tree)

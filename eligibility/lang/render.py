@@ -1,0 +1,113 @@
+"""Rule AST → canonical rule text, the one text form of every node: ``parse_rule(render(rule)) == rule``."""
+
+from __future__ import annotations
+
+import json
+import re
+from functools import singledispatch
+
+from eligibility.lang import ast
+from eligibility.vocab.units import format_number, format_quantity
+
+_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
+_KEYWORDS = {"age", "sex", "has", "count", "review"}
+_WINDOW_WORDS = {"<=": "within {}", ">=": "at least {} ago", ">": "more than {} ago", "<": "less than {} ago"}
+_TIME_UNITS = {"hour", "day", "week", "month", "year"}
+
+
+def name(text: str) -> str:
+    """A measure or concept name: bare when it is an identifier, else double-quoted."""
+    if _NAME.match(text) and text not in _KEYWORDS:
+        return text
+    return json.dumps(text, ensure_ascii=False)
+
+
+def duration(value: ast.Duration) -> str:
+    """``3 weeks``, ``1 month``."""
+    number = format_number(value.value)
+    return f"{number} {value.unit}" + ("" if number == "1" else "s")
+
+
+def quantity(value: ast.Quantity) -> str:
+    """``0.5 10^9/L``; time units are written as durations (``12 weeks``)."""
+    if value.unit in _TIME_UNITS:
+        return duration(ast.Duration(value=value.value, unit=value.unit))
+    return format_quantity(value.value, value.unit)
+
+
+def window(value: ast.Window | None) -> str:
+    """`` within 3 weeks`` (with a leading space), or nothing."""
+    return "" if value is None else " " + _WINDOW_WORDS[value.op].format(duration(value.duration))
+
+
+@singledispatch
+def render(rule: ast.Node) -> str:
+    """Canonical text of a rule."""
+    raise TypeError(f"cannot render {type(rule).__name__}")
+
+
+@render.register
+def _(rule: ast.Comparison) -> str:
+    return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{window(rule.window)}"
+
+
+@render.register
+def _(rule: ast.RelativeComparison) -> str:
+    return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{window(rule.window)}"
+
+
+@render.register
+def _(rule: ast.Qualitative) -> str:
+    return f"{name(rule.measure)} is {rule.value}{window(rule.window)}"
+
+
+@render.register
+def _(rule: ast.Age) -> str:
+    return f"age {rule.op} {duration(rule.duration)}"
+
+
+@render.register
+def _(rule: ast.AgeAtOnset) -> str:
+    return f"age at onset of {name(rule.concept)} {rule.op} {duration(rule.duration)}"
+
+
+@render.register
+def _(rule: ast.Sex) -> str:
+    return f"sex is {rule.value}"
+
+
+@render.register
+def _(rule: ast.Presence) -> str:
+    active = "active " if rule.active else ""
+    excluding = " except " + ", ".join(name(n) for n in rule.excluding) if rule.excluding else ""
+    return f"has {active}{rule.category} {name(rule.concept)}{excluding}{window(rule.window)}"
+
+
+@render.register
+def _(rule: ast.Count) -> str:
+    return f"count {rule.category} {name(rule.concept)}{window(rule.window)} {rule.op} {rule.count}"
+
+
+@render.register
+def _(rule: ast.NeedsReview) -> str:
+    return f"review {json.dumps(rule.text, ensure_ascii=False)}"
+
+
+def _operand(rule: ast.Node) -> str:
+    text = render(rule)
+    return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf)) else text
+
+
+@render.register
+def _(rule: ast.AllOf) -> str:
+    return " and ".join(_operand(item) for item in rule.items)
+
+
+@render.register
+def _(rule: ast.AnyOf) -> str:
+    return " or ".join(_operand(item) for item in rule.items)
+
+
+@render.register
+def _(rule: ast.Not) -> str:
+    return f"not {_operand(rule.item)}"

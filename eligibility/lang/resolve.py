@@ -1,0 +1,159 @@
+"""Authoring-time checks: every name in a rule is resolved against the vocabulary and every unit checked
+against its measure. Names become canonical ids. All problems are collected, none stops the others.
+"""
+
+from __future__ import annotations
+
+from functools import singledispatch
+
+from eligibility.errors import EligibilityError, UnitError, VocabularyError
+from eligibility.lang import ast
+from eligibility.vocab.units import measure_factor
+from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
+
+_TIME_UNITS = {"hour", "day", "week", "month", "year"}
+
+
+def resolve_rule(rule: ast.Node, vocabulary: Vocabulary) -> tuple[ast.Node, list[EligibilityError]]:
+    """``rule`` with canonical names, and the problems found (empty when the rule is sound)."""
+    problems: list[EligibilityError] = []
+    return _visit(rule, vocabulary, problems), problems
+
+
+def _visit(rule: ast.Node, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    """Resolve one node; problems it raised get its span (innermost node first)."""
+    before = len(problems)
+    resolved = _resolve(rule, vocabulary, problems)
+    for problem in problems[before:]:
+        if getattr(problem, "span", None) is None:
+            problem.span = rule.span
+    return resolved
+
+
+@singledispatch
+def _resolve(rule: ast.Node, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule
+
+
+def _measure(name: str, vocabulary: Vocabulary, problems: list) -> MeasureDef | None:
+    measure = vocabulary.measure(name)
+    if measure is None:
+        close = vocabulary.suggest_measures(name)
+        hint = (
+            f"did you mean {' or '.join(close)}?"
+            if close
+            else "add it to a vocabulary file (see measures.yaml) or mark the criterion for review"
+        )
+        problems.append(VocabularyError(f"unknown measure {name!r}", hint=hint))
+    return measure
+
+
+def _concept(name: str, category: str, vocabulary: Vocabulary, problems: list) -> str:
+    concept = vocabulary.concept(name, category)
+    if concept is not None:
+        return concept.id
+    other = vocabulary.concept(name)
+    if other is not None:
+        problems.append(
+            VocabularyError(
+                f"{name!r} is a {other.category}, not a {category}",
+                hint=f"write `{other.category}` instead of `{category}`",
+            )
+        )
+        return name
+    close = vocabulary.suggest_concepts(name, category)
+    hint = (
+        f"did you mean {' or '.join(close)}?"
+        if close
+        else "add it to a vocabulary file (see concepts.yaml) or mark the criterion for review"
+    )
+    problems.append(VocabularyError(f"unknown {category} {name!r}", hint=hint))
+    return name
+
+
+@_resolve.register
+def _(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    measure = _measure(rule.measure, vocabulary, problems)
+    if measure is None:
+        return rule
+    if measure.qualitative:
+        problems.append(
+            VocabularyError(
+                f"{measure.name} is reported as {', '.join(measure.values or ())}, not as a number",
+                hint=f"write `{measure.id} is {(measure.values or ('positive',))[0]}`",
+            )
+        )
+        return rule
+    unit = rule.quantity.unit
+    if unit in _TIME_UNITS and measure.unit not in _TIME_UNITS:
+        factor = None
+    else:
+        try:
+            factor = measure_factor(unit, measure.unit, measure.molar_mass, measure.valence)
+        except UnitError as error:
+            error.span = rule.quantity.span
+            problems.append(error)
+            return rule
+    if factor is None:
+        written = f"unit {unit!r}" if unit else "a bare number"
+        problem = UnitError(
+            f"{written} cannot apply to {measure.id} ({measure.name}), which is measured in {measure.unit or 'points'}",
+            hint=f"write the threshold in {measure.unit or 'points'} or a unit convertible to it",
+        )
+        problem.span = rule.quantity.span
+        problems.append(problem)
+    return rule.model_copy(update={"measure": measure.id})
+
+
+@_resolve.register
+def _(rule: ast.RelativeComparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    measure = _measure(rule.measure, vocabulary, problems)
+    return rule if measure is None else rule.model_copy(update={"measure": measure.id})
+
+
+@_resolve.register
+def _(rule: ast.Qualitative, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    measure = _measure(rule.measure, vocabulary, problems)
+    if measure is None:
+        return rule
+    if not measure.qualitative or rule.value not in (measure.values or ()):
+        allowed = ", ".join(measure.values) if measure.values else "numbers only"
+        problems.append(
+            VocabularyError(
+                f"{measure.id} cannot be {rule.value!r} (it takes {allowed})",
+                hint=f"compare {measure.id} with a number" if not measure.qualitative else "use an allowed value",
+            )
+        )
+    return rule.model_copy(update={"measure": measure.id})
+
+
+@_resolve.register
+def _(rule: ast.AgeAtOnset, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"concept": _concept(rule.concept, "condition", vocabulary, problems)})
+
+
+@_resolve.register
+def _(rule: ast.Presence, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    concept = _concept(rule.concept, rule.category, vocabulary, problems)
+    excluding = tuple(_concept(n, rule.category, vocabulary, problems) for n in rule.excluding)
+    return rule.model_copy(update={"concept": concept, "excluding": excluding})
+
+
+@_resolve.register
+def _(rule: ast.Count, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"concept": _concept(rule.concept, rule.category, vocabulary, problems)})
+
+
+@_resolve.register
+def _(rule: ast.AllOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"items": tuple(_visit(i, vocabulary, problems) for i in rule.items)})
+
+
+@_resolve.register
+def _(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"items": tuple(_visit(i, vocabulary, problems) for i in rule.items)})
+
+
+@_resolve.register
+def _(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"item": _visit(rule.item, vocabulary, problems)})

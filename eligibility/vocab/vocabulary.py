@@ -1,0 +1,187 @@
+"""Vocabulary as data: measures (labs, scores, vitals) and concepts (conditions, medications, procedures,
+immunizations, events), read from YAML files that authors can extend without touching code.
+
+Names are looked up by canonical id, by any English or Chinese alias, or by LOINC code, ignoring case, width
+and spacing. Concepts form an is-a hierarchy ("BCG vaccine" is a "live vaccine"), closed once at load time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from eligibility.errors import EligibilityError, Location
+from eligibility.resources import data_path
+
+_SPACES = re.compile(r"\s+")
+_DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
+
+
+def name_key(text: str) -> str:
+    """The form names are compared in: NFKC, case-folded, one space, unified dashes and quotes."""
+    text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
+    return _SPACES.sub(" ", text).strip()
+
+
+class MeasureDef(BaseModel):
+    """A measurable quantity: canonical id and unit, aliases, LOINC code, analyte constants."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    kind: Literal["lab", "score", "vital", "body", "function"]
+    unit: str = ""
+    loinc: str | None = None
+    aliases: tuple[str, ...] = ()
+    molar_mass: Decimal | None = None
+    valence: int | None = None
+    values: tuple[str, ...] | None = None
+
+    @property
+    def qualitative(self) -> bool:
+        """True for tests reported as words (positive/negative) rather than numbers."""
+        return self.values is not None
+
+
+class ConceptDef(BaseModel):
+    """A condition, medication, procedure, immunization or event, with aliases and is-a parents."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    name: str
+    category: Literal["condition", "medication", "procedure", "immunization", "event"]
+    aliases: tuple[str, ...] = ()
+    is_a: tuple[str, ...] = ()
+
+
+class _MeasureFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    measures: list[MeasureDef] = []
+
+
+class _ConceptFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    concepts: list[ConceptDef] = []
+
+
+class Vocabulary:
+    """Measures and concepts with their lookup indexes and the closed is-a hierarchy."""
+
+    def __init__(self, measures: Iterable[MeasureDef], concepts: Iterable[ConceptDef]) -> None:
+        self.measures: dict[str, MeasureDef] = {m.id: m for m in measures}
+        self.concepts: dict[str, ConceptDef] = {c.id: c for c in concepts}
+        self._measure_index = self._index_measures()
+        self._concept_index = self._index_concepts()
+        self._ancestors = {cid: self._closure(cid) for cid in self.concepts}
+
+    # --- lookups ---------------------------------------------------------------------------------------
+    def measure(self, name: str) -> MeasureDef | None:
+        """The measure called ``name`` (id, alias or LOINC code), or None."""
+        measure_id = self._measure_index.get(name_key(name))
+        return self.measures[measure_id] if measure_id else None
+
+    def concept(self, name: str, category: str | None = None) -> ConceptDef | None:
+        """The concept called ``name`` (id or alias), preferring ``category`` when names are shared."""
+        ids = self._concept_index.get(name_key(name), ())
+        for concept_id in ids:
+            if category is None or self.concepts[concept_id].category == category:
+                return self.concepts[concept_id]
+        return None
+
+    def ancestors(self, concept_id: str) -> frozenset[str]:
+        """The concept and everything it is a kind of."""
+        return self._ancestors.get(concept_id, frozenset({concept_id}))
+
+    def suggest_measures(self, name: str, limit: int = 3) -> list[str]:
+        """Close spellings of a measure name, for "did you mean" messages (canonical ids)."""
+        hits = difflib.get_close_matches(name_key(name), list(self._measure_index), n=limit * 3, cutoff=0.6)
+        return list(dict.fromkeys(self._measure_index[h] for h in hits))[:limit]
+
+    def suggest_concepts(self, name: str, category: str | None = None, limit: int = 3) -> list[str]:
+        """Close spellings of a concept name (canonical ids)."""
+        keys = [
+            k
+            for k, ids in self._concept_index.items()
+            if category is None or any(self.concepts[i].category == category for i in ids)
+        ]
+        hits = difflib.get_close_matches(name_key(name), keys, n=limit * 3, cutoff=0.6)
+        found = [
+            i for h in hits for i in self._concept_index[h] if category is None or self.concepts[i].category == category
+        ]
+        return list(dict.fromkeys(found))[:limit]
+
+    def measure_names(self) -> dict[str, str]:
+        """Every normalised measure name (id, alias, LOINC) → measure id."""
+        return dict(self._measure_index)
+
+    def concept_names(self) -> dict[str, tuple[str, ...]]:
+        """Every normalised concept name (id, alias) → concept ids."""
+        return dict(self._concept_index)
+
+    # --- building --------------------------------------------------------------------------------------
+    def _index_measures(self) -> dict[str, str]:
+        index: dict[str, str] = {}
+        for measure in self.measures.values():
+            names = (measure.id, measure.name, *measure.aliases, *((measure.loinc,) if measure.loinc else ()))
+            for alias in names:
+                index.setdefault(name_key(alias), measure.id)
+        return index
+
+    def _index_concepts(self) -> dict[str, tuple[str, ...]]:
+        index: dict[str, tuple[str, ...]] = {}
+        for concept in self.concepts.values():
+            for alias in (concept.id, concept.name, *concept.aliases):
+                key = name_key(alias)
+                if concept.id not in index.get(key, ()):
+                    index[key] = (*index.get(key, ()), concept.id)
+        return index
+
+    def _closure(self, concept_id: str) -> frozenset[str]:
+        seen, stack = set(), [concept_id]
+        while stack:
+            current = stack.pop()
+            if current in seen or current not in self.concepts:
+                continue
+            seen.add(current)
+            stack.extend(self.concepts[current].is_a)
+        return frozenset(seen)
+
+
+def _read(path: Path, model: type[BaseModel]) -> BaseModel:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return model.model_validate(data)
+    except (yaml.YAMLError, ValidationError) as exc:
+        raise EligibilityError(
+            f"invalid vocabulary file: {exc}",
+            location=Location(file=str(path)),
+            hint="see the field descriptions at the top of the bundled vocabulary files",
+        ) from None
+
+
+def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
+    """The bundled vocabulary, extended (and overridden by id) by any extra YAML files."""
+    measures = {m.id: m for m in _read(data_path("measures.yaml"), _MeasureFile).measures}
+    concepts = {c.id: c for c in _read(data_path("concepts.yaml"), _ConceptFile).concepts}
+    for path in extra:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        if "measures" in data:
+            measures.update({m.id: m for m in _read(Path(path), _MeasureFile).measures})
+        if "concepts" in data:
+            concepts.update({c.id: c for c in _read(Path(path), _ConceptFile).concepts})
+    return Vocabulary(measures.values(), concepts.values())
+
+
+@lru_cache(maxsize=1)
+def default_vocabulary() -> Vocabulary:
+    """The bundled vocabulary, loaded once per process."""
+    return load_vocabulary()
