@@ -8,7 +8,6 @@ from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
-from strategies import patients, rules
 
 from eligibility import Patient, Screener
 from eligibility.errors import EligibilityError
@@ -19,6 +18,9 @@ from eligibility.resources import bundled_rules_dir
 from eligibility.screen.batch import ReportStyle, ScreenSetup, render, screen_many
 from eligibility.trials.schema import Clause, Trial
 from eligibility.vocab.vocabulary import default_vocabulary
+
+from conftest import CLI
+from strategies import patients, rules
 
 AS_OF = date(2026, 11, 1)
 VOCABULARY = default_vocabulary()
@@ -124,12 +126,12 @@ def test_only_keeps_the_asked_verdicts():
 def test_cli_jobs_output_is_identical(tmp_path: Path):
     batch = tmp_path / "patients.jsonl"
     made = subprocess.run(
-        ["eligibility", "synth", "16", "--seed", "2", "-o", str(batch)], capture_output=True, text=True, timeout=120
+        [*CLI, "synth", "16", "--seed", "2", "-o", str(batch)], capture_output=True, text=True, timeout=120
     )
     assert made.returncode == 0, made.stderr
     outputs = [
         subprocess.run(
-            ["eligibility", "screen", str(batch), "--format", "summary", "--jobs", jobs],
+            [*CLI, "screen", str(batch), "--format", "summary", "--jobs", jobs],
             capture_output=True,
             text=True,
             timeout=300,

@@ -2,23 +2,25 @@
 
 import json
 import os
-import shutil
 import subprocess
+from importlib.metadata import entry_points
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
+
+from conftest import CLI, DATA, ROOT
 
 EXAMPLES = ROOT / "examples" / "patients"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
     env = {**os.environ, "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run(["eligibility", *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
 
 
 def test_console_script_is_installed():
-    assert shutil.which("eligibility") is not None
+    scripts = entry_points(group="console_scripts", name="eligibility")
+    assert [script.value for script in scripts] == ["eligibility.cli:main"]
 
 
 def test_screen_table():

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import load_cases
 
 from eligibility import evaluate_rule
 from eligibility.engine.truth import Truth
 from eligibility.output.explain import explain, missing
+
+from conftest import load_cases
 
 CASES = load_cases("evaluation_cases.yaml")
 

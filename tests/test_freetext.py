@@ -4,7 +4,6 @@ import json
 import subprocess
 
 import pytest
-from conftest import grammar_text_strategy, load_cases
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -15,6 +14,8 @@ from eligibility.lang.render import render
 from eligibility.text import parse_criterion
 from eligibility.text.output import describe
 from eligibility.text.segment import leaves, segment
+
+from conftest import CLI, grammar_text_strategy, load_cases
 
 ATOMS = load_cases("criteria_atoms.yaml")
 RULES = load_cases("criteria_rules.yaml")
@@ -98,7 +99,7 @@ def test_cli_parse_batch_atoms(tmp_path):
     batch = tmp_path / "batch.jsonl"
     batch.write_text('{"id": "a", "text": "ANC < 1.5 x 10^9/L"}\n{"id": "b", "text": "no numbers here"}\n', "utf-8")
     result = subprocess.run(
-        ["eligibility", "parse", "--batch", str(batch), "--format", "atoms"],
+        [*CLI, "parse", "--batch", str(batch), "--format", "atoms"],
         capture_output=True,
         text=True,
         timeout=120,

@@ -4,7 +4,6 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import DATA, ROOT
 
 from eligibility import load_trials, render
 from eligibility.registry.importer import draft_many, draft_trial, find_overrides
@@ -13,6 +12,8 @@ from eligibility.text import parse_criterion
 from eligibility.text.rules import draft_rule
 from eligibility.text.segment import leaves, segment
 from eligibility.trials.load import read_trial
+
+from conftest import DATA, ROOT
 
 SHARED = ROOT.parent / "shared"
 SEEDS = sorted((SHARED / "seeds").glob("*.txt")) if (SHARED / "seeds").is_dir() else []

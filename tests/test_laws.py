@@ -14,18 +14,6 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
-from strategies import (
-    AS_OF,
-    CONVERTIBLE_MEASURES,
-    VOCABULARY,
-    canonical_values,
-    expressed,
-    measures,
-    ops,
-    patients,
-    rules,
-    units_of,
-)
 
 from eligibility import evaluate_rule
 from eligibility.api import prepare_rule
@@ -39,6 +27,19 @@ from eligibility.patient.contract import Patient
 from eligibility.patient.index import index_patient
 from eligibility.screen.screener import outcome
 from eligibility.trials.schema import Clause
+
+from strategies import (
+    AS_OF,
+    CONVERTIBLE_MEASURES,
+    VOCABULARY,
+    canonical_values,
+    expressed,
+    measures,
+    ops,
+    patients,
+    rules,
+    units_of,
+)
 
 ORACLE = {
     "<": operator.lt,

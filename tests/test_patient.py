@@ -7,13 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_cases
 
 from eligibility import read_patients
 from eligibility.errors import PatientError
 from eligibility.patient.contract import Patient
 from eligibility.patient.index import index_patient
 from eligibility.vocab.vocabulary import default_vocabulary
+
+from conftest import ROOT, load_cases
 
 BAD = load_cases("bad_patients.yaml")
 

@@ -3,7 +3,6 @@
 import json
 
 import pytest
-from conftest import grammar_text_strategy, load_cases
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -11,6 +10,8 @@ from eligibility import parse_rule, render
 from eligibility.errors import EligibilityError, RuleSyntaxError
 from eligibility.lang.ast import RuleDocument
 from eligibility.vocab.vocabulary import default_vocabulary
+
+from conftest import grammar_text_strategy, load_cases
 
 VOCABULARY = default_vocabulary()
 CANONICAL = load_cases("canonical_rules.yaml")

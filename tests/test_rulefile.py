@@ -3,15 +3,16 @@
 from pathlib import Path
 
 import pytest
-from conftest import DATA, load_cases
 from hypothesis import given
-from strategies import trial_files
 
 from eligibility import check_files, load_trials
 from eligibility.errors import ErrorGroup
 from eligibility.resources import bundled_rules_dir
 from eligibility.trials.dump import dump_trial, trial_to_data
 from eligibility.trials.load import read_trial
+
+from conftest import DATA, load_cases
+from strategies import trial_files
 
 BAD = DATA / "bad_rules"
 EXPECTED = load_cases("bad_rules/expected.yaml")

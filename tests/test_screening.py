@@ -5,7 +5,6 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, load_cases
 
 from eligibility import Patient, Screener, load_trials, read_patients
 from eligibility.errors import PatientError
@@ -13,6 +12,8 @@ from eligibility.output.report import report_json
 from eligibility.resources import bundled_rules_dir
 from eligibility.screen.screener import verdict
 from eligibility.trials.load import parse_duration
+
+from conftest import ROOT, load_cases
 
 VERDICTS = load_cases("example_verdicts.yaml")
 TRIALS = load_trials([bundled_rules_dir()])

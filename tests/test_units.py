@@ -4,7 +4,6 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from conftest import load_cases
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -17,6 +16,8 @@ from eligibility.vocab.units import (
     measure_factor,
     parse_unit,
 )
+
+from conftest import load_cases
 
 SPELLINGS = load_cases("unit_spellings.yaml")
 
