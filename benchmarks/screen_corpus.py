@@ -26,9 +26,10 @@ from pathlib import Path
 
 from eligibility import Patient, Screener
 from eligibility.output.report import report_json
+from eligibility.output.write import ReportStyle
 from eligibility.patient.synth import Synthesizer
 from eligibility.registry.importer import draft_many
-from eligibility.screen.batch import ReportStyle, ScreenSetup, screen_many
+from eligibility.screen.batch import ScreenSetup, screen_many
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ctgov_criteria.jsonl"
 AS_OF = date(2026, 11, 1)

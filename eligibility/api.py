@@ -6,7 +6,9 @@ from collections.abc import Mapping
 from datetime import date
 
 from eligibility.engine.compiler import compile_rule
-from eligibility.engine.evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
+from eligibility.engine.context import DEFAULT_LAB_RECENCY, EvaluationContext, ReferenceRange
+from eligibility.engine.evaluator import evaluate
+from eligibility.engine.findings import Finding
 from eligibility.errors import ErrorGroup
 from eligibility.lang import ast
 from eligibility.lang.parsing import parse_rule

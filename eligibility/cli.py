@@ -110,7 +110,8 @@ def screen(
     vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
 ) -> None:
     """Screen patients against trials: every clause pass / fail / unknown / review, with reasons."""
-    from eligibility.screen.batch import ReportStyle, ScreenSetup, screen_many
+    from eligibility.output.write import ReportStyle
+    from eligibility.screen.batch import ScreenSetup, screen_many
 
     setup = ScreenSetup(tuple(rules or [bundled_rules_dir()]), tuple(vocabulary or ()), reference_table, lab_recency)
     screener = setup.build()

@@ -11,11 +11,13 @@ from hypothesis import strategies as st
 
 from eligibility import Patient, Screener
 from eligibility.errors import EligibilityError
+from eligibility.output.explain import explain, missing
 from eligibility.output.report import brief_json, report_json
+from eligibility.output.write import ReportStyle, render
 from eligibility.patient.index import index_patient
 from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
-from eligibility.screen.batch import ReportStyle, ScreenSetup, render, screen_many
+from eligibility.screen.batch import ScreenSetup, screen_many
 from eligibility.trials.schema import Clause, Trial
 from eligibility.vocab.vocabulary import default_vocabulary
 
@@ -74,7 +76,10 @@ def test_trials_sharing_rules_get_the_answers_each_would_get_alone(trials, patie
 
 
 def report_json_result(result) -> tuple:
-    return result.verdict, [(c.clause.id, c.outcome, c.explanation, tuple(c.missing)) for c in result.clauses]
+    return result.verdict, [
+        (c.clause.id, c.outcome, explain(c.finding), tuple(missing(c.finding) if c.outcome == "unknown" else []))
+        for c in result.clauses
+    ]
 
 
 # --- worker processes and formats -----------------------------------------------------------------------------

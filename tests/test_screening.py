@@ -8,6 +8,7 @@ import pytest
 
 from eligibility import Patient, Screener, load_trials, read_patients
 from eligibility.errors import PatientError
+from eligibility.output.explain import explain
 from eligibility.output.report import report_json
 from eligibility.resources import bundled_rules_dir
 from eligibility.screen.screener import verdict
@@ -100,9 +101,9 @@ def test_ten_lab_subclauses_of_the_chictr_exclusion_are_reported_one_by_one():
     labs = [k for k in clauses if k.startswith("E10")]
     assert labs == ["E10a", "E10b", "E10c", "E10d", "E10e", "E10f", "E10g", "E10h", "E10i"]
     assert clauses["E10a"].outcome == "fail"
-    assert clauses["E10a"].explanation == "ALC 400 cells/uL = 0.4 10^9/L < 0.5 10^9/L (2026-10-29)"
+    assert explain(clauses["E10a"].finding) == "ALC 400 cells/uL = 0.4 10^9/L < 0.5 10^9/L (2026-10-29)"
     assert clauses["E10b"].outcome == "pass"
-    assert clauses["E10h"].explanation == (
+    assert explain(clauses["E10h"].finding) == (
         "AST 130 U/L > 3 x ULN = 120 U/L (2026-10-29; ULN 40 from the lab's "
         "reference range); ALT 150 U/L > 3 x ULN = 135 U/L (2026-10-29; ULN 45 "
         "from the lab's reference range)"
@@ -169,7 +170,7 @@ def test_trial_reference_table_supplies_a_missing_uln(tmp_path: Path):
     )
     (clause,) = Screener([trial]).screen(patient, date(2026, 11, 1)).results[0].clauses
     assert clause.outcome == "fail"
-    assert clause.explanation.endswith("(2026-10-20; ULN 40.2 from trial T reference table)")
+    assert explain(clause.finding).endswith("(2026-10-20; ULN 40.2 from trial T reference table)")
 
 
 def test_trial_lab_recency_wins_over_the_default(tmp_path: Path):

@@ -4,10 +4,13 @@ unit once, so evaluation does no parsing, no name lookup and no unit-registry wo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import Any
 
 from eligibility.lang import ast
+from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -37,21 +40,51 @@ def compile_rule(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None = N
     return plan
 
 
+Compile = Callable[[Any, Vocabulary, "dict | None"], Plan]
+COMPILE: NodeDispatch[Compile] = NodeDispatch("compile")
+
+
 def _compile(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None) -> Plan:
-    if isinstance(rule, (ast.AllOf, ast.AnyOf)):
-        return Plan(rule, tuple(compile_rule(item, vocabulary, shared) for item in rule.items))
-    if isinstance(rule, ast.Not):
-        return Plan(rule, (compile_rule(rule.item, vocabulary, shared),))
-    if isinstance(rule, (ast.Comparison, ast.RelativeComparison, ast.Qualitative)):
-        measure = vocabulary.measure(rule.measure)
-        threshold = None
-        if isinstance(rule, ast.Comparison) and measure is not None:
-            factor = measure_factor(rule.quantity.unit, measure.unit, measure.molar_mass, measure.valence)
-            threshold = None if factor is None else Fraction(rule.quantity.value) * factor
-        return Plan(rule, measure=measure, threshold=threshold)
-    if isinstance(rule, (ast.Presence, ast.Count, ast.AgeAtOnset)):
-        ids = (rule.concept, *getattr(rule, "excluding", ()))
-        return Plan(rule, names={i: _concept_name(i, vocabulary) for i in ids})
+    return COMPILE[type(rule)](rule, vocabulary, shared)
+
+
+@COMPILE.register(ast.AllOf, ast.AnyOf)
+def _compile_items(rule: ast.AllOf | ast.AnyOf, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, tuple(compile_rule(item, vocabulary, shared) for item in rule.items))
+
+
+@COMPILE.register(ast.Not)
+def _compile_not(rule: ast.Not, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, (compile_rule(rule.item, vocabulary, shared),))
+
+
+@COMPILE.register(ast.Comparison)
+def _compile_comparison(rule: ast.Comparison, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    measure = vocabulary.measure(rule.measure)
+    threshold = None
+    if measure is not None:
+        factor = measure_factor(rule.quantity.unit, measure.unit, measure.molar_mass, measure.valence)
+        threshold = None if factor is None else Fraction(rule.quantity.value) * factor
+    return Plan(rule, measure=measure, threshold=threshold)
+
+
+@COMPILE.register(ast.RelativeComparison, ast.Qualitative)
+def _compile_measured(
+    rule: ast.RelativeComparison | ast.Qualitative, vocabulary: Vocabulary, shared: dict | None
+) -> Plan:
+    return Plan(rule, measure=vocabulary.measure(rule.measure))
+
+
+@COMPILE.register(ast.Presence, ast.Count, ast.AgeAtOnset)
+def _compile_named(
+    rule: ast.Presence | ast.Count | ast.AgeAtOnset, vocabulary: Vocabulary, shared: dict | None
+) -> Plan:
+    ids = (rule.concept, *getattr(rule, "excluding", ()))
+    return Plan(rule, names={i: _concept_name(i, vocabulary) for i in ids})
+
+
+@COMPILE.register(ast.Age, ast.Sex, ast.NeedsReview)
+def _compile_plain(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None) -> Plan:
     return Plan(rule)
 
 

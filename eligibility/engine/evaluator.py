@@ -1,26 +1,38 @@
 """Evaluation of plans against a normalised patient, in Kleene three-valued logic.
 
-Dispatch is on the node type. Missing, stale or undecidable data gives ``UNKNOWN`` with a reason, never an
-exception. Findings keep the evidence used; wording is left to :mod:`eligibility.explain`.
+Dispatch is on the node type (one :class:`~eligibility.lang.dispatch.NodeDispatch` table). Missing, stale or
+undecidable data gives ``UNKNOWN`` with a :class:`~eligibility.engine.findings.Reason`, never an exception.
+Findings keep typed evidence; wording is left to :mod:`eligibility.output.explain`.
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from eligibility.engine.compiler import Plan
+from eligibility.engine.context import EvaluationContext
+from eligibility.engine.findings import (
+    AgeEvidence,
+    Finding,
+    LabEvidence,
+    LimitEvidence,
+    OnsetEvidence,
+    Reason,
+    RecordsEvidence,
+    SexEvidence,
+)
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from eligibility.lang import ast
+from eligibility.lang.dispatch import NodeDispatch
 from eligibility.patient.index import Occurrence, PatientIndex, Reading
-from eligibility.vocab.vocabulary import Vocabulary
 
-OPS: dict[str, Callable[[object, object], bool]] = {
+OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
     "<=": operator.le,
     ">": operator.gt,
@@ -28,78 +40,48 @@ OPS: dict[str, Callable[[object, object], bool]] = {
     "==": operator.eq,
     "!=": operator.ne,
 }
-DEFAULT_LAB_RECENCY = ast.Duration(value=Decimal(30), unit="day")
 
-
-@dataclass(frozen=True, slots=True)
-class ReferenceRange:
-    """A reference range for a measure in its canonical unit, and where it came from."""
-
-    low: Fraction | None
-    high: Fraction | None
-    source: str
-
-
-@dataclass(frozen=True)
-class EvaluationContext:
-    """Everything evaluation depends on besides the patient: reference date, lab recency, reference table.
-
-    ``memo`` (findings by plan identity) lets plans shared by many trials be evaluated once; give one only to
-    a context used for a single patient, with plans that outlive it (the screener does this).
-    """
-
-    as_of: date
-    vocabulary: Vocabulary
-    lab_recency: ast.Duration = DEFAULT_LAB_RECENCY
-    reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
-    memo: dict[int, Finding] | None = field(default=None, compare=False, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The truth of one plan node for one patient, why, and the evidence used."""
-
-    truth: Truth
-    plan: Plan
-    reason: str
-    evidence: object = None
-    children: tuple[Finding, ...] = ()
+Handler = Callable[[Plan, PatientIndex, EvaluationContext], Finding]
+EVALUATE: NodeDispatch[Handler] = NodeDispatch("evaluate")
 
 
 def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     """The finding of ``plan`` for ``patient``; never raises for missing data."""
     memo = context.memo
     if memo is None:
-        return _HANDLERS[type(plan.node)](plan, patient, context)
+        return EVALUATE[type(plan.node)](plan, patient, context)
     found = memo.get(id(plan))
     if found is None:
-        found = memo[id(plan)] = _HANDLERS[type(plan.node)](plan, patient, context)
+        found = memo[id(plan)] = EVALUATE[type(plan.node)](plan, patient, context)
     return found
 
 
 # --- measurements ----------------------------------------------------------------------------------------
 
 
-def _latest(plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext):
+def _latest(
+    plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext
+) -> tuple[Reading, None] | tuple[None, Reason]:
     """The newest usable reading: (reading, None) or (None, reason) with the stale reading as evidence."""
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
-        return None, "missing"
+        return None, Reason.MISSING
     window = window or ast.Window(op="<=", duration=context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
             return reading, None
-    return None, "stale"
+    return None, Reason.STALE
 
 
+@EVALUATE.register(ast.Comparison)
 def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     if plan.threshold is None:
-        return Finding(UNKNOWN, plan, "unresolved")
+        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
     reading, reason = _latest(plan, plan.node.window, patient, context)
     if reading is None:
         return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
     met = OPS[plan.node.op](reading.value, plan.threshold)
-    return Finding(Truth.of(met), plan, "decided", reading)
+    return Finding(Truth.of(met), plan, Reason.DECIDED, LabEvidence(reading))
 
 
 def _reference(plan: Plan, reading: Reading, context: EvaluationContext) -> tuple[Decimal | None, str]:
@@ -112,29 +94,32 @@ def _reference(plan: Plan, reading: Reading, context: EvaluationContext) -> tupl
     return limit, (table.source if table and limit is not None else "")
 
 
+@EVALUATE.register(ast.RelativeComparison)
 def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     if plan.measure is None:
-        return Finding(UNKNOWN, plan, "unresolved")
+        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
     reading, reason = _latest(plan, plan.node.window, patient, context)
     if reading is None:
         return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
     limit, source = _reference(plan, reading, context)
     if limit is None:
-        return Finding(UNKNOWN, plan, "no_reference_range", reading)
+        return Finding(UNKNOWN, plan, Reason.NO_REFERENCE_RANGE, LabEvidence(reading))
     met = OPS[plan.node.op](reading.value, Fraction(plan.node.factor) * limit)
-    return Finding(Truth.of(met), plan, "decided", (reading, limit, source))
+    return Finding(Truth.of(met), plan, Reason.DECIDED, LimitEvidence(reading, limit, source))
 
 
+@EVALUATE.register(ast.Qualitative)
 def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node: ast.Qualitative = plan.node  # type: ignore[assignment]
     reading, reason = _latest(plan, plan.node.window, patient, context)
     if reading is None:
         return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
-    return Finding(Truth.of(reading.value == plan.node.value), plan, "decided", reading)
+    return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
 
 
-def _stale_evidence(plan: Plan, patient: PatientIndex) -> Reading | None:
+def _stale_evidence(plan: Plan, patient: PatientIndex) -> LabEvidence | None:
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
-    return readings[0] if readings else None
+    return LabEvidence(readings[0]) if readings else None
 
 
 # --- the person ------------------------------------------------------------------------------------------
@@ -159,6 +144,10 @@ def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Dec
     return age_in(unit, latest, on), age_in(unit, earliest, on)
 
 
+def _decided_or(truth: Truth, reason: Reason) -> Reason:
+    return Reason.DECIDED if truth is not UNKNOWN else reason
+
+
 def _compare_bounds(op: str, bounds: tuple[Decimal, Decimal], threshold: Decimal) -> Truth:
     low, high = bounds
     outcomes = {OPS[op](low, threshold), OPS[op](high, threshold)}
@@ -167,34 +156,37 @@ def _compare_bounds(op: str, bounds: tuple[Decimal, Decimal], threshold: Decimal
     return Truth.of(outcomes.pop()) if len(outcomes) == 1 else UNKNOWN
 
 
+@EVALUATE.register(ast.Age)
 def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node: ast.Age = plan.node
     bounds = _age_bounds(node.duration.unit, patient, context.as_of)
     if bounds is None:
-        return Finding(UNKNOWN, plan, "missing")
+        return Finding(UNKNOWN, plan, Reason.MISSING)
     truth = _compare_bounds(node.op, bounds, node.duration.value)
-    return Finding(truth, plan, "decided" if truth is not UNKNOWN else "age_uncertain", bounds)
+    return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds))
 
 
+@EVALUATE.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node: ast.AgeAtOnset = plan.node
     onsets = [o.start for o in patient.occurrences("condition", node.concept) if o.start is not None]
     if not onsets:
         known_absent = _negated(plan, patient, context, "condition", node.concept, active=False)
-        return Finding(FALSE if known_absent else UNKNOWN, plan, "absent" if known_absent else "missing")
+        return Finding(FALSE if known_absent else UNKNOWN, plan, Reason.ABSENT if known_absent else Reason.MISSING)
     onset = min(onsets)
     bounds = _age_bounds(node.duration.unit, patient, onset)
     if bounds is None:
-        return Finding(UNKNOWN, plan, "missing_birth", onset)
+        return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset))
     truth = _compare_bounds(node.op, bounds, node.duration.value)
-    return Finding(truth, plan, "decided" if truth is not UNKNOWN else "age_uncertain", (bounds, onset))
+    return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds, onset=onset))
 
 
+@EVALUATE.register(ast.Sex)
 def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     sex = patient.patient.sex
     if sex is None:
-        return Finding(UNKNOWN, plan, "missing")
-    return Finding(Truth.of(sex == plan.node.value), plan, "decided", sex)
+        return Finding(UNKNOWN, plan, Reason.MISSING)
+    return Finding(Truth.of(sex == plan.node.value), plan, Reason.DECIDED, SexEvidence(sex))
 
 
 # --- histories -------------------------------------------------------------------------------------------
@@ -230,68 +222,58 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
     return hits, undated
 
 
+@EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node: ast.Presence = plan.node
     hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
     if hits:
-        return Finding(TRUE, plan, "decided", tuple(hits))
+        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if _negated(plan, patient, context, node.category, node.concept, node.active):
-        return Finding(FALSE, plan, "negated")
+        return Finding(FALSE, plan, Reason.NEGATED)
     if node.category in patient.complete and not undated:
-        return Finding(FALSE, plan, "complete")
-    return Finding(UNKNOWN, plan, "undated" if undated else "missing")
+        return Finding(FALSE, plan, Reason.COMPLETE)
+    return Finding(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
 
 
+@EVALUATE.register(ast.Count)
 def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node: ast.Count = plan.node
     hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
     seen = len(hits)
     closed = node.category in patient.complete and not undated
     if closed:
-        return Finding(Truth.of(OPS[node.op](seen, node.count)), plan, "decided", tuple(hits))
+        return Finding(Truth.of(OPS[node.op](seen, node.count)), plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">") and OPS[node.op](seen, node.count):
-        return Finding(TRUE, plan, "decided", tuple(hits))
+        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if node.op in ("<=", "<", "==") and seen > node.count - (node.op == "<"):
-        return Finding(FALSE, plan, "decided", tuple(hits))
+        return Finding(FALSE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if node.op == "!=" and seen > node.count:
-        return Finding(TRUE, plan, "decided", tuple(hits))
-    return Finding(UNKNOWN, plan, "incomplete_count", tuple(hits))
+        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+    return Finding(UNKNOWN, plan, Reason.INCOMPLETE_COUNT, RecordsEvidence(tuple(hits)))
 
 
 # --- logic -----------------------------------------------------------------------------------------------
 
 
+@EVALUATE.register(ast.NeedsReview)
 def _review(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    return Finding(UNKNOWN, plan, "review")
+    return Finding(UNKNOWN, plan, Reason.REVIEW)
 
 
+@EVALUATE.register(ast.AllOf)
 def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(all_of(c.truth for c in children), plan, "logic", None, children)
+    return Finding(all_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
 
 
+@EVALUATE.register(ast.AnyOf)
 def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(any_of(c.truth for c in children), plan, "logic", None, children)
+    return Finding(any_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
 
 
+@EVALUATE.register(ast.Not)
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     child = evaluate(plan.children[0], patient, context)
-    return Finding(~child.truth, plan, "logic", None, (child,))
-
-
-_HANDLERS = {
-    ast.Comparison: _comparison,
-    ast.RelativeComparison: _relative,
-    ast.Qualitative: _qualitative,
-    ast.Age: _age,
-    ast.AgeAtOnset: _age_at_onset,
-    ast.Sex: _sex,
-    ast.Presence: _presence,
-    ast.Count: _count,
-    ast.NeedsReview: _review,
-    ast.AllOf: _all,
-    ast.AnyOf: _any,
-    ast.Not: _not,
-}
+    return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))

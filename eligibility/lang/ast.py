@@ -9,7 +9,7 @@ parsed from free text equals the same rule parsed from its canonical text.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -206,6 +206,9 @@ Rule = Annotated[
     | NeedsReview,
     Field(discriminator="kind"),
 ]
+
+NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
+"""Every member of the :data:`Rule` union: each stage must handle each of them."""
 
 LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
 

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
-from functools import singledispatch
+from collections.abc import Callable
+from typing import Any
 
 from eligibility.lang import ast
+from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
@@ -40,56 +42,58 @@ def window(value: ast.Window | None) -> str:
     return "" if value is None else " " + _WINDOW_WORDS[value.op].format(duration(value.duration))
 
 
-@singledispatch
+RENDER: NodeDispatch[Callable[[Any], str]] = NodeDispatch("render")
+
+
 def render(rule: ast.Node) -> str:
     """Canonical text of a rule."""
-    raise TypeError(f"cannot render {type(rule).__name__}")
+    return RENDER[type(rule)](rule)
 
 
-@render.register
-def _(rule: ast.Comparison) -> str:
+@RENDER.register(ast.Comparison)
+def _comparison(rule: ast.Comparison) -> str:
     return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{window(rule.window)}"
 
 
-@render.register
-def _(rule: ast.RelativeComparison) -> str:
+@RENDER.register(ast.RelativeComparison)
+def _relative_comparison(rule: ast.RelativeComparison) -> str:
     return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{window(rule.window)}"
 
 
-@render.register
-def _(rule: ast.Qualitative) -> str:
+@RENDER.register(ast.Qualitative)
+def _qualitative(rule: ast.Qualitative) -> str:
     return f"{name(rule.measure)} is {rule.value}{window(rule.window)}"
 
 
-@render.register
-def _(rule: ast.Age) -> str:
+@RENDER.register(ast.Age)
+def _age(rule: ast.Age) -> str:
     return f"age {rule.op} {duration(rule.duration)}"
 
 
-@render.register
-def _(rule: ast.AgeAtOnset) -> str:
+@RENDER.register(ast.AgeAtOnset)
+def _age_at_onset(rule: ast.AgeAtOnset) -> str:
     return f"age at onset of {name(rule.concept)} {rule.op} {duration(rule.duration)}"
 
 
-@render.register
-def _(rule: ast.Sex) -> str:
+@RENDER.register(ast.Sex)
+def _sex(rule: ast.Sex) -> str:
     return f"sex is {rule.value}"
 
 
-@render.register
-def _(rule: ast.Presence) -> str:
+@RENDER.register(ast.Presence)
+def _presence(rule: ast.Presence) -> str:
     active = "active " if rule.active else ""
     excluding = " except " + ", ".join(name(n) for n in rule.excluding) if rule.excluding else ""
     return f"has {active}{rule.category} {name(rule.concept)}{excluding}{window(rule.window)}"
 
 
-@render.register
-def _(rule: ast.Count) -> str:
+@RENDER.register(ast.Count)
+def _count(rule: ast.Count) -> str:
     return f"count {rule.category} {name(rule.concept)}{window(rule.window)} {rule.op} {rule.count}"
 
 
-@render.register
-def _(rule: ast.NeedsReview) -> str:
+@RENDER.register(ast.NeedsReview)
+def _needs_review(rule: ast.NeedsReview) -> str:
     return f"review {json.dumps(rule.text, ensure_ascii=False)}"
 
 
@@ -98,16 +102,16 @@ def _operand(rule: ast.Node) -> str:
     return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf)) else text
 
 
-@render.register
-def _(rule: ast.AllOf) -> str:
+@RENDER.register(ast.AllOf)
+def _all_of(rule: ast.AllOf) -> str:
     return " and ".join(_operand(item) for item in rule.items)
 
 
-@render.register
-def _(rule: ast.AnyOf) -> str:
+@RENDER.register(ast.AnyOf)
+def _any_of(rule: ast.AnyOf) -> str:
     return " or ".join(_operand(item) for item in rule.items)
 
 
-@render.register
-def _(rule: ast.Not) -> str:
+@RENDER.register(ast.Not)
+def _not(rule: ast.Not) -> str:
     return f"not {_operand(rule.item)}"

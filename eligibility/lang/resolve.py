@@ -4,10 +4,12 @@ against its measure. Names become canonical ids. All problems are collected, non
 
 from __future__ import annotations
 
-from functools import singledispatch
+from collections.abc import Callable
+from typing import Any
 
 from eligibility.errors import EligibilityError, UnitError, VocabularyError
 from eligibility.lang import ast
+from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -23,15 +25,19 @@ def resolve_rule(rule: ast.Node, vocabulary: Vocabulary) -> tuple[ast.Node, list
 def _visit(rule: ast.Node, vocabulary: Vocabulary, problems: list) -> ast.Node:
     """Resolve one node; problems it raised get its span (innermost node first)."""
     before = len(problems)
-    resolved = _resolve(rule, vocabulary, problems)
+    resolved = RESOLVE[type(rule)](rule, vocabulary, problems)
     for problem in problems[before:]:
         if getattr(problem, "span", None) is None:
             problem.span = rule.span
     return resolved
 
 
-@singledispatch
-def _resolve(rule: ast.Node, vocabulary: Vocabulary, problems: list) -> ast.Node:
+RESOLVE: NodeDispatch[Callable[[Any, Vocabulary, list], ast.Node]] = NodeDispatch("resolve")
+
+
+@RESOLVE.register(ast.Age, ast.Sex, ast.NeedsReview)
+def _as_written(rule: ast.Node, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    """Nodes that name nothing in the vocabulary are already resolved."""
     return rule
 
 
@@ -71,8 +77,8 @@ def _concept(name: str, category: str, vocabulary: Vocabulary, problems: list) -
     return name
 
 
-@_resolve.register
-def _(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.Comparison)
+def _comparison(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
     measure = _measure(rule.measure, vocabulary, problems)
     if measure is None:
         return rule
@@ -105,14 +111,14 @@ def _(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"measure": measure.id})
 
 
-@_resolve.register
-def _(rule: ast.RelativeComparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.RelativeComparison)
+def _relative_comparison(rule: ast.RelativeComparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
     measure = _measure(rule.measure, vocabulary, problems)
     return rule if measure is None else rule.model_copy(update={"measure": measure.id})
 
 
-@_resolve.register
-def _(rule: ast.Qualitative, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.Qualitative)
+def _qualitative(rule: ast.Qualitative, vocabulary: Vocabulary, problems: list) -> ast.Node:
     measure = _measure(rule.measure, vocabulary, problems)
     if measure is None:
         return rule
@@ -127,33 +133,33 @@ def _(rule: ast.Qualitative, vocabulary: Vocabulary, problems: list) -> ast.Node
     return rule.model_copy(update={"measure": measure.id})
 
 
-@_resolve.register
-def _(rule: ast.AgeAtOnset, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.AgeAtOnset)
+def _age_at_onset(rule: ast.AgeAtOnset, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"concept": _concept(rule.concept, "condition", vocabulary, problems)})
 
 
-@_resolve.register
-def _(rule: ast.Presence, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.Presence)
+def _presence(rule: ast.Presence, vocabulary: Vocabulary, problems: list) -> ast.Node:
     concept = _concept(rule.concept, rule.category, vocabulary, problems)
     excluding = tuple(_concept(n, rule.category, vocabulary, problems) for n in rule.excluding)
     return rule.model_copy(update={"concept": concept, "excluding": excluding})
 
 
-@_resolve.register
-def _(rule: ast.Count, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.Count)
+def _count(rule: ast.Count, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"concept": _concept(rule.concept, rule.category, vocabulary, problems)})
 
 
-@_resolve.register
-def _(rule: ast.AllOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.AllOf)
+def _all_of(rule: ast.AllOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"items": tuple(_visit(i, vocabulary, problems) for i in rule.items)})
 
 
-@_resolve.register
-def _(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.AnyOf)
+def _any_of(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"items": tuple(_visit(i, vocabulary, problems) for i in rule.items)})
 
 
-@_resolve.register
-def _(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
+@RESOLVE.register(ast.Not)
+def _not(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"item": _visit(rule.item, vocabulary, problems)})

@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
-from functools import singledispatch
 
-from eligibility.engine.evaluator import Finding
+from eligibility.engine.diagnosis import Need, needs
+from eligibility.engine.findings import (
+    AgeEvidence,
+    Finding,
+    LabEvidence,
+    LimitEvidence,
+    OnsetEvidence,
+    Reason,
+    RecordsEvidence,
+    SexEvidence,
+)
 from eligibility.engine.truth import TRUE, UNKNOWN
 from eligibility.lang import ast
+from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
-from eligibility.lang.render import render
 from eligibility.vocab.units import as_decimal, format_number, measure_factor
 from eligibility.vocab.vocabulary import MeasureDef
 
@@ -64,29 +74,28 @@ def window_text(window: ast.Window | None) -> str:
 # --- explanations --------------------------------------------------------------------------------------
 
 
+EXPLAIN: NodeDispatch[Callable[..., str]] = NodeDispatch("explain")
+
+
 def explain(finding: Finding) -> str:
     """One line saying why the finding has its truth value."""
-    return _explain(finding.plan.node, finding)
-
-
-@singledispatch
-def _explain(node: ast.Node, finding: Finding) -> str:
-    return render(node)
+    return EXPLAIN[type(finding.plan.node)](finding.plan.node, finding)
 
 
 def _unknown_reading(finding: Finding, name: str, recency: str = "") -> str:
-    if finding.reason == "missing":
+    if finding.reason is Reason.MISSING:
         return f"no {name} on record"
-    if finding.reason == "unresolved":
+    if finding.reason is Reason.UNRESOLVED:
         return f"{name}: the rule's unit cannot be converted"
     stale = finding.evidence
-    if finding.reason == "stale" and stale is not None:
-        return f"latest {name} is from {stale.date}, outside the {recency or 'lab recency'} window"
+    if finding.reason is Reason.STALE and isinstance(stale, LabEvidence):
+        return f"latest {name} is from {stale.reading.date}, outside the {recency or 'lab recency'} window"
     return f"{name}: {finding.reason}"
 
 
 def _reading_text(finding: Finding, unit: str) -> str:
-    reading = finding.evidence[0] if isinstance(finding.evidence, tuple) else finding.evidence
+    assert isinstance(finding.evidence, LabEvidence | LimitEvidence)
+    reading = finding.evidence.reading
     measure = finding.plan.measure
     text = f"{format_number(reading.written_value)} {reading.written_unit}".rstrip()
     if unit != reading.written_unit and measure is not None and unit:
@@ -97,29 +106,31 @@ def _reading_text(finding: Finding, unit: str) -> str:
     return text
 
 
-@_explain.register
-def _(node: ast.Comparison, finding: Finding) -> str:
+@EXPLAIN.register(ast.Comparison)
+def _comparison(node: ast.Comparison, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
         return _unknown_reading(finding, name, window_text(node.window))
-    reading = finding.evidence
+    assert isinstance(finding.evidence, LabEvidence)
+    reading = finding.evidence.reading
     unit = node.quantity.unit or (finding.plan.measure.unit if finding.plan.measure else "")
     side = relation(reading.value, finding.plan.threshold)
     threshold = f"{format_number(node.quantity.value)} {node.quantity.unit}".rstrip()
     return f"{name} {_reading_text(finding, unit)} {side} {threshold} ({reading.date})"
 
 
-@_explain.register
-def _(node: ast.RelativeComparison, finding: Finding) -> str:
+@EXPLAIN.register(ast.RelativeComparison)
+def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
-    if finding.reason == "no_reference_range":
+    if finding.reason is Reason.NO_REFERENCE_RANGE and isinstance(finding.evidence, LabEvidence):
         return (
-            f"{name} {_reading_text(finding, '')} ({finding.evidence.date}) has no {node.limit}: no reference "
+            f"{name} {_reading_text(finding, '')} ({finding.evidence.reading.date}) has no {node.limit}: no reference "
             "range on the lab result and none in the trial's or site's reference table"
         )
     if finding.truth is UNKNOWN:
         return _unknown_reading(finding, name, window_text(node.window))
-    reading, limit, source = finding.evidence
+    assert isinstance(finding.evidence, LimitEvidence) and finding.plan.measure is not None
+    reading, limit, source = finding.evidence.reading, finding.evidence.limit, finding.evidence.source
     factor = measure_factor(
         finding.plan.measure.unit, reading.written_unit, finding.plan.measure.molar_mass, finding.plan.measure.valence
     ) or Fraction(1)
@@ -132,25 +143,27 @@ def _(node: ast.RelativeComparison, finding: Finding) -> str:
     )
 
 
-@_explain.register
-def _(node: ast.Qualitative, finding: Finding) -> str:
+@EXPLAIN.register(ast.Qualitative)
+def _qualitative(node: ast.Qualitative, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
         return _unknown_reading(finding, name, window_text(node.window))
-    return f"{name} {finding.evidence.value} ({finding.evidence.date})"
+    assert isinstance(finding.evidence, LabEvidence)
+    return f"{name} {finding.evidence.reading.value} ({finding.evidence.reading.date})"
 
 
-def _age_words(bounds: tuple[Decimal, Decimal], unit: str) -> str:
-    low, high = bounds
+def _age_words(bounds: AgeEvidence, unit: str) -> str:
+    low, high = bounds.low, bounds.high
     if low == high:
         return f"{format_number(low)} {unit}s"
     return f"between {format_number(low)} and {format_number(high)} {unit}s"
 
 
-@_explain.register
-def _(node: ast.Age, finding: Finding) -> str:
-    if finding.reason == "missing":
+@EXPLAIN.register(ast.Age)
+def _age(node: ast.Age, finding: Finding) -> str:
+    if finding.reason is Reason.MISSING:
         return "no birth date or age on record"
+    assert isinstance(finding.evidence, AgeEvidence)
     text = f"age {_age_words(finding.evidence, node.duration.unit)}"
     if finding.truth is UNKNOWN:
         text += f"; cannot tell whether {node.op} {duration_text(node.duration)} without the birth date"
@@ -162,21 +175,23 @@ def _name(finding: Finding, concept_id: str) -> str:
     return names.get(concept_id, concept_id)
 
 
-@_explain.register
-def _(node: ast.AgeAtOnset, finding: Finding) -> str:
-    if finding.reason == "missing":
+@EXPLAIN.register(ast.AgeAtOnset)
+def _age_at_onset(node: ast.AgeAtOnset, finding: Finding) -> str:
+    if finding.reason is Reason.MISSING:
         return f"no {_name(finding, node.concept)} with an onset date on record"
-    if finding.reason == "absent":
+    if finding.reason is Reason.ABSENT:
         return f"{_name(finding, node.concept)} is recorded as absent"
-    if finding.reason == "missing_birth":
-        return f"onset {finding.evidence}, but no birth date or age on record"
-    bounds, onset = finding.evidence
-    return f"age at onset ({onset}) {_age_words(bounds, node.duration.unit)}"
+    if isinstance(finding.evidence, OnsetEvidence):
+        return f"onset {finding.evidence.onset}, but no birth date or age on record"
+    assert isinstance(finding.evidence, AgeEvidence)
+    return f"age at onset ({finding.evidence.onset}) {_age_words(finding.evidence, node.duration.unit)}"
 
 
-@_explain.register
-def _(node: ast.Sex, finding: Finding) -> str:
-    return "sex not on record" if finding.truth is UNKNOWN else f"sex {finding.evidence}"
+@EXPLAIN.register(ast.Sex)
+def _sex(node: ast.Sex, finding: Finding) -> str:
+    if not isinstance(finding.evidence, SexEvidence):
+        return "sex not on record"
+    return f"sex {finding.evidence.sex}"
 
 
 def _records_text(records: tuple) -> str:
@@ -185,28 +200,32 @@ def _records_text(records: tuple) -> str:
     return ", ".join(shown_records) + more
 
 
-@_explain.register
-def _(node: ast.Presence, finding: Finding) -> str:
+def _records(finding: Finding) -> tuple:
+    return finding.evidence.records if isinstance(finding.evidence, RecordsEvidence) else ()
+
+
+@EXPLAIN.register(ast.Presence)
+def _presence(node: ast.Presence, finding: Finding) -> str:
     what = f"{'active ' if node.active else ''}{_name(finding, node.concept)}"
     if node.excluding:
         what += f" (other than {', '.join(_name(finding, e) for e in node.excluding)})"
     where = f" {window_text(node.window)}" if node.window else ""
     plural = _CATEGORY_PLURAL[node.category]
     if finding.truth is TRUE:
-        return f"{what}{where}: {_records_text(finding.evidence)}"
-    if finding.reason == "negated":
+        return f"{what}{where}: {_records_text(_records(finding))}"
+    if finding.reason is Reason.NEGATED:
         return f"{what}: recorded as absent" + (" or resolved" if node.active else "")
-    if finding.reason == "complete":
+    if finding.reason is Reason.COMPLETE:
         return f"no {what}{where} ({plural} are marked complete)"
-    if finding.reason == "undated":
+    if finding.reason is Reason.UNDATED:
         return f"{what} on record without a date; cannot tell whether it is{where}"
     return f"no {what}{where} on record ({plural} not marked complete)"
 
 
-@_explain.register
-def _(node: ast.Count, finding: Finding) -> str:
+@EXPLAIN.register(ast.Count)
+def _count(node: ast.Count, finding: Finding) -> str:
     where = f" {window_text(node.window)}" if node.window else ""
-    records = finding.evidence or ()
+    records = _records(finding)
     seen = f"{len(records)} × {_name(finding, node.concept)}{where}" + (
         f": {_records_text(records)}" if records else ""
     )
@@ -215,8 +234,8 @@ def _(node: ast.Count, finding: Finding) -> str:
     return f"{seen} ({node.op} {node.count} needed)"
 
 
-@_explain.register
-def _(node: ast.NeedsReview, finding: Finding) -> str:
+@EXPLAIN.register(ast.NeedsReview)
+def _review(node: ast.NeedsReview, finding: Finding) -> str:
     return f"needs review: {node.text}"
 
 
@@ -225,10 +244,8 @@ def _deciding(finding: Finding) -> list[Finding]:
     return decided or list(finding.children)
 
 
-@_explain.register(ast.AllOf)
-@_explain.register(ast.AnyOf)
-@_explain.register(ast.Not)
-def _(node: ast.Node, finding: Finding) -> str:
+@EXPLAIN.register(ast.AllOf, ast.AnyOf, ast.Not)
+def _logic(node: ast.Node, finding: Finding) -> str:
     parts = list(dict.fromkeys(explain(child) for child in _deciding(finding)))
     prefix = "not: " if isinstance(node, ast.Not) else ""
     return prefix + "; ".join(parts)
@@ -236,51 +253,22 @@ def _(node: ast.Node, finding: Finding) -> str:
 
 # --- what is missing -----------------------------------------------------------------------------------
 
+_NEED_WORDS: dict[str, Callable[[Need], str]] = {
+    "result": lambda need: f"{need.subject} (recent result)",
+    "reference_range": lambda need: f"{need.subject} reference range ({need.limit})",
+    "birth_date": lambda need: "birth_date",
+    "onset": lambda need: f"condition {need.subject} (onset date)",
+    "sex": lambda need: "sex",
+    "record": lambda need: f"{need.category} {need.subject}",
+    "record_date": lambda need: f"{need.category} {need.subject} (date)",
+}
+
+
+def need_text(need: Need) -> str:
+    """A short name for one piece of missing data: ``alc (recent result)``, ``condition hiv_infection``."""
+    return _NEED_WORDS[need.kind](need)
+
 
 def missing(finding: Finding) -> list[str]:
-    """The data that would decide an unknown finding (empty when decided or when only review is left)."""
-    if finding.truth is not UNKNOWN:
-        return []
-    if finding.children:
-        return list(dict.fromkeys(m for c in finding.children for m in missing(c)))
-    return _missing_leaf(finding)
-
-
-def _missing_leaf(finding: Finding) -> list[str]:
-    node = finding.plan.node
-    if finding.reason == "review":
-        return []
-    if isinstance(node, (ast.Comparison, ast.RelativeComparison, ast.Qualitative)):
-        name = finding.plan.measure.id if finding.plan.measure else node.measure
-        if finding.reason == "no_reference_range":
-            return [f"{name} reference range ({node.limit})"]
-        return [f"{name} (recent result)"]
-    if isinstance(node, ast.Age):
-        return ["birth_date"]
-    if isinstance(node, ast.AgeAtOnset):
-        return (
-            ["birth_date"]
-            if finding.reason in ("missing_birth", "age_uncertain")
-            else [f"condition {node.concept} (onset date)"]
-        )
-    if isinstance(node, ast.Sex):
-        return ["sex"]
-    if isinstance(node, (ast.Presence, ast.Count)):
-        if finding.reason == "undated":
-            return [f"{node.category} {node.concept} (date)"]
-        return [f"{node.category} {node.concept}"]
-    return [render(node)]
-
-
-def review_only(finding: Finding) -> bool:
-    """True when a finding is unknown only because part of it needs a person's review."""
-    return finding.truth is UNKNOWN and not _needs_data(finding)
-
-
-def _needs_data(finding: Finding) -> bool:
-    """True when some unknown leaf under ``finding`` would be decided by data (what :func:`missing` lists)."""
-    if finding.truth is not UNKNOWN:
-        return False
-    if finding.children:
-        return any(_needs_data(child) for child in finding.children)
-    return finding.reason != "review"
+    """The data that would decide an unknown finding, worded (empty when decided or only review is left)."""
+    return list(dict.fromkeys(need_text(need) for need in needs(finding)))

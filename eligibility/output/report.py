@@ -23,8 +23,8 @@ def clause_json(result: ClauseResult) -> dict:
         "text": result.clause.text,
         "met": result.met,
         "outcome": result.outcome,
-        "explanation": result.explanation,
-        "missing": result.missing,
+        "explanation": explain.explain(result.finding),
+        "missing": explain.missing(result.finding) if result.outcome == "unknown" else [],
     }
 
 
@@ -95,14 +95,14 @@ def _summary_cell(results: list[ClauseResult], limit: int = 3) -> Text:
         if text:
             text.append("\n")
         text.append(f"{item.clause.id}: ", style="bold")
-        text.append(item.explanation)
+        text.append(explain.explain(item.finding))
     if len(results) > limit:
         text.append(f"\n… and {len(results) - limit} more")
     return text
 
 
 def _missing_cell(result: TrialResult) -> Text:
-    names = list(dict.fromkeys(m for c in result.unknown for m in c.missing))
+    names = list(dict.fromkeys(m for c in result.unknown for m in explain.missing(c.finding)))
     return Text(", ".join(names[:6]) + (f" … (+{len(names) - 6})" if len(names) > 6 else ""))
 
 
@@ -148,7 +148,7 @@ def detail_table(result: TrialResult) -> Table:
             f"{item.clause.id} ({item.clause.kind[:3]})",
             Text(item.outcome, style=_OUTCOME_STYLE[item.outcome]),
             item.clause.text,
-            item.explanation,
+            explain.explain(item.finding),
         )
     return table
 

@@ -1,24 +1,19 @@
-"""Screening many patients: trials compiled once, patients streamed, reports rendered as they are made,
+"""Screening many patients: trials compiled once, patients streamed, reports written as they are made,
 optionally spread over several worker processes (results in input order, identical to one process).
 """
 
 from __future__ import annotations
 
 import gc
-import io
-import json
 import multiprocessing
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
-
-from rich.console import Console
+from typing import Protocol
 
 from eligibility.errors import EligibilityError
-from eligibility.output.report import brief_json, print_report, report_json
 from eligibility.patient.contract import Patient
-from eligibility.screen.screener import PatientReport, Screener
+from eligibility.screen.screener import Screener
 from eligibility.trials.load import load_reference_table, load_trials, parse_duration
 from eligibility.vocab.vocabulary import default_vocabulary, load_vocabulary
 
@@ -43,61 +38,33 @@ class ScreenSetup:
         return screener
 
 
-@dataclass(frozen=True)
-class ReportStyle:
-    """How each patient's report is written: ``table``, ``json`` (everything) or ``summary`` (verdicts)."""
+class PatientWriter(Protocol):
+    """How each patient's report is written (picklable, so worker processes can use it):
+    :class:`eligibility.output.write.ReportStyle` is the one the command line uses."""
 
-    format: str = "json"
-    detail: bool = False
-    as_of: date | None = None
-    fallback: date | None = None
-    trial_ids: tuple[str, ...] = ()
-    only: tuple[str, ...] = ()
-    pretty: bool = False
-    width: int = 100
-    color_system: str | None = None
-
-
-def render(screener: Screener, patient: Patient, style: ReportStyle) -> str:
-    """One patient screened and written in ``style`` (text ending with a newline)."""
-    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
-    if style.only:
-        report = PatientReport(
-            report.patient, report.as_of, tuple(r for r in report.results if r.verdict in style.only), report.warnings
-        )
-    if style.format == "table":
-        buffer = io.StringIO()
-        console = Console(
-            file=buffer,
-            width=style.width,
-            color_system=style.color_system,
-            highlight=False,
-            force_terminal=style.color_system is not None,
-        )
-        print_report(report, console, style.detail)
-        return buffer.getvalue()
-    document = report_json(report) if style.format == "json" else brief_json(report)
-    return json.dumps(document, ensure_ascii=False, indent=2 if style.pretty else None) + "\n"
+    def render(self, screener: Screener, patient: Patient) -> str:
+        """One patient screened and written (text ending with a newline)."""
+        ...
 
 
 # --- many patients ------------------------------------------------------------------------------------------
 
-_WORKER: tuple[Screener, ReportStyle] | None = None
+_WORKER: tuple[Screener, PatientWriter] | None = None
 
 
-def _start_worker(setup: ScreenSetup, style: ReportStyle, inherited: bool) -> None:
+def _start_worker(setup: ScreenSetup, style: PatientWriter, inherited: bool) -> None:
     global _WORKER
     if not inherited or _WORKER is None:
         _WORKER = (setup.build(), style)
         gc.freeze()
 
 
-def _screen_item(screener: Screener, style: ReportStyle, item: tuple[str, object]) -> tuple[str, str]:
+def _screen_item(screener: Screener, style: PatientWriter, item: tuple[str, object]) -> tuple[str, str]:
     kind, payload = item
     if kind == "error":
         return item  # type: ignore[return-value]
     try:
-        return "ok", render(screener, payload, style)  # type: ignore[arg-type]
+        return "ok", style.render(screener, payload)  # type: ignore[arg-type]
     except EligibilityError as error:
         return "error", str(error)
 
@@ -114,7 +81,7 @@ def _tagged(items: Iterable[Patient | EligibilityError]) -> Iterator[tuple[str, 
 def screen_many(
     setup: ScreenSetup,
     items: Iterable[Patient | EligibilityError],
-    style: ReportStyle,
+    style: PatientWriter,
     jobs: int = 1,
     screener: Screener | None = None,
 ) -> Iterator[tuple[str, str]]:

@@ -15,11 +15,13 @@ from functools import cached_property
 from typing import Literal
 
 from eligibility.engine.compiler import Plan, compile_rule
-from eligibility.engine.evaluator import DEFAULT_LAB_RECENCY, EvaluationContext, Finding, ReferenceRange, evaluate
+from eligibility.engine.context import DEFAULT_LAB_RECENCY, EvaluationContext, ReferenceRange
+from eligibility.engine.diagnosis import Need, needs, review_only
+from eligibility.engine.evaluator import evaluate
+from eligibility.engine.findings import Finding, Reason
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
 from eligibility.errors import Location, PatientError
 from eligibility.lang.ast import Duration, NeedsReview, walk
-from eligibility.output import explain
 from eligibility.patient.contract import Patient
 from eligibility.patient.index import PatientIndex, index_patient
 from eligibility.trials.schema import Clause, Trial
@@ -44,14 +46,9 @@ class ClauseResult:
         return self.finding.truth.as_json()
 
     @property
-    def explanation(self) -> str:
-        """Why the rule has its truth value (built only when asked for)."""
-        return explain.explain(self.finding)
-
-    @property
-    def missing(self) -> list[str]:
-        """The data that would decide an unknown clause."""
-        return explain.missing(self.finding) if self.outcome == "unknown" else []
+    def needs(self) -> list[Need]:
+        """The data that would decide an unknown clause (none for a clause only a person can decide)."""
+        return needs(self.finding) if self.outcome == "unknown" else []
 
 
 class TrialResult:
@@ -136,7 +133,7 @@ def outcome(clause: Clause, finding: Finding, may_need_review: bool = True) -> O
     """pass / fail / unknown / review for a clause given the finding of its rule (``may_need_review``: False
     when the rule has no part that only a person can judge, which saves looking)."""
     if finding.truth is UNKNOWN:
-        return "review" if may_need_review and explain.review_only(finding) else "unknown"
+        return "review" if may_need_review and review_only(finding) else "unknown"
     passing = finding.truth is (TRUE if clause.kind == "inclusion" else FALSE)
     return "pass" if passing else "fail"
 
@@ -214,7 +211,9 @@ class Screener:
         # Findings that are the same for every patient (review leaves): made once, used for the clauses that are
         # review-only and given to each patient's memo from the start.
         self._fixed_memo = {
-            id(plan): Finding(UNKNOWN, plan, "review") for plan in shared.values() if isinstance(plan.node, NeedsReview)
+            id(plan): Finding(UNKNOWN, plan, Reason.REVIEW)
+            for plan in shared.values()
+            if isinstance(plan.node, NeedsReview)
         }
         self.compiled = [self._compile(t, p) for t, p in zip(self.trials, plans, strict=False)]
 

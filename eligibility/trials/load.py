@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from eligibility.engine.evaluator import ReferenceRange
+from eligibility.engine.context import ReferenceRange
 from eligibility.errors import EligibilityError, ErrorGroup, Location, RuleFileError
 from eligibility.lang import ast
 from eligibility.lang.parsing import parse_rule

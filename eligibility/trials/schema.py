@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from eligibility.engine.evaluator import ReferenceRange
+from eligibility.engine.context import ReferenceRange
 from eligibility.lang import ast
 
 ClauseKind = Literal["inclusion", "exclusion"]

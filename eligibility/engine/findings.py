@@ -1,0 +1,111 @@
+"""Findings: the truth of one plan node for one patient, a typed reason, and typed evidence.
+
+The reason says *why* the truth is what it is; the evidence is what was used (a lab reading, an age, records).
+Both are data: wording them is :mod:`eligibility.output.explain`'s job.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+
+from eligibility.engine.compiler import Plan
+from eligibility.engine.truth import Truth
+from eligibility.patient.index import Occurrence, Reading
+
+
+class Reason(StrEnum):
+    """Why a finding has its truth value. Values are the codes written in reports and SQL results."""
+
+    DECIDED = "decided"  # the data decided the node
+    LOGIC = "logic"  # an and/or/not combined its children
+    MISSING = "missing"  # no usable record of what the node needs
+    STALE = "stale"  # only results older than the recency window
+    NO_REFERENCE_RANGE = "no_reference_range"  # x ULN / x LLN with no limit anywhere
+    UNDATED = "undated"  # a record without a date, and the node has a window
+    INCOMPLETE_COUNT = "incomplete_count"  # an open-world count that the records do not settle
+    AGE_UNCERTAIN = "age_uncertain"  # only an age is known, and the unknown birthday matters
+    MISSING_BIRTH = "missing_birth"  # age at onset: onset known, birth date and age not
+    UNRESOLVED = "unresolved"  # the rule's unit cannot be converted to the measure's
+    ABSENT = "absent"  # the condition is recorded as absent
+    NEGATED = "negated"  # recorded as absent (or resolved, for an "active" node)
+    COMPLETE = "complete"  # not on record, and the category is complete
+    REVIEW = "review"  # only a person can judge
+
+
+UNKNOWN_REASONS = frozenset(
+    {
+        Reason.MISSING,
+        Reason.STALE,
+        Reason.NO_REFERENCE_RANGE,
+        Reason.UNDATED,
+        Reason.INCOMPLETE_COUNT,
+        Reason.AGE_UNCERTAIN,
+        Reason.MISSING_BIRTH,
+        Reason.UNRESOLVED,
+        Reason.REVIEW,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LabEvidence:
+    """The reading a lab node used (or, when stale, the newest reading it could not use)."""
+
+    reading: Reading
+
+
+@dataclass(frozen=True, slots=True)
+class LimitEvidence:
+    """The reading an ``x ULN``/``x LLN`` node used, the limit in the measure's unit and where it came from."""
+
+    reading: Reading
+    limit: Fraction
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgeEvidence:
+    """The youngest and oldest possible age on the day that mattered (equal when the birth date is known)."""
+
+    low: Decimal
+    high: Decimal
+    onset: date | None = None  # for age at onset: the onset used
+
+
+@dataclass(frozen=True, slots=True)
+class OnsetEvidence:
+    """An onset date found when the age at that date could not be worked out."""
+
+    onset: date
+
+
+@dataclass(frozen=True, slots=True)
+class SexEvidence:
+    """The sex on record."""
+
+    sex: str
+
+
+@dataclass(frozen=True, slots=True)
+class RecordsEvidence:
+    """The records that matched a history or count node."""
+
+    records: tuple[Occurrence, ...]
+
+
+Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """The truth of one plan node for one patient, why, and the evidence used."""
+
+    truth: Truth
+    plan: Plan
+    reason: Reason
+    evidence: Evidence | None = None
+    children: tuple[Finding, ...] = ()

@@ -1,0 +1,55 @@
+"""Writing one patient's report in the command line's formats: a table, JSON (everything) or a summary."""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import date
+
+from rich.console import Console
+
+from eligibility.output.report import brief_json, print_report, report_json
+from eligibility.patient.contract import Patient
+from eligibility.screen.screener import PatientReport, Screener
+
+
+@dataclass(frozen=True)
+class ReportStyle:
+    """How each patient's report is written: ``table``, ``json`` (everything) or ``summary`` (verdicts)."""
+
+    format: str = "json"
+    detail: bool = False
+    as_of: date | None = None
+    fallback: date | None = None
+    trial_ids: tuple[str, ...] = ()
+    only: tuple[str, ...] = ()
+    pretty: bool = False
+    width: int = 100
+    color_system: str | None = None
+
+    def render(self, screener: Screener, patient: Patient) -> str:
+        """One patient screened and written in this style (see :func:`render`)."""
+        return render(screener, patient, self)
+
+
+def render(screener: Screener, patient: Patient, style: ReportStyle) -> str:
+    """One patient screened and written in ``style`` (text ending with a newline)."""
+    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
+    if style.only:
+        report = PatientReport(
+            report.patient, report.as_of, tuple(r for r in report.results if r.verdict in style.only), report.warnings
+        )
+    if style.format == "table":
+        buffer = io.StringIO()
+        console = Console(
+            file=buffer,
+            width=style.width,
+            color_system=style.color_system,
+            highlight=False,
+            force_terminal=style.color_system is not None,
+        )
+        print_report(report, console, style.detail)
+        return buffer.getvalue()
+    document = report_json(report) if style.format == "json" else brief_json(report)
+    return json.dumps(document, ensure_ascii=False, indent=2 if style.pretty else None) + "\n"
