@@ -98,8 +98,14 @@ def test_no_module_over_400_lines():
 
 # --- every stage handles every node ---------------------------------------------------------------------
 
-STAGES = {"render": RENDER, "resolve": RESOLVE, "compile": COMPILE, "evaluate": EVALUATE, "explain": EXPLAIN,
-          "diagnose": DIAGNOSE}
+STAGES = {
+    "render": RENDER,
+    "resolve": RESOLVE,
+    "compile": COMPILE,
+    "evaluate": EVALUATE,
+    "explain": EXPLAIN,
+    "diagnose": DIAGNOSE,
+}
 
 # One example of every node type, in canonical text; the test below fails when a node type has none.
 EXAMPLES = {

@@ -20,20 +20,7 @@ from functools import lru_cache
 import pint
 
 from eligibility.errors import UnitError
-
-_DEFINITIONS = """
-cell = [] = cells
-copy = [] = copies
-@alias enzyme_unit = IU
-equivalent = [charge_equivalent] = Eq
-standard_bsa = 1.73 * meter ** 2
-@context(valence=1) ionic
-    [substance] -> [charge_equivalent]: value * valence * equivalent / mole
-    [charge_equivalent] -> [substance]: value / valence * mole / equivalent
-    [substance] / [length] ** 3 -> [charge_equivalent] / [length] ** 3: value * valence * equivalent / mole
-    [charge_equivalent] / [length] ** 3 -> [substance] / [length] ** 3: value / valence * mole / equivalent
-@end
-"""
+from eligibility.resources import data_path
 
 _registry: pint.UnitRegistry | None = None
 
@@ -43,9 +30,7 @@ def registry() -> pint.UnitRegistry:
     global _registry
     if _registry is None:
         ureg = pint.UnitRegistry(non_int_type=Fraction)
-        for line in _DEFINITIONS.strip().split("\n@context")[0].splitlines():
-            ureg.define(line)
-        ureg.load_definitions(("@context" + _DEFINITIONS.split("@context", 1)[1]).splitlines())
+        ureg.load_definitions(str(data_path("units.txt")))
         _registry = ureg
     return _registry
 
