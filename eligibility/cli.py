@@ -128,7 +128,7 @@ def screen(
         tuple(v.value for v in only or ()),
         pretty=not many,
         width=out.width,
-        color_system=out.color_system,
+        color_system=out.color_system,  # type: ignore[arg-type]  # rich's own value, typed as str
     )
     screened = failed = 0
     show_progress = many and not out.is_terminal
@@ -231,11 +231,11 @@ def import_(
                 hint=f"e.g. eligibility import {record.name} -o trials/",
             )
         with progress_bar("importing", count_lines(record)) as advance:
-            summary = draft_many(record, output, advance)
-        for error in summary.errors:
+            bulk = draft_many(record, output, advance)
+        for error in bulk.errors:
             err.print(str(error), markup=False)
-        err.print(f"{summary} → {output}", markup=False)
-        if summary.errors:
+        err.print(f"{bulk} → {output}", markup=False)
+        if bulk.errors:
             raise typer.Exit(1)
         return
 
@@ -260,6 +260,7 @@ def synth(
     from eligibility.patient.synth import write_patients
 
     on = _as_of(as_of)
+    assert on is not None  # the option has a default
     if output is None:
         write_patients(sys.stdout, count, seed, on)
         return

@@ -8,6 +8,7 @@ caret under the column when the source text is known, so the CLI can print it wi
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,8 @@ class Location:
 class EligibilityError(Exception):
     """Root of all errors raised for user input: rule files, patient files, criteria text, units."""
 
+    span: Any = None  # the span (lang.ast.Span) of rule text a problem points at, when it has one
+
     def __init__(
         self,
         message: str,
@@ -44,10 +47,13 @@ class EligibilityError(Exception):
         self.hint = hint
         self.source_line = source_line
 
-    def at(self, **changes: object) -> EligibilityError:
+    def at(
+        self, file: str | None = None, line: int | None = None, column: int | None = None, where: str | None = None
+    ) -> EligibilityError:
         """Return the same error with its location completed (e.g. once the file name is known)."""
-        known = {k: v for k, v in changes.items() if getattr(self.location, k) is None}
-        self.location = replace(self.location, **known)
+        given = {"file": file, "line": line, "column": column, "where": where}
+        known = {k: v for k, v in given.items() if v is not None and getattr(self.location, k) is None}
+        self.location = replace(self.location, **known)  # type: ignore[arg-type]
         return self
 
     def __str__(self) -> str:

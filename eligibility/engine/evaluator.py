@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
@@ -61,59 +61,63 @@ def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> F
 
 def _latest(
     plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext
-) -> tuple[Reading, None] | tuple[None, Reason]:
-    """The newest usable reading: (reading, None) or (None, reason) with the stale reading as evidence."""
+) -> Reading | Reason:
+    """The newest usable reading, or why there is none (``missing``, or ``stale`` when all are too old)."""
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
-        return None, Reason.MISSING
+        return Reason.MISSING
     window = window or ast.Window(op="<=", duration=context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
-            return reading, None
-    return None, Reason.STALE
+            return reading
+    return Reason.STALE
 
 
 @EVALUATE.register(ast.Comparison)
 def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.Comparison, plan.node)
     if plan.threshold is None:
         return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading, reason = _latest(plan, plan.node.window, patient, context)
-    if reading is None:
-        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
-    met = OPS[plan.node.op](reading.value, plan.threshold)
+    reading = _latest(plan, node.window, patient, context)
+    if isinstance(reading, Reason):
+        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+    met = OPS[node.op](reading.value, plan.threshold)
     return Finding(Truth.of(met), plan, Reason.DECIDED, LabEvidence(reading))
 
 
-def _reference(plan: Plan, reading: Reading, context: EvaluationContext) -> tuple[Decimal | None, str]:
-    upper = plan.node.limit == "ULN"
+def _reference(
+    node: ast.RelativeComparison, measure_id: str, reading: Reading, context: EvaluationContext
+) -> tuple[Fraction | None, str]:
+    upper = node.limit == "ULN"
     own = reading.high if upper else reading.low
     if own is not None:
         return own, "the lab's reference range"
-    table = context.reference_ranges.get(plan.measure.id)
+    table = context.reference_ranges.get(measure_id)
     limit = None if table is None else (table.high if upper else table.low)
     return limit, (table.source if table and limit is not None else "")
 
 
 @EVALUATE.register(ast.RelativeComparison)
 def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.RelativeComparison, plan.node)
     if plan.measure is None:
         return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading, reason = _latest(plan, plan.node.window, patient, context)
-    if reading is None:
-        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
-    limit, source = _reference(plan, reading, context)
+    reading = _latest(plan, node.window, patient, context)
+    if isinstance(reading, Reason):
+        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+    limit, source = _reference(node, plan.measure.id, reading, context)
     if limit is None:
         return Finding(UNKNOWN, plan, Reason.NO_REFERENCE_RANGE, LabEvidence(reading))
-    met = OPS[plan.node.op](reading.value, Fraction(plan.node.factor) * limit)
+    met = OPS[node.op](reading.value, Fraction(node.factor) * limit)
     return Finding(Truth.of(met), plan, Reason.DECIDED, LimitEvidence(reading, limit, source))
 
 
 @EVALUATE.register(ast.Qualitative)
 def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    node: ast.Qualitative = plan.node  # type: ignore[assignment]
-    reading, reason = _latest(plan, plan.node.window, patient, context)
-    if reading is None:
-        return Finding(UNKNOWN, plan, reason, _stale_evidence(plan, patient))
+    node = cast(ast.Qualitative, plan.node)
+    reading = _latest(plan, node.window, patient, context)
+    if isinstance(reading, Reason):
+        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
 
 
@@ -158,7 +162,7 @@ def _compare_bounds(op: str, bounds: tuple[Decimal, Decimal], threshold: Decimal
 
 @EVALUATE.register(ast.Age)
 def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    node: ast.Age = plan.node
+    node = cast(ast.Age, plan.node)
     bounds = _age_bounds(node.duration.unit, patient, context.as_of)
     if bounds is None:
         return Finding(UNKNOWN, plan, Reason.MISSING)
@@ -168,7 +172,7 @@ def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 @EVALUATE.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    node: ast.AgeAtOnset = plan.node
+    node = cast(ast.AgeAtOnset, plan.node)
     onsets = [o.start for o in patient.occurrences("condition", node.concept) if o.start is not None]
     if not onsets:
         known_absent = _negated(plan, patient, context, "condition", node.concept, active=False)
@@ -186,7 +190,7 @@ def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
     sex = patient.patient.sex
     if sex is None:
         return Finding(UNKNOWN, plan, Reason.MISSING)
-    return Finding(Truth.of(sex == plan.node.value), plan, Reason.DECIDED, SexEvidence(sex))
+    return Finding(Truth.of(sex == cast(ast.Sex, plan.node).value), plan, Reason.DECIDED, SexEvidence(sex))
 
 
 # --- histories -------------------------------------------------------------------------------------------
@@ -224,7 +228,7 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
 
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    node: ast.Presence = plan.node
+    node = cast(ast.Presence, plan.node)
     hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
@@ -237,7 +241,7 @@ def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
 
 @EVALUATE.register(ast.Count)
 def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    node: ast.Count = plan.node
+    node = cast(ast.Count, plan.node)
     hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
     seen = len(hits)
     closed = node.category in patient.complete and not undated

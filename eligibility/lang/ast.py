@@ -42,7 +42,7 @@ class Data(BaseModel):
     def __eq__(self, other: object) -> bool:
         if type(self) is not type(other):
             return NotImplemented
-        return self._meaning() == other._meaning()  # type: ignore[attr-defined]
+        return self._meaning() == other._meaning()
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._meaning()))

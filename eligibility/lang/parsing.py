@@ -61,7 +61,11 @@ def _syntax_error(text: str, error: UnexpectedInput) -> RuleSyntaxError:
     elif isinstance(error, UnexpectedToken):
         found = f"'{error.token!s}'"
     else:
-        found = repr(text[error.pos_in_stream]) if isinstance(error, UnexpectedCharacters) else "text"
+        found = (
+            repr(text[error.pos_in_stream])
+            if isinstance(error, UnexpectedCharacters) and error.pos_in_stream is not None
+            else "text"
+        )
     lines = text.splitlines() or [""]
     source_line = lines[min(line_no, len(lines)) - 1]
     expected = _expected(error)

@@ -61,7 +61,7 @@ def _significant(value: Decimal, digits: int) -> Decimal:
     return value.quantize(Decimal(1).scaleb(exponent)) if exponent < 0 else value.quantize(Decimal(1))
 
 
-def relation(value: object, threshold: object) -> str:
+def relation(value: Fraction | Decimal, threshold: Fraction | Decimal) -> str:
     """``<``, ``=`` or ``>``: how a value stands to a threshold."""
     return "<" if value < threshold else ">" if value > threshold else "="
 
@@ -93,12 +93,16 @@ def _unknown_reading(finding: Finding, name: str, recency: str = "") -> str:
     return f"{name}: {finding.reason}"
 
 
+def _written(value: Decimal | str) -> str:
+    return value if isinstance(value, str) else format_number(value)
+
+
 def _reading_text(finding: Finding, unit: str) -> str:
     assert isinstance(finding.evidence, LabEvidence | LimitEvidence)
     reading = finding.evidence.reading
     measure = finding.plan.measure
-    text = f"{format_number(reading.written_value)} {reading.written_unit}".rstrip()
-    if unit != reading.written_unit and measure is not None and unit:
+    text = f"{_written(reading.written_value)} {reading.written_unit}".rstrip()
+    if unit != reading.written_unit and measure is not None and unit and isinstance(reading.value, Fraction):
         factor = measure_factor(measure.unit, unit, measure.molar_mass, measure.valence)
         if factor is not None:
             threshold = getattr(finding.plan.node, "quantity", None)
@@ -114,6 +118,7 @@ def _comparison(node: ast.Comparison, finding: Finding) -> str:
     assert isinstance(finding.evidence, LabEvidence)
     reading = finding.evidence.reading
     unit = node.quantity.unit or (finding.plan.measure.unit if finding.plan.measure else "")
+    assert isinstance(reading.value, Fraction) and finding.plan.threshold is not None
     side = relation(reading.value, finding.plan.threshold)
     threshold = f"{format_number(node.quantity.value)} {node.quantity.unit}".rstrip()
     return f"{name} {_reading_text(finding, unit)} {side} {threshold} ({reading.date})"
@@ -135,9 +140,10 @@ def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
         finding.plan.measure.unit, reading.written_unit, finding.plan.measure.molar_mass, finding.plan.measure.valence
     ) or Fraction(1)
     bound = Fraction(node.factor) * limit * factor
+    assert isinstance(reading.value, Fraction)
     side = relation(reading.value, Fraction(node.factor) * limit)
     return (
-        f"{name} {format_number(reading.written_value)} {reading.written_unit} {side} "
+        f"{name} {_written(reading.written_value)} {reading.written_unit} {side} "
         f"{format_number(node.factor)} x {node.limit} = {shown(bound)} {reading.written_unit} "
         f"({reading.date}; {node.limit} {shown(limit * factor)} from {source})"
     )

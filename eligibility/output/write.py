@@ -6,6 +6,7 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 
 from rich.console import Console
 
@@ -26,7 +27,7 @@ class ReportStyle:
     only: tuple[str, ...] = ()
     pretty: bool = False
     width: int = 100
-    color_system: str | None = None
+    color_system: Literal["auto", "standard", "256", "truecolor", "windows"] | None = None
 
     def render(self, screener: Screener, patient: Patient) -> str:
         """One patient screened and written in this style (see :func:`render`)."""

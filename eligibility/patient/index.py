@@ -123,7 +123,7 @@ def _word_reading(observation, measure: MeasureDef, place: str, warnings: list[s
     if not measure.qualitative:
         warnings.append(f"{place}: {measure.name} needs a number, got {observation.value!r}; not used")
         return None
-    if not isinstance(observation.value, str) or observation.value not in measure.values:
+    if not isinstance(observation.value, str) or observation.value not in (measure.values or ()):
         allowed = ", ".join(measure.values or ())
         warnings.append(f"{place}: {measure.name} takes one of {allowed}, got {observation.value!r}; not used")
         return None

@@ -52,7 +52,10 @@ def _measure_specs(vocabulary: Vocabulary) -> list[_MeasureSpec]:
     for measure_id, (low, high, decimals, *others) in _profile()["measures"].items():
         measure = vocabulary.measures[measure_id]
         units = [(measure.unit, Fraction(1))]
-        units += [(u, measure_factor(u, measure.unit, measure.molar_mass, measure.valence)) for u in others]
+        for unit in others:
+            factor = measure_factor(unit, measure.unit, measure.molar_mass, measure.valence)
+            assert factor is not None, f"synthetic.yaml: {unit} cannot express {measure_id}"
+            units.append((unit, factor))
         specs.append(_MeasureSpec(measure_id, Fraction(str(low)), Fraction(str(high)), decimals, tuple(units)))
     return specs
 

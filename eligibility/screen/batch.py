@@ -70,7 +70,9 @@ def _screen_item(screener: Screener, style: PatientWriter, item: tuple[str, obje
 
 
 def _work(item: tuple[str, object]) -> tuple[str, str]:
-    return _screen_item(*_WORKER, item)  # type: ignore[misc]
+    assert _WORKER is not None, "worker process started without a screener"
+    screener, style = _WORKER
+    return _screen_item(screener, style, item)
 
 
 def _tagged(items: Iterable[Patient | EligibilityError]) -> Iterator[tuple[str, object]]:
@@ -98,6 +100,6 @@ def screen_many(
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     inherited = context.get_start_method() == "fork" and screener is not None
-    _WORKER = (screener, style) if inherited else None  # what forked workers start with
+    _WORKER = (screener, style) if inherited and screener is not None else None  # what forked workers start with
     with context.Pool(jobs, initializer=_start_worker, initargs=(setup, style, inherited)) as pool:
         yield from pool.imap(_work, _tagged(items), chunksize=4)

@@ -308,7 +308,9 @@ def rule_files(paths: list[Path]) -> list[Path]:
 
 def check_files(paths: list[Path], vocabulary: Vocabulary | None = None) -> tuple[list[Trial], list[EligibilityError]]:
     """Load every rule file; return the trials that loaded and every problem of every file."""
-    trials, errors, seen = [], [], {}
+    trials: list[Trial] = []
+    errors: list[EligibilityError] = []
+    seen: dict[str, str] = {}
     for path in rule_files(paths):
         if not path.exists():
             errors.append(RuleFileError("no such file", location=Location(file=str(path)), hint="check the path"))

@@ -16,6 +16,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import lru_cache
+from typing import Any
 
 import pint
 
@@ -29,7 +30,7 @@ def registry() -> pint.UnitRegistry:
     """The project's single pint registry (built on first use; building takes a few tenths of a second)."""
     global _registry
     if _registry is None:
-        ureg = pint.UnitRegistry(non_int_type=Fraction)
+        ureg: pint.UnitRegistry = pint.UnitRegistry(non_int_type=Fraction)
         ureg.load_definitions(str(data_path("units.txt")))
         _registry = ureg
     return _registry
@@ -219,7 +220,8 @@ def conversion_factor(
     target_scale, target_unit = parse_unit(target)
     ureg = registry()
     quantity = ureg.Quantity(source_scale / target_scale, source_unit)
-    contexts, params = [], {}
+    contexts: list[str] = []
+    params: dict[str, Any] = {}
     if molar_mass is not None:
         contexts.append("chemistry")
         params["mw"] = ureg.Quantity(Fraction(str(molar_mass)), "g/mol")
@@ -227,10 +229,10 @@ def conversion_factor(
         contexts.append("ionic")
         params["valence"] = Fraction(valence)
     try:
-        converted = quantity.to(target_unit, *contexts, **params) if contexts else quantity.to(target_unit)
+        result = quantity.to(target_unit, *contexts, **params) if contexts else quantity.to(target_unit)
     except (pint.errors.DimensionalityError, pint.errors.OffsetUnitCalculusError, InvalidOperation, ZeroDivisionError):
         return None
-    return Fraction(converted.magnitude)
+    return Fraction(result.magnitude)
 
 
 def dimension_name(unit: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -156,7 +156,10 @@ class Vocabulary:
         return frozenset(seen)
 
 
-def _read(path: Path, model: type[BaseModel]) -> BaseModel:
+_File = TypeVar("_File", bound=BaseModel)
+
+
+def _read(path: Path, model: type[_File]) -> _File:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return model.model_validate(data)
