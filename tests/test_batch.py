@@ -13,7 +13,7 @@ from eligibility import Patient, Screener
 from eligibility.errors import EligibilityError
 from eligibility.output.explain import explain, missing
 from eligibility.output.report import brief_json, report_json
-from eligibility.output.write import ReportStyle, render
+from eligibility.output.write import ReportStyle, screen_and_write
 from eligibility.patient.index import index_patient
 from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
@@ -102,7 +102,7 @@ def test_jobs_give_the_same_lines_in_the_same_order_with_errors_in_place():
 def test_batch_lines_equal_the_single_patient_report():
     for patient in _synthetic(6, seed=3):
         single = report_json(SCREENER.screen(patient, AS_OF))
-        assert json.loads(render(SCREENER, patient, ReportStyle("json", as_of=AS_OF))) == single
+        assert json.loads(screen_and_write(SCREENER, patient, ReportStyle("json", as_of=AS_OF))) == single
 
 
 def test_summary_keeps_verdicts_and_explains_only_blocking_clauses():
@@ -123,8 +123,8 @@ def test_summary_keeps_verdicts_and_explains_only_blocking_clauses():
 
 def test_only_keeps_the_asked_verdicts():
     patient = _synthetic(1, seed=9)[0]
-    everything = json.loads(render(SCREENER, patient, ReportStyle("summary", as_of=AS_OF)))
-    kept = json.loads(render(SCREENER, patient, ReportStyle("summary", as_of=AS_OF, only=("ineligible",))))
+    everything = json.loads(screen_and_write(SCREENER, patient, ReportStyle("summary", as_of=AS_OF)))
+    kept = json.loads(screen_and_write(SCREENER, patient, ReportStyle("summary", as_of=AS_OF, only=("ineligible",))))
     assert kept["results"] == [r for r in everything["results"] if r["verdict"] == "ineligible"]
 
 

@@ -29,12 +29,12 @@ class ReportStyle:
     width: int = 100
     color_system: Literal["auto", "standard", "256", "truecolor", "windows"] | None = None
 
-    def render(self, screener: Screener, patient: Patient) -> str:
-        """One patient screened and written in this style (see :func:`render`)."""
-        return render(screener, patient, self)
+    def write(self, screener: Screener, patient: Patient) -> str:
+        """One patient screened and written in this style (see :func:`screen_and_write`)."""
+        return screen_and_write(screener, patient, self)
 
 
-def render(screener: Screener, patient: Patient, style: ReportStyle) -> str:
+def screen_and_write(screener: Screener, patient: Patient, style: ReportStyle) -> str:
     """One patient screened and written in ``style`` (text ending with a newline)."""
     report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
     if style.only:

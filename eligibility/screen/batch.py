@@ -42,7 +42,7 @@ class PatientWriter(Protocol):
     """How each patient's report is written (picklable, so worker processes can use it):
     :class:`eligibility.output.write.ReportStyle` is the one the command line uses."""
 
-    def render(self, screener: Screener, patient: Patient) -> str:
+    def write(self, screener: Screener, patient: Patient) -> str:
         """One patient screened and written (text ending with a newline)."""
         ...
 
@@ -64,7 +64,7 @@ def _screen_item(screener: Screener, style: PatientWriter, item: tuple[str, obje
     if kind == "error":
         return item  # type: ignore[return-value]
     try:
-        return "ok", style.render(screener, payload)  # type: ignore[arg-type]
+        return "ok", style.write(screener, payload)  # type: ignore[arg-type]
     except EligibilityError as error:
         return "error", str(error)
 

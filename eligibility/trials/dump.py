@@ -53,7 +53,7 @@ def trial_to_data(trial: Trial, vocabulary: Vocabulary | None = None) -> dict:
         }
     if trial.cohorts:
         data["cohorts"] = [{"id": key, "name": name} for key, name in trial.cohorts.items()]
-    data["criteria"] = [_criterion(c) for c in trial.clauses if not c.from_population]
+    data["criteria"] = [_dump_criterion(c) for c in trial.clauses if not c.from_population]
     return data
 
 
@@ -62,7 +62,7 @@ def _limit(value, unit: str) -> str:
     return f"{number} {unit}" if unit else number
 
 
-def _criterion(clause: Clause) -> dict:
+def _dump_criterion(clause: Clause) -> dict:
     item = {"id": clause.id, "kind": clause.kind, "text": clause.text}
     if clause.alt_text is not None:
         item["alt_text"] = clause.alt_text

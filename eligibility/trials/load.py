@@ -104,7 +104,7 @@ def parse_duration(text: str) -> ast.Duration:
     return ast.Duration(value=quantity.value, unit=unit)
 
 
-def _criterion(spec: CriterionSpec, index: int, vocabulary: Vocabulary, found: _Collector) -> Clause:
+def _load_criterion(spec: CriterionSpec, index: int, vocabulary: Vocabulary, found: _Collector) -> Clause:
     where = f"criterion {spec.id}"
     unread = Clause(
         spec.id,
@@ -237,7 +237,7 @@ def _check_valid_criteria(items, vocabulary: Vocabulary, found: _Collector) -> N
             criterion = CriterionSpec.model_validate(item)
         except ValidationError:
             continue
-        _criterion(criterion, index, vocabulary, found)
+        _load_criterion(criterion, index, vocabulary, found)
 
 
 def read_trial(
@@ -268,7 +268,7 @@ def read_trial(
         return None, found.in_order()
     _check_ids(spec, found)
     clauses = _population_clauses(spec, found)
-    clauses += [_criterion(c, i, vocabulary, found) for i, c in enumerate(spec.criteria)]
+    clauses += [_load_criterion(c, i, vocabulary, found) for i, c in enumerate(spec.criteria)]
     recency = None
     if spec.lab_recency is not None:
         try:
