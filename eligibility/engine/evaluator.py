@@ -49,10 +49,10 @@ def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> F
     """The finding of ``plan`` for ``patient``; never raises for missing data."""
     memo = context.memo
     if memo is None:
-        return EVALUATE[type(plan.node)](plan, patient, context)
+        return _HANDLERS[type(plan.node)](plan, patient, context)
     found = memo.get(id(plan))
     if found is None:
-        found = memo[id(plan)] = EVALUATE[type(plan.node)](plan, patient, context)
+        found = memo[id(plan)] = _HANDLERS[type(plan.node)](plan, patient, context)
     return found
 
 
@@ -281,3 +281,6 @@ def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     child = evaluate(plan.children[0], patient, context)
     return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))
+
+
+_HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested
