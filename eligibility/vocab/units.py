@@ -25,7 +25,7 @@ from eligibility.resources import data_path
 _registry: pint.UnitRegistry | None = None
 
 
-def registry() -> pint.UnitRegistry:
+def unit_registry() -> pint.UnitRegistry:
     """The project's single pint registry (built on first use; building takes a few tenths of a second)."""
     global _registry
     if _registry is None:
@@ -187,7 +187,7 @@ def parse_unit(unit: str) -> tuple[Fraction, pint.Unit]:
     """Read a canonical unit spelling into (scale, pint unit); :class:`UnitError` when pint cannot."""
     scale, expr = pint_expression(unit)
     try:
-        parsed = registry().parse_units(expr)
+        parsed = unit_registry().parse_units(expr)
     except (pint.errors.UndefinedUnitError, pint.errors.DefinitionSyntaxError, ValueError, TypeError) as exc:
         raise UnitError(
             f"unknown unit {unit!r}",
@@ -217,7 +217,7 @@ def conversion_factor(
     """
     source_scale, source_unit = parse_unit(source)
     target_scale, target_unit = parse_unit(target)
-    ureg = registry()
+    ureg = unit_registry()
     quantity = ureg.Quantity(source_scale / target_scale, source_unit)
     contexts, params = [], {}
     if molar_mass is not None:
