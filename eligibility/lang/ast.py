@@ -19,7 +19,15 @@ TimeUnit = Literal["hour", "day", "week", "month", "year"]
 Category = Literal["condition", "medication", "procedure", "immunization", "event"]
 Limit = Literal["ULN", "LLN"]
 
-CATEGORIES: tuple[str, ...] = ("condition", "medication", "procedure", "immunization", "event")
+CATEGORIES: tuple[str, ...] = get_args(Category)
+TIME_UNITS: frozenset[str] = frozenset(get_args(TimeUnit))
+# How a window reads, by its operator: the one wording that render and explain both use.
+WINDOW_WORDING: dict[str, str] = {
+    "<=": "within {}",
+    ">=": "at least {} ago",
+    ">": "more than {} ago",
+    "<": "less than {} ago",
+}
 _PROVENANCE = frozenset({"span", "measure_text", "concept_text"})
 
 

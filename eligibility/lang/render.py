@@ -13,8 +13,6 @@ from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
 _KEYWORDS = {"age", "sex", "has", "count", "review"}
-_WINDOW_WORDS = {"<=": "within {}", ">=": "at least {} ago", ">": "more than {} ago", "<": "less than {} ago"}
-_TIME_UNITS = {"hour", "day", "week", "month", "year"}
 
 
 def name(text: str) -> str:
@@ -32,14 +30,14 @@ def duration(value: ast.Duration) -> str:
 
 def quantity(value: ast.Quantity) -> str:
     """``0.5 10^9/L``; time units are written as durations (``12 weeks``)."""
-    if value.unit in _TIME_UNITS:
+    if value.unit in ast.TIME_UNITS:
         return duration(ast.Duration(value=value.value, unit=value.unit))
     return format_quantity(value.value, value.unit)
 
 
 def window(value: ast.Window | None) -> str:
     """`` within 3 weeks`` (with a leading space), or nothing."""
-    return "" if value is None else " " + _WINDOW_WORDS[value.op].format(duration(value.duration))
+    return "" if value is None else " " + ast.WINDOW_WORDING[value.op].format(duration(value.duration))
 
 
 RENDER: NodeDispatch[Callable[[Any], str]] = NodeDispatch("render")

@@ -13,8 +13,6 @@ from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
-_TIME_UNITS = {"hour", "day", "week", "month", "year"}
-
 
 def resolve_rule(rule: ast.Node, vocabulary: Vocabulary) -> tuple[ast.Node, list[EligibilityError]]:
     """``rule`` with canonical names, and the problems found (empty when the rule is sound)."""
@@ -91,7 +89,7 @@ def _comparison(rule: ast.Comparison, vocabulary: Vocabulary, problems: list) ->
         )
         return rule
     unit = rule.quantity.unit
-    if unit in _TIME_UNITS and measure.unit not in _TIME_UNITS:
+    if unit in ast.TIME_UNITS and measure.unit not in ast.TIME_UNITS:
         factor = None
     else:
         try:

@@ -31,7 +31,6 @@ _CATEGORY_PLURAL = {
     "immunization": "immunizations",
     "event": "events",
 }
-_WINDOW = {"<=": "within {}", "<": "less than {} ago", ">=": "at least {} ago", ">": "more than {} ago"}
 
 
 def label(measure: MeasureDef | None, fallback: str = "") -> str:
@@ -68,7 +67,7 @@ def relation(value: Fraction | Decimal, threshold: Fraction | Decimal) -> str:
 
 def window_text(window: ast.Window | None) -> str:
     """``within 3 weeks`` or ``at least 6 weeks ago``."""
-    return "" if window is None else _WINDOW[window.op].format(duration_text(window.duration))
+    return "" if window is None else ast.WINDOW_WORDING[window.op].format(duration_text(window.duration))
 
 
 # --- explanations --------------------------------------------------------------------------------------

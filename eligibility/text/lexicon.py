@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from eligibility.lang.ast import CATEGORIES
 from eligibility.vocab.vocabulary import Vocabulary, name_key
 
 _CJK_CHAR = re.compile(r"[\u4e00-\u9fff]")
@@ -124,8 +125,7 @@ def _names(entries, category: str | None = None) -> dict[str, str]:
 @lru_cache(maxsize=4)
 def lexicon(vocabulary: Vocabulary) -> Lexicon:
     """The lexicon of a vocabulary (cached)."""
-    categories = ("condition", "medication", "procedure", "immunization", "event")
     concepts = vocabulary.concepts.values()
     return Lexicon(
-        NameFinder(_names(vocabulary.measures.values())), {c: NameFinder(_names(concepts, c)) for c in categories}
+        NameFinder(_names(vocabulary.measures.values())), {c: NameFinder(_names(concepts, c)) for c in CATEGORIES}
     )

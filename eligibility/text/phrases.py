@@ -9,9 +9,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
+from eligibility.lang import ast
+
 AmountKind = Literal["plain", "time", "limit", "count"]
 PhraseKind = Literal["comparison", "range", "window", "duration", "bare", "age", "onset"]
-TIME_UNITS = frozenset({"minute", "hour", "day", "week", "month", "year"})
+# The rule language's time units, and minutes (read from text, converted to hours when drafting).
+TIME_UNITS = frozenset({"minute", *ast.TIME_UNITS})
 
 
 @dataclass(frozen=True, slots=True)

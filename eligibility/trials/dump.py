@@ -5,7 +5,7 @@ from __future__ import annotations
 import yaml
 
 from eligibility.lang.render import render
-from eligibility.trials.schema import Clause, Trial
+from eligibility.trials.schema import Clause, Trial, TrialSpec
 from eligibility.vocab.units import format_number
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
@@ -72,3 +72,18 @@ def _dump_criterion(clause: Clause) -> dict:
         if getattr(clause, key) is not None:
             item[key] = getattr(clause, key)
     return item
+
+
+def spec_to_data(spec: TrialSpec) -> dict:
+    """A rule file's schema object as YAML-ready data: fields in schema order, empty and unset ones left out
+    (the population's ``sex`` is always written)."""
+    data = spec.model_dump(exclude_none=True)
+    for key in ("reference_ranges", "cohorts"):
+        if not data[key]:
+            del data[key]
+    return data
+
+
+def dump_spec(spec: TrialSpec) -> str:
+    """Rule-file YAML for a rule file's schema object: the writer of ``eligibility import``."""
+    return dump_trial(spec_to_data(spec))

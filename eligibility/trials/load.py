@@ -26,7 +26,6 @@ from eligibility.vocab.units import canonical_unit, measure_factor
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
 _QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(.*?)\s*$")
-_TIME_WORDS = {"hour", "day", "week", "month", "year"}
 
 
 class _Collector:
@@ -97,7 +96,7 @@ def parse_duration(text: str) -> ast.Duration:
     """``"30 days"`` → Duration."""
     quantity = parse_quantity(text)
     unit = quantity.unit
-    if unit not in _TIME_WORDS:
+    if unit not in ast.TIME_UNITS:
         raise RuleFileError(
             f"expected a duration such as `30 days`, got {text!r}", hint="use hours, days, weeks, months or years"
         )

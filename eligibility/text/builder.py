@@ -1,0 +1,281 @@
+"""One criterion item → rule leaves and the text spans they account for (what is left over goes to review)."""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+from eligibility.lang import ast
+from eligibility.text.attribution import Mention, numbering_end
+from eligibility.text.cues import cue
+from eligibility.text.leaves import (
+    CATEGORY_ORDER,
+    comparison,
+    concepts_named,
+    drop_modifiers,
+    duration_of,
+    first_concept,
+    in_exception_parentheses,
+    span_of,
+    window_of,
+)
+from eligibility.text.lexicon import lexicon
+from eligibility.text.parse import ParsedCriterion
+
+_SYMBOLS = r"[\d.,;:()\[\]/\-+%<>=≤≥~]"
+# "For subjects receiving rituximab: …", "对于接受口服糖皮质激素治疗的受试者,…": who the item applies to.
+_CONDITION_PREFIX = re.compile(
+    r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
+    r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
+)
+_QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
+_QUALIFIER_BEFORE = re.compile(
+    r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
+    r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
+)
+_CONTENT = re.compile(r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}")
+
+
+class Builder:
+    """Collects the leaves of one item and the text spans they account for."""
+
+    def __init__(self, parsed: ParsedCriterion, kind: str) -> None:
+        self.parsed, self.kind = parsed, kind
+        self.text = parsed.text
+        self.vocabulary = parsed.vocabulary
+        self.finders = lexicon(self.vocabulary).concepts
+        self.leaves: list[ast.Node] = []
+        self.places: list[tuple[int, int]] = []
+        prefix = _CONDITION_PREFIX.match(self.text.text)
+        self.qualified = prefix.end() if prefix else 0
+        self.covered: list[tuple[int, int]] = []
+
+    def cover(self, start: int, end: int) -> None:
+        self.covered.append((start, end))
+
+    def mention(self, mention: Mention) -> None:
+        handler = getattr(self, f"_{mention.category}")
+        node = handler(mention)
+        if node is None:
+            return
+        self.cover(mention.phrase.start, mention.phrase.end)
+        place = (mention.phrase.start, mention.phrase.end)
+        if self.places and self.places[-1] == place:  # the two bounds of one range: always "and"
+            previous = self.leaves.pop()
+            items = previous.items if isinstance(previous, ast.AllOf) else (previous,)
+            node = ast.AllOf(items=(*items, node))
+        else:
+            self.places.append(place)
+        self.leaves.append(node)
+
+    def _age(self, mention: Mention) -> ast.Node | None:
+        duration = duration_of(mention.amount.value, mention.amount.unit)
+        if duration is None or duration.unit not in ("year", "month", "week", "day"):
+            return None
+        return ast.Age(
+            op=mention.op, duration=duration, span=span_of(self.text, mention.phrase.start, mention.phrase.end)
+        )
+
+    def _onset(self, mention: Mention) -> ast.Node | None:
+        found = first_concept(self.text.text, self.finders, ("condition",))
+        duration = duration_of(mention.amount.value, mention.amount.unit)
+        if found is None or duration is None:
+            return None
+        _category, hit = found
+        self.cover(hit.start, hit.end)
+        return ast.AgeAtOnset(
+            concept=hit.id,
+            op=mention.op,
+            duration=duration,
+            concept_text=hit.text,
+            span=span_of(self.text, mention.phrase.start, mention.phrase.end),
+        )
+
+    def _measured(self, mention: Mention) -> ast.Node | None:
+        nodes = []
+        for hit in mention.subject.measures:
+            node = comparison(mention, hit, self.vocabulary, self.text)
+            if node is not None:
+                nodes.append(node)
+        if not nodes:
+            return None
+        self.cover(min(h.start for h in mention.subject.measures), mention.subject.end)
+        self._cover_parenthetical(mention.phrase.end)
+        if len(nodes) == 1:
+            return nodes[0]
+        group = ast.AnyOf if mention.subject.connective == "or" else ast.AllOf
+        return group(items=tuple(nodes))
+
+    _numeric = _relative = _measured
+
+    def _window(self, mention: Mention) -> ast.Node | None:
+        if mention.subject.measures:
+            return self._measured(mention) or self._attach_window(mention)
+        window = window_of(mention)
+        subject = mention.subject
+        anchored = mention.phrase.kind == "window" or mention.phrase.before
+        words = self.text.text[subject.start : mention.phrase.end + 60]
+        if window is None or not anchored or cue("not_an_event").search(words):
+            return None
+        found, offset = concepts_named(self.text.text[subject.start : subject.end], self.finders), subject.start
+        if not found:
+            tail = re.findall(r"^[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end :])[0]
+            found, offset = concepts_named(tail, self.finders), mention.phrase.end
+        found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
+        if not found:
+            return None
+        first = offset + min(hit.start for _, hit in found)
+        separators = list(re.finditer(r"[,;，；]|(?i:\s(?:or|and)\s)", self.text.text[subject.start : first]))
+        self.cover(subject.start + separators[-1].end() if separators else subject.start, subject.end)
+        nodes = []
+        active = bool(cue("active").search(self.text.text[subject.start : mention.phrase.start]))
+        for category, hit in found:
+            self.cover(offset + hit.start, offset + hit.end)
+            before = self.text.text[max(0, subject.start - 12) : offset + hit.start]
+            node = ast.Presence(
+                category=category,
+                concept=hit.id,
+                window=window,
+                concept_text=hit.text,
+                active=active,
+                span=span_of(self.text, offset + hit.start, mention.phrase.end),
+            )
+            nodes.append(ast.Not(item=node) if cue("negation").search(before) else node)
+        return nodes[0] if len(nodes) == 1 else ast.AnyOf(items=tuple(nodes))
+
+    def _cover_parenthetical(self, position: int) -> None:
+        """ "(ULN)" after "3 × upper limit of normal" belongs to the phrase."""
+        match = re.match(r"\s*\([^()]{1,12}\)", self.text.text[position:])
+        if match:
+            self.cover(position, position + match.end())
+
+    def _attach_window(self, mention: Mention) -> ast.Node | None:
+        """ "hemoglobin ≥ 9 g/dL within 7 days": the window says how recent the measurement must be."""
+        window = window_of(mention)
+        if (
+            window is None
+            or not self.leaves
+            or not isinstance(self.leaves[-1], (ast.Comparison, ast.RelativeComparison))
+        ):
+            return None
+        last = self.leaves.pop()
+        self.leaves.append(last.model_copy(update={"window": window}))
+        self.cover(mention.phrase.start, mention.phrase.end)
+        return None
+
+    def _count(self, mention: Mention) -> ast.Node | None:
+        words = (
+            f"{mention.amount.noun or ''} {self.text.text[mention.phrase.start : mention.phrase.end]} "
+            f"{self.text.text[mention.phrase.end : mention.phrase.end + 40]}"
+        )
+        found = first_concept(words, self.finders, ("event",)) or first_concept(
+            self.text.original(mention.subject.start, mention.subject.end), self.finders, ("event",)
+        )
+        if found is None or mention.op not in ("<", "<=", ">", ">=", "=="):
+            return None
+        window = None
+        if mention.window_phrase is not None:
+            self.cover(mention.window_phrase.start, mention.window_phrase.end)
+        if mention.window is not None:
+            duration = duration_of(mention.window.value, mention.window.unit)
+            window = ast.Window(op="<=", duration=duration) if duration else None
+        return ast.Count(
+            category="event",
+            concept=found[1].id,
+            window=window,
+            op=mention.op,
+            count=int(mention.amount.value),
+            concept_text=found[1].text,
+            span=span_of(self.text, mention.phrase.start, mention.phrase.end),
+        )
+
+    def intro(self) -> None:
+        """ "Any one of the following abnormal laboratory parameters:" only introduces what follows."""
+        match = re.match(
+            r"(?i)[^:：]{0,80}\b(?:of the following|as follows|following)\b[^:：]{0,60}[:：]|"
+            r"[^:：]{0,40}以下[^:：]{0,30}[:：]|"
+            r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
+            self.text.text,
+        )
+        if match:
+            self.cover(0, match.end())
+
+    def qualitative(self) -> None:
+        """ "positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""
+        body = self.text.text
+        for hit in lexicon(self.vocabulary).measures.find(body):
+            measure = self.vocabulary.measures[hit.id]
+            if not measure.qualitative or any(a <= hit.start < b for a, b in self.covered):
+                continue
+            near = body[max(0, hit.start - 25) : hit.end + 25]
+            polarity = cue("polarity").findall(near)
+            if len({p.lower() for p in polarity}) != 1:
+                continue
+            word = polarity[0].lower()
+            value = "negative" if word in ("negative", "non-reactive", "undetectable", "阴性") else "positive"
+            if value not in (measure.values or ()):
+                continue
+            self.leaves.append(
+                ast.Qualitative(
+                    measure=measure.id, value=value, measure_text=hit.text, span=span_of(self.text, hit.start, hit.end)
+                )
+            )
+            self.places.append((hit.start, hit.end))
+            self.cover(hit.start, hit.end)
+            for found in cue("polarity").finditer(near):
+                start = max(0, hit.start - 25) + found.start()
+                self.cover(start, start + len(found.group(0)))
+
+    def concepts(self) -> None:
+        """Conditions, drugs, procedures named without a number ("HIV infection", "history of splenectomy"),
+        kept only when they account for the whole item: a concept in a relation ("allergy to the study drug")
+        or in an exception ("inactivated vaccines are permitted") must not become a rule of its own."""
+        start = numbering_end(self.text.text)
+        body = self.text.text
+        exception = cue("conditional").search(body)
+        found: list[ast.Node] = []
+        spans: list[tuple[int, int]] = []
+        for category in CATEGORY_ORDER:
+            for hit in self.finders[category].find(body[start:]):
+                begin, end = hit.start + start, hit.end + start
+                if any(a <= begin < b or a < end <= b for a, b in self.covered + spans):
+                    continue
+                if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
+                    continue
+                if begin < self.qualified:
+                    continue
+                if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30) : begin]):
+                    continue
+                before = body[max(start, begin - 25) : begin]
+                current = bool(cue("active").search(before)) or (
+                    self.kind == "exclusion" and category == "condition" and not cue("history").search(body[start:end])
+                )
+                node = ast.Presence(
+                    category=category,
+                    concept=hit.id,
+                    concept_text=hit.text,
+                    active=current,
+                    span=span_of(self.text, begin, end),
+                )
+                found.append(ast.Not(item=node) if cue("negation").search(before) else node)
+                spans.append((begin, end))
+        found, spans = drop_modifiers(body, found, spans)
+        ordered = sorted(spans)
+        if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
+            return
+        covered = list(self.covered)
+        self.covered += spans
+        if self.leftover():
+            self.covered = covered
+            return
+        self.leaves += found
+        self.places += spans
+
+    def leftover(self) -> str:
+        body = self.text.text
+        mask = [False] * len(body)
+        for start, end in self.covered:
+            for position in range(max(0, start), min(len(body), end)):
+                mask[position] = True
+        rest = "".join(" " if mask[i] else ch for i, ch in enumerate(body))[numbering_end(body) :]
+        return " ".join(_CONTENT.findall(cue("filler", _SYMBOLS).sub(" ", rest)))

@@ -1,0 +1,117 @@
+"""Pieces of drafting: one mention or one name → one rule leaf (comparison, window, concept found)."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from eligibility.errors import UnitError
+from eligibility.lang import ast
+from eligibility.lang.ast import CATEGORIES, TIME_UNITS
+from eligibility.text.attribution import Mention
+from eligibility.text.cues import cue
+from eligibility.text.lexicon import NameHit
+from eligibility.text.normalize import Normalized
+from eligibility.vocab.units import measure_factor
+from eligibility.vocab.vocabulary import Vocabulary
+
+# The order in which categories claim a name that several know ("BCG" the vaccine before the condition).
+CATEGORY_ORDER = tuple(sorted(CATEGORIES, key=("immunization", "procedure", "medication", "event", "condition").index))
+
+
+def span_of(text: Normalized, start: int, end: int) -> ast.Span:
+    begin, finish = text.span(start, end)
+    return ast.Span(start=begin, end=finish)
+
+
+def duration_of(value: Decimal, unit: str) -> ast.Duration | None:
+    if unit == "minute":
+        return ast.Duration(value=value / 60, unit="hour")
+    return ast.Duration(value=value, unit=unit) if unit in TIME_UNITS else None
+
+
+def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Normalized) -> ast.Node | None:
+    measure = vocabulary.measures[hit.id]
+    amount, span = mention.amount, span_of(text, mention.phrase.start, mention.phrase.end)
+    if mention.category == "relative":
+        if measure.qualitative:
+            return None
+        return ast.RelativeComparison(
+            measure=measure.id, op=mention.op, factor=amount.value, limit=amount.unit, span=span, measure_text=hit.text
+        )
+    if measure.qualitative or amount.kind not in ("plain", "time"):
+        return None
+    try:
+        factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
+    except UnitError:
+        return None
+    if factor is None:
+        return None
+    return ast.Comparison(
+        measure=measure.id,
+        op=mention.op,
+        quantity=ast.Quantity(value=amount.value, unit=amount.unit),
+        span=span,
+        measure_text=hit.text,
+    )
+
+
+def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, NameHit] | None:
+    for category in categories:
+        hits = finders[category].find(words)
+        if hits:
+            return category, hits[-1]
+    return None
+
+
+def concepts_named(words: str, finders) -> list[tuple[str, NameHit]]:
+    """The concepts named last in ``words``, with the ones joined to them by "or"/"and"/","."""
+    hits = sorted(
+        ((category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)),
+        key=lambda pair: pair[1].start,
+    )
+    if not hits:
+        return []
+    group = [hits[-1]]
+    for pair in reversed(hits[:-1]):
+        if not re.fullmatch(
+            r"(?i)[\s,/]*(?:or|and|and/or|或|和|及|、)?[\s,/]*", words[pair[1].end : group[0][1].start]
+        ):
+            break
+        group.insert(0, pair)
+    return group
+
+
+def window_of(mention: Mention) -> ast.Window | None:
+    duration = duration_of(mention.amount.value, mention.amount.unit)
+    if duration is None:
+        return None
+    op = "<=" if mention.phrase.kind == "window" else mention.op
+    return ast.Window(op=op if op in ("<", "<=", ">", ">=") else "<=", duration=duration)
+
+
+def in_exception_parentheses(text: str, position: int) -> bool:
+    """Inside "( … permitted)", "(except …)": a concept named as an exception, not a criterion."""
+    opened = max(text.rfind("(", 0, position), text.rfind("（", 0, position))
+    if opened < 0 or max(text.rfind(")", 0, position), text.rfind("）", 0, position)) > opened:
+        return False
+    closing = re.search(r"[)）]", text[position:])
+    inside = text[opened : position + (closing.end() if closing else len(text) - position)]
+    return bool(cue("exception").search(inside))
+
+
+def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
+    """ "active infection of hepatitis B": the first name qualifies the second; its "active" carries over."""
+    keep_nodes, keep_spans = [], []
+    for index, (node, (begin, end)) in enumerate(zip(found, spans, strict=False)):
+        following = [b for b, _ in spans[index + 1 :]]
+        joined = re.match(r"\s+(?:of|with|by|from|due to|caused by)\s+(?:the\s+)?", text[end:])
+        if joined and end + joined.end() in following:
+            if cue("active").search(text[begin:end]):
+                for target in range(index + 1, len(found)):
+                    inner = found[target].item if isinstance(found[target], ast.Not) else found[target]
+                    found[target] = inner.model_copy(update={"active": True})
+            continue
+        keep_nodes.append(node)
+        keep_spans.append((begin, end))
+    return keep_nodes, keep_spans
