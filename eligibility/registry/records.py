@@ -159,7 +159,9 @@ def _years(text: str | None) -> str | None:
 
 
 def _chictr(text: str, source: str) -> Record:
-    registration = _CHICTR.search(text).group(0)
+    found = _CHICTR.search(text)
+    assert found is not None  # only called for texts that name a ChiCTR registration
+    registration = found.group(0)
     title = _between(text, r"Public title:\s*\n", r"\n\s*\n") or None
     blocks = [
         Block(_between(text, r"纳入标准[:：]", r"\n\s*Inclusion criteria"), "inclusion", "zh"),

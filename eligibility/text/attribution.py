@@ -115,7 +115,8 @@ class Mention:
 
 def numbering_end(text: str) -> int:
     """Where an item's numbering or bullet ends (``"  1. Age ≥ 18"`` → 5)."""
-    return _NUMBERING.match(text).end()
+    numbering = _NUMBERING.match(text)
+    return numbering.end() if numbering else 0
 
 
 def _subject(text: str, start: int, end: int, lexicon: Lexicon) -> Subject:

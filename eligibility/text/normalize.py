@@ -33,6 +33,7 @@ _ONE_PASS = re.compile("|".join(f"({pattern})" for pattern, _ in _REPLACEMENTS))
 
 
 def _replacement(match: re.Match) -> str:
+    assert match.lastindex is not None  # one group of the alternation matched
     index = match.lastindex - 1
     replacement = _REPLACEMENTS[index][1]
     return match.group(0)[1:] if replacement is None else replacement

@@ -49,7 +49,7 @@ def focus(text: str) -> str | None:
     Structural tokens only ever sit next to a number (comparators, units, windows, ages within a few words), so
     the lexer need not read the rest; blanking it makes long items cheap to lex.
     """
-    spans = []
+    spans: list[list[int]] = []
     for match in _NUMBER.finditer(text):
         start, end = max(0, match.start() - _BEFORE), match.end() + _AFTER
         if spans and start <= spans[-1][1]:

@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from lark import Token, Transformer
 
-from eligibility.text.phrases import Amount, Phrase
+from eligibility.text.phrases import Amount, AmountKind, Phrase, PhraseKind
 from eligibility.vocab.units import canonical_unit
 
 _OPS = {"LE": "<=", "GE": ">=", "LT": "<", "GT": ">", "POSTFIX_GE": ">=", "POSTFIX_LE": "<="}
@@ -160,13 +160,20 @@ def _time(text: str) -> str:
     return _TIME.get(text.lower(), _TIME.get(text, "day"))
 
 
+def _at(position: int | None) -> int:
+    """A token's position (lark types it optional; the criteria lexer always sets it)."""
+    assert position is not None
+    return position
+
+
 def _span(items: list) -> tuple[int, int]:
     """Start and end of a rule from its children (tokens, amounts, phrases)."""
-    starts, ends = [], []
+    starts: list[int] = []
+    ends: list[int] = []
     for item in items:
         if isinstance(item, Token):
-            starts.append(item.start_pos)
-            ends.append(item.end_pos)
+            starts.append(_at(item.start_pos))
+            ends.append(_at(item.end_pos))
         elif isinstance(item, (Amount, Phrase)):
             starts.append(item.start)
             ends.append(item.end)
@@ -193,19 +200,20 @@ class CriteriaTransformer(Transformer):
             if isinstance(item, Phrase):
                 phrases.append(item)
             elif isinstance(item, Token) and item.type in ("AGE", "ONSET", "AGE_TAIL"):
-                kind = "onset" if item.type == "ONSET" else "age"
-                phrases.append(Phrase(kind, item.start_pos, item.end_pos))
+                kind: PhraseKind = "onset" if item.type == "ONSET" else "age"
+                phrases.append(Phrase(kind, _at(item.start_pos), _at(item.end_pos)))
         return phrases
 
     def quantity(self, items: list) -> Amount:
         value = number(str(items[0]))
         start, end = _span(items)
         rest = items[1:]
-        if rest and not _TIGHT.match(self._gap(items[0].end_pos, rest[0].start_pos)):
-            rest, end = [], items[0].end_pos
+        if rest and not _TIGHT.match(self._gap(_at(items[0].end_pos), _at(rest[0].start_pos))):
+            rest, end = [], _at(items[0].end_pos)
         age_tail = any(t.type == "AGE_TAIL" for t in rest)
         if not rest or (age_tail and len(rest) == 1):
-            kind, text = ("time", "year") if age_tail else ("plain", "")
+            kind: AmountKind = "time" if age_tail else "plain"
+            text = "year" if age_tail else ""
             return Amount(value, text, kind, start, end, age_tail=age_tail)
         token = rest[0]
         if token.type == "TIME_UNIT":
@@ -234,7 +242,7 @@ class CriteriaTransformer(Transformer):
         before = any(t.type == "BEFORE" for t in tokens)
         if op is None:
             postfix = next(t for t in tokens if t.type in ("POSTFIX_GE", "POSTFIX_LE"))
-            if not _CLOSE.match(self._gap(amount.end, postfix.start_pos)) and not before:
+            if not _CLOSE.match(self._gap(amount.end, _at(postfix.start_pos))) and not before:
                 return Phrase("bare", *_span(items), amounts=(amount,))
             op = _OPS[postfix.type]
         return Phrase("comparison", *_span(items), op=op, amounts=(amount,), before=before)
@@ -242,7 +250,9 @@ class CriteriaTransformer(Transformer):
     def range(self, items: list) -> Phrase:
         amounts = tuple(i for i in items if isinstance(i, Amount))
         separator = next((i for i in items if isinstance(i, Token) and i.type in ("RANGE_SEP", "AND_NUM")), None)
-        joined = separator is not None and _CLOSE.match(self._gap(amounts[0].end, separator.start_pos).replace("(", ""))
+        joined = separator is not None and _CLOSE.match(
+            self._gap(amounts[0].end, _at(separator.start_pos)).replace("(", "")
+        )
         return Phrase("range" if len(amounts) == 2 and joined else "bare", *_span(items), amounts=amounts)
 
     def window(self, items: list) -> Phrase:
@@ -255,7 +265,9 @@ class CriteriaTransformer(Transformer):
 
     def _close_to_anchor(self, amount: Amount, items: list) -> bool:
         """ "6 months prior to" is a window; "1. Subject has received ... previously" is not."""
-        anchor = next((i.start_pos for i in items if isinstance(i, Token) and i.type in ("BEFORE", "NEI")), amount.end)
+        anchor = next(
+            (_at(i.start_pos) for i in items if isinstance(i, Token) and i.type in ("BEFORE", "NEI")), amount.end
+        )
         return amount.kind == "time" and len(_WORDS_RE.findall(self._gap(amount.end, anchor))) <= 3
 
     def duration(self, items: list) -> Phrase:
