@@ -76,7 +76,6 @@ def test_json_contract_shape_and_the_creatinine_example():
         "I3c-5",
         "I3c-6",
         "E2b",
-        "E4",
         "E8",
         "E10",
         "E12",
