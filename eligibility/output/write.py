@@ -1,4 +1,4 @@
-"""Writing one patient's report in the command line's formats: a table, JSON (everything) or a summary."""
+"""Writing one patient's report in the command line's formats: a table, JSON (everything), a summary or HTML."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ from eligibility.screen.screener import PatientReport, Screener
 
 @dataclass(frozen=True)
 class ReportStyle:
-    """How each patient's report is written: ``table``, ``json`` (everything) or ``summary`` (verdicts)."""
+    """How each patient's report is written: ``table``, ``json`` (everything), ``summary`` (verdicts) or
+    ``html`` (a self-contained page)."""
 
     format: str = "json"
     detail: bool = False
@@ -33,19 +34,28 @@ class ReportStyle:
         return render(screener, patient, self)
 
 
+def screened(screener: Screener, patient: Patient, style: ReportStyle) -> PatientReport:
+    """One patient screened on the style's reference date, keeping the trials and verdicts it asks for."""
+    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
+    if not style.only:
+        return report
+    kept = tuple(r for r in report.results if r.verdict in style.only)
+    return PatientReport(report.patient, report.as_of, kept, report.warnings)
+
+
 def render(screener: Screener, patient: Patient, style: ReportStyle) -> str:
     """One patient screened and written in ``style`` (text ending with a newline)."""
-    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
-    if style.only:
-        report = PatientReport(
-            report.patient, report.as_of, tuple(r for r in report.results if r.verdict in style.only), report.warnings
-        )
+    report = screened(screener, patient, style)
+    if style.format == "html":
+        from eligibility.output.html import report_page
+
+        return report_page(screener, patient, report)
     if style.format == "table":
         buffer = io.StringIO()
         console = Console(
             file=buffer,
             width=style.width,
-            color_system=style.color_system,
+            color_system=style.color_system,  # type: ignore[arg-type]  # a name rich itself gave
             highlight=False,
             force_terminal=style.color_system is not None,
         )
