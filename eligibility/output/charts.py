@@ -168,12 +168,14 @@ def chart_svg(series: Series) -> str:
 
 
 def _draw(axes, series: Series) -> None:
-    from matplotlib.dates import AutoDateLocator, ConciseDateFormatter
+    from matplotlib.dates import DateFormatter
+    from matplotlib.ticker import FixedLocator, MaxNLocator
 
     dates = [d for d, _ in series.points]
     values = [float(v) for _, v in series.points]
-    first = min([*dates, *series.window_starts]) - timedelta(days=3)
-    last = series.as_of + timedelta(days=3)
+    first = min([*dates, *series.window_starts])
+    span = max((series.as_of - first).days, 7)
+    margin = timedelta(days=max(span // 20, 1))
     for start in sorted(series.window_starts):
         axes.axvspan(start, series.as_of, color="#4393c3", alpha=0.12, linewidth=0)
     axes.axvline(series.as_of, color="#555555", linewidth=0.8, linestyle=":")
@@ -181,12 +183,13 @@ def _draw(axes, series: Series) -> None:
         colour = _LINE_COLOURS[number % len(_LINE_COLOURS)]
         axes.axhline(float(threshold.value), color=colour, linewidth=1, linestyle=(0, (4, 2)), label=threshold.short)
     axes.plot(dates, values, marker="o", markersize=4, color="#222222", linewidth=1.2, label="result")
-    axes.set_xlim(first, last)
-    locator = AutoDateLocator(maxticks=5)
-    axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(ConciseDateFormatter(locator))
+    axes.set_xlim(first - margin, series.as_of + margin)
+    # Few, fixed ticks (the earliest date and the reference date): cheaper to draw than a date locator's.
+    axes.xaxis.set_major_locator(FixedLocator(axes.convert_xunits([first, series.as_of])))
+    axes.xaxis.set_major_formatter(DateFormatter("%Y-%m-%d"))
+    axes.yaxis.set_major_locator(MaxNLocator(4))
     unit = f" ({series.unit})" if series.unit else ""
-    axes.set_title(f"{series.name}{unit}", loc="left", fontsize=9)
+    axes.text(0, 1.04, f"{series.name}{unit}", transform=axes.transAxes, fontsize=9)  # cheaper than a title
     axes.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7, frameon=False)
     axes.margins(y=0.25)
     for side in ("top", "right"):
