@@ -123,6 +123,8 @@ def screen(
     _check_trial_ids(trial or [], screener.trials)
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
     many = patients.is_dir() or patients.suffix == ".jsonl"
+    if output_path is not None and output is not ScreenFormat.html:
+        raise EligibilityError("-o is for --format html", hint="the other formats go to standard output: use > FILE")
     if output is ScreenFormat.html and (many or output_path is not None):
         from eligibility.output.pages import write_html
 
