@@ -154,15 +154,18 @@ def test_cli_writes_a_page_a_folder_and_a_population_page(tmp_path: Path):
     assert result.returncode == 0, result.stderr
     assert 'Screening report: <span id="patient">P01-ae-eligible</span>' in one.read_text(encoding="utf-8")
 
+    chosen = ["P01-ae-eligible", "P08-nmosd-sparse", "P10-sle-low-lvef"]
+    patients = tmp_path / "patients.jsonl"
+    patients.write_text("".join(PATIENTS[p].model_dump_json(exclude_none=True) + "\n" for p in chosen))
     folder = tmp_path / "all"
-    result = _run("screen", str(EXAMPLES), "--format", "html", "-o", str(folder))
+    result = _run("screen", str(patients), "--format", "html", "-o", str(folder), "--jobs", "2")
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in (folder / "patients").iterdir()) == sorted(f"{p}.html" for p in PATIENTS)
+    assert sorted(p.name for p in (folder / "patients").iterdir()) == [f"{p}.html" for p in chosen]
     index = (folder / "index.html").read_text(encoding="utf-8")
-    assert '<span id="patient-count">11</span>' in index and 'href="patients/P01-ae-eligible.html"' in index
+    assert '<span id="patient-count">3</span>' in index and 'href="patients/P01-ae-eligible.html"' in index
 
     summary = tmp_path / "summary.jsonl"
-    summary.write_text(_run("screen", str(EXAMPLES), "--format", "summary").stdout, encoding="utf-8")
+    summary.write_text(_run("screen", str(patients), "--format", "summary").stdout, encoding="utf-8")
     result = _run("report", str(summary), "-o", str(folder))
     assert result.returncode == 0, result.stderr
     assert (folder / "index.html").read_text(encoding="utf-8") == index  # the same page from the summary records
