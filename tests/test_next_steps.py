@@ -3,11 +3,14 @@
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eligibility import Patient, Screener, load_trials, read_patients
 from eligibility.engine.diagnosis import needs
 from eligibility.lang import ast
 from eligibility.output.next_steps import need_key, next_steps, tightest
+from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
 
 from conftest import DATA, ROOT
@@ -16,6 +19,7 @@ FIXTURE = Screener(load_trials([DATA / "next_steps"]))
 BUNDLED = Screener(load_trials([bundled_rules_dir()]))
 EXAMPLES = list(read_patients(ROOT / "examples" / "patients"))
 AS_OF = date(2026, 11, 1)
+SYNTH = Synthesizer(7, AS_OF)
 
 
 def _steps(patient: dict) -> list:
@@ -66,18 +70,28 @@ def test_tightest_prefers_the_latest_start_and_ignores_ago_windows():
     assert tightest([_window(">=", 1, "week")], AS_OF) is None
 
 
-@pytest.mark.parametrize("patient", EXAMPLES, ids=lambda p: p.id)
-def test_every_need_of_an_undetermined_trial_is_listed_and_counts_never_rise(patient):
-    report = BUNDLED.screen(patient)
+def _check_laws(report) -> None:
+    """Every need of an undetermined trial is listed under it; ineligible trials count for nothing; the ranking
+    never rises; a trial is settled only by a step that names it."""
     steps = next_steps(report)
     listed = {(s.kind, s.subject, s.category, s.limit): s for s in steps}
     for result in report.results:
         for clause in result.unknown:
             for need in needs(clause.finding):
                 if result.verdict == "undetermined":
-                    step = listed[need_key(need)]
-                    assert (result.trial.id, clause.clause.id) in step.clauses
+                    assert (result.trial.id, clause.clause.id) in listed[need_key(need)].clauses
     ranks = [(len(s.trials), len(s.settles), len(s.clauses)) for s in steps]
     assert ranks == sorted(ranks, reverse=True)
     undetermined = {r.trial.id for r in report.results if r.verdict == "undetermined"}
     assert all(set(s.trials) <= undetermined for s in steps)
+    assert all(label.split("/")[0] in s.trials for s in steps for label in s.settles)
+
+
+@pytest.mark.parametrize("patient", EXAMPLES, ids=lambda p: p.id)
+def test_laws_on_the_example_patients(patient):
+    _check_laws(BUNDLED.screen(patient))
+
+
+@given(st.integers(min_value=0, max_value=10**6))
+def test_laws_on_synthetic_patients(number: int):
+    _check_laws(BUNDLED.screen(Patient.model_validate(SYNTH.patient(number))))

@@ -164,7 +164,8 @@ def chart_svg(series: Series) -> str:
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None, "Creator": None})
     text = buffer.getvalue()
-    return text[text.index("<svg") :]
+    # The figure's caption is its text alternative: screen readers skip the tick labels.
+    return '<svg aria-hidden="true"' + text[text.index("<svg") + len("<svg") :]
 
 
 def _draw(axes, series: Series) -> None:
