@@ -84,7 +84,7 @@ def test_verdict_counts_in_the_dom(page):
 
 
 def test_a_blocking_clause_with_its_explanation(page):
-    rows = page.locator('article[data-trial="ChiCTR2600127018"] table.blocking tbody tr')
+    rows = page.locator('article[data-trial="ChiCTR2600127018"] table[data-outcome="fail"] tbody tr')
     texts = rows.all_inner_texts()
     alc = next(t for t in texts if t.startswith("E10a"))
     assert "ALC 400 cells/uL = 0.4 10^9/L < 0.5 10^9/L (2026-10-29)" in alc
