@@ -152,7 +152,9 @@ def test_cli_writes_a_page_a_folder_and_a_population_page(tmp_path: Path):
     one = tmp_path / "one.html"
     result = _run("screen", str(EXAMPLES / "P01-ae-eligible.json"), "--format", "html", "-o", str(one))
     assert result.returncode == 0, result.stderr
-    assert 'Screening report: <span id="patient">P01-ae-eligible</span>' in one.read_text(encoding="utf-8")
+    written = one.read_text(encoding="utf-8")
+    assert 'Screening report: <span id="patient">P01-ae-eligible</span>' in written
+    assert written == HTML.render(SCREENER, PATIENTS["P01-ae-eligible"])  # the same bytes in another process
 
     chosen = ["P01-ae-eligible", "P08-nmosd-sparse", "P10-sle-low-lvef"]
     patients = tmp_path / "patients.jsonl"
