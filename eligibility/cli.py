@@ -34,6 +34,7 @@ class ScreenFormat(StrEnum):
     table = "table"
     json = "json"
     summary = "summary"
+    html = "html"
 
 
 class VerdictName(StrEnum):
@@ -96,7 +97,11 @@ def screen(
     output: ScreenFormat = typer.Option(
         ScreenFormat.table,
         "--format",
-        help="table, json (every clause explained) or summary (verdicts; explanations of blocking clauses).",
+        help="table, json (every clause explained), summary (verdicts; explanations of blocking clauses) or html"
+        " (a page per patient, and for many patients a population page: give -o DIR).",
+    ),
+    output_path: Path | None = typer.Option(
+        None, "--output", "-o", help="html: the page to write (one patient) or the folder (many patients)."
     ),
     only: list[VerdictName] = typer.Option(None, "--only", help="Report only trials with this verdict (repeatable)."),
     detail: bool = typer.Option(False, "--detail", help="Table: also show every clause."),
@@ -118,6 +123,15 @@ def screen(
     _check_trial_ids(trial or [], screener.trials)
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
     many = patients.is_dir() or patients.suffix == ".jsonl"
+    if output_path is not None and output is not ScreenFormat.html:
+        raise EligibilityError("-o is for --format html", hint="the other formats go to standard output: use > FILE")
+    if output is ScreenFormat.html and (many or output_path is not None):
+        from eligibility.output.pages import write_html
+
+        only_verdicts = tuple(v.value for v in only or ())
+        style = ReportStyle("html", False, _as_of(as_of), date.today(), tuple(trial or ()), only_verdicts)
+        failed = write_html(setup, screener, read_patients(patients), style, output_path, many, jobs)
+        raise typer.Exit(1 if failed else 0)
     out = Console(highlight=False, soft_wrap=False)
     style = ReportStyle(
         output.value,
@@ -145,6 +159,20 @@ def screen(
         err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
     if failed:
         raise typer.Exit(1)
+
+
+@app.command()
+@user_errors
+def report(
+    summary: Path = typer.Argument(..., help="Summary JSON Lines (eligibility screen PATIENTS --format summary)."),
+    output: Path = typer.Option(..., "--output", "-o", help="Folder for index.html (patients/ pages are linked)."),
+    rules: list[Path] = typer.Option(None, "--rules", help="The rules screened (clause order); default: bundled."),
+) -> None:
+    """Population page: patients by verdict per trial, attrition by clause, most frequent missing data."""
+    from eligibility.output.pages import write_population
+
+    population = write_population(summary, output, rules or [bundled_rules_dir()])
+    err.print(f"{population.patients} patient(s) → {output / 'index.html'}", markup=False)
 
 
 def _check_trial_ids(wanted: list[str], trials) -> None:

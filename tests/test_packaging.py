@@ -30,6 +30,9 @@ def test_wheel_contains_grammars_rules_and_data(wheel: Path):
         "eligibility/rules/NCT05828212.yaml",
         "eligibility/data/measures.yaml",
         "eligibility/data/concepts.yaml",
+        "eligibility/output/templates/patient.html.j2",
+        "eligibility/output/templates/population.html.j2",
+        "eligibility/output/templates/report.css",
     ):
         assert required in names
 
@@ -41,6 +44,8 @@ def test_installed_package_loads_from_the_wheel(wheel: Path, tmp_path: Path):
         "import eligibility, eligibility.resources as r;"
         "from eligibility import parse_rule, load_trials;"
         "assert r.grammar_path('rule.lark').is_relative_to(r._PACKAGE);"
+        "import eligibility.output.html as h; h.environment().get_template('patient.html.j2');"
+        "assert h.TEMPLATES.is_relative_to(r._PACKAGE);"
         "print(len(load_trials([r.bundled_rules_dir()])), parse_rule('alc <= 0.5 10^9/L').kind,"
         f" eligibility.__file__.startswith({str(site)!r}))"
     )

@@ -12,6 +12,7 @@ from eligibility.output import explain
 from eligibility.screen.screener import ClauseResult, PatientReport, TrialResult, best_verdict
 
 _VERDICT_STYLE = {"eligible": "bold green", "ineligible": "bold red", "undetermined": "bold yellow"}
+_VERDICT_WIDTH = len("(best cohort)")  # the widest verdict cell line: wider than "undetermined"
 _OUTCOME_STYLE = {"pass": "green", "fail": "red", "unknown": "yellow", "review": "cyan"}
 
 
@@ -106,43 +107,75 @@ def _missing_cell(result: TrialResult) -> Text:
     return Text(", ".join(names[:6]) + (f" … (+{len(names) - 6})" if len(names) > 6 else ""))
 
 
-def summary_table(report: PatientReport) -> Table:
-    """One row per trial (per cohort for basket trials): verdict, blocking clauses, missing data, review."""
+NARROW = 100  # below this many columns the summary has two columns: trial and verdict, then the reasons
+
+
+def summary_table(report: PatientReport, width: int = NARROW) -> Table:
+    """One row per trial (per cohort for basket trials): verdict, blocking clauses, missing data, review.
+
+    Verdicts never wrap (no ``ineligibl e``); ids and long texts fold inside their own column. Narrower than
+    :data:`NARROW`, the verdict and review count go under the trial and the reasons share one wide column.
+    """
     table = Table(title=f"Patient {report.patient} — screened as of {report.as_of}", show_lines=True, expand=True)
-    for name, ratio in (
-        ("Trial", 2),
-        ("Verdict", 2),
-        ("Blocking clauses", 5),
-        ("Missing data", 4),
-        ("Needs review", 1),
-    ):
-        table.add_column(name, ratio=ratio, overflow="fold")
+    narrow = width < NARROW
+    ids = max((len(r.trial.id) for r in report.results), default=0)
+    if narrow:
+        table.add_column("Trial / verdict", width=max(_VERDICT_WIDTH, min(ids, 18)), overflow="fold")
+        table.add_column("Blocking clauses / missing data", ratio=1, overflow="fold")
+    else:
+        table.add_column("Trial", ratio=2, width=min(ids, 20), overflow="fold")  # width: the least, with a ratio
+        table.add_column("Verdict", no_wrap=True, min_width=_VERDICT_WIDTH)
+        table.add_column("Blocking clauses", ratio=5, overflow="fold")
+        table.add_column("Missing data", ratio=4, overflow="fold")
+        table.add_column("Review", no_wrap=True, justify="right")
     for trial_id, group in groupby(report.results, key=lambda r: r.trial.id):
         results = list(group)
         if results[0].cohort is not None:
             best = best_verdict(results)
-            table.add_row(
-                Text(trial_id, style="bold"), Text(f"{best} (best cohort)", style=_VERDICT_STYLE[best]), "", "", ""
-            )
+            verdict = Text(f"{best}\n(best cohort)", style=_VERDICT_STYLE[best])
+            head = Text(trial_id, style="bold")
+            table.add_row(*((head + "\n" + verdict, "") if narrow else (head, verdict, "", "", "")))
         for result in results:
-            name = (
-                result.label if result.cohort is None else f"  └ {result.cohort}: {result.trial.cohorts[result.cohort]}"
-            )
-            table.add_row(
-                name,
-                Text(result.verdict, style=_VERDICT_STYLE[result.verdict]),
-                _summary_cell(result.failing),
-                _missing_cell(result),
-                str(len(result.needs_review)),
-            )
+            table.add_row(*(_narrow_row(result) if narrow else _wide_row(result)))
     return table
+
+
+def _trial_name(result: TrialResult) -> str:
+    return result.label if result.cohort is None else f"└ {result.cohort}: {result.trial.cohorts[result.cohort]}"
+
+
+def _wide_row(result: TrialResult) -> tuple:
+    verdict = Text(result.verdict, style=_VERDICT_STYLE[result.verdict])
+    return (
+        _trial_name(result),
+        verdict,
+        _summary_cell(result.failing),
+        _missing_cell(result),
+        str(len(result.needs_review)),
+    )
+
+
+def _narrow_row(result: TrialResult) -> tuple:
+    left = Text(_trial_name(result) + "\n")
+    left.append(result.verdict, style=_VERDICT_STYLE[result.verdict])
+    if result.needs_review:
+        left.append(f"\n{len(result.needs_review)} to review")
+    right = _summary_cell(result.failing)
+    missing = _missing_cell(result)
+    if missing:
+        right.append("\n" if right else "")
+        right.append("missing: ", style="bold")
+        right.append_text(missing)
+    return left, right
 
 
 def detail_table(result: TrialResult) -> Table:
     """Every clause of one trial result with its outcome and explanation."""
     table = Table(title=f"{result.label} — {result.trial.title or ''}".rstrip(" —"), expand=True)
-    for name, ratio in (("Clause", 1), ("Outcome", 1), ("Text", 5), ("Explanation", 5)):
-        table.add_column(name, ratio=ratio, overflow="fold")
+    table.add_column("Clause", ratio=1, overflow="fold")
+    table.add_column("Outcome", no_wrap=True, min_width=len("unknown"))
+    table.add_column("Text", ratio=5, overflow="fold")
+    table.add_column("Explanation", ratio=5, overflow="fold")
     for item in result.clauses:
         table.add_row(
             f"{item.clause.id} ({item.clause.kind[:3]})",
@@ -157,6 +190,6 @@ def print_report(report: PatientReport, console: Console, detail: bool = False) 
     """A patient's report as tables, with warnings about the patient data first."""
     for warning in report.warnings:
         console.print(Text(f"warning: {warning}", style="yellow"))
-    console.print(summary_table(report))
+    console.print(summary_table(report, console.width))
     if detail:
         console.print(Group(*(detail_table(r) for r in report.results)))

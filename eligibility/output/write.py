@@ -1,4 +1,4 @@
-"""Writing one patient's report in the command line's formats: a table, JSON (everything) or a summary."""
+"""Writing one patient's report in the command line's formats: a table, JSON (everything), a summary or HTML."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from eligibility.screen.screener import PatientReport, Screener
 
 @dataclass(frozen=True)
 class ReportStyle:
-    """How each patient's report is written: ``table``, ``json`` (everything) or ``summary`` (verdicts)."""
+    """How each patient's report is written: ``table``, ``json`` (everything), ``summary`` (verdicts) or
+    ``html`` (a self-contained page)."""
 
     format: str = "json"
     detail: bool = False
@@ -34,13 +35,22 @@ class ReportStyle:
         return screen_and_write(screener, patient, self)
 
 
+def screened(screener: Screener, patient: Patient, style: ReportStyle) -> PatientReport:
+    """One patient screened on the style's reference date, keeping the trials and verdicts it asks for."""
+    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
+    if not style.only:
+        return report
+    kept = tuple(r for r in report.results if r.verdict in style.only)
+    return PatientReport(report.patient, report.as_of, kept, report.warnings)
+
+
 def screen_and_write(screener: Screener, patient: Patient, style: ReportStyle) -> str:
     """One patient screened and written in ``style`` (text ending with a newline)."""
-    report = screener.screen(patient, style.as_of, style.fallback, trial_ids=style.trial_ids or None)
-    if style.only:
-        report = PatientReport(
-            report.patient, report.as_of, tuple(r for r in report.results if r.verdict in style.only), report.warnings
-        )
+    report = screened(screener, patient, style)
+    if style.format == "html":
+        from eligibility.output.html import report_page
+
+        return report_page(screener, patient, report)
     if style.format == "table":
         buffer = io.StringIO()
         console = Console(
