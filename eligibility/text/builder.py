@@ -22,7 +22,7 @@ from eligibility.text.leaves import (
 from eligibility.text.lexicon import lexicon
 from eligibility.text.parse import ParsedCriterion
 
-_SYMBOLS = r"[\d.,;:()\[\]/\-+%<>=≤≥~]"
+_SYMBOLS = r"[.,;:()\[\]/\-+%=~]"
 # "For subjects receiving rituximab: …", "对于接受口服糖皮质激素治疗的受试者,…": who the item applies to.
 _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
@@ -33,7 +33,18 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
-_CONTENT = re.compile(r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}")
+# What must be accounted for: words, numbers, comparators, and sex words however short ("men", "男").
+_CONTENT = re.compile(
+    r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}|\d+(?:[.,]\d+)?|[<>≤≥≦≧＜＞]|(?i:\bm[ae]n\b)|[男女]"
+)
+# Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
+_ABBREVIATION = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z0-9]{1,7})\s*[)）]")
+_SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
+_AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
+_SEX_WORDS = {
+    "male": re.compile(r"(?i)\b(?:males?|men|man|boys?)\b|男性|男"),
+    "female": re.compile(r"(?i)\b(?:females?|women|woman|girls?)\b|女性|女"),
+}
 
 
 class Builder:
@@ -49,6 +60,8 @@ class Builder:
         prefix = _CONDITION_PREFIX.match(self.text.text)
         self.qualified = prefix.end() if prefix else 0
         self.covered: list[tuple[int, int]] = []
+        self.sex_leaf: ast.Sex | None = None
+        self.introduced = 0
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
@@ -72,6 +85,9 @@ class Builder:
         duration = duration_of(mention.amount.value, mention.amount.unit)
         if duration is None or duration.unit not in ("year", "month", "week", "day"):
             return None
+        phrase = self.text.text[mention.phrase.start : mention.phrase.end]
+        if not _AGE_WORD.search(phrase) and not _AGE_WORD.search(mention.subject.text):
+            return None  # "Pain (VPS) > 3, 18-45 years of age": the 3 is not an age
         return ast.Age(
             op=mention.op, duration=duration, span=span_of(self.text, mention.phrase.start, mention.phrase.end)
         )
@@ -99,7 +115,7 @@ class Builder:
                 nodes.append(node)
         if not nodes:
             return None
-        self.cover(min(h.start for h in mention.subject.measures), mention.subject.end)
+        self.cover(min(h.start for h in mention.subject.measures), max(h.end for h in mention.subject.measures))
         self._cover_parenthetical(mention.phrase.end)
         if len(nodes) == 1:
             return nodes[0]
@@ -124,9 +140,6 @@ class Builder:
         found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
         if not found:
             return None
-        first = offset + min(hit.start for _, hit in found)
-        separators = list(re.finditer(r"[,;，；]|(?i:\s(?:or|and)\s)", self.text.text[subject.start : first]))
-        self.cover(subject.start + separators[-1].end() if separators else subject.start, subject.end)
         nodes = []
         active = bool(cue("active").search(self.text.text[subject.start : mention.phrase.start]))
         for category, hit in found:
@@ -199,6 +212,7 @@ class Builder:
         )
         if match:
             self.cover(0, match.end())
+            self.introduced = match.end()
 
     def qualitative(self) -> None:
         """ "positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""
@@ -235,6 +249,7 @@ class Builder:
         exception = cue("conditional").search(body)
         found: list[ast.Node] = []
         spans: list[tuple[int, int]] = []
+        read = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
         for category in CATEGORY_ORDER:
             for hit in self.finders[category].find(body[start:]):
                 begin, end = hit.start + start, hit.end + start
@@ -242,7 +257,7 @@ class Builder:
                     continue
                 if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
                     continue
-                if begin < self.qualified:
+                if begin < self.qualified or hit.id in read:
                     continue
                 if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30) : begin]):
                     continue
@@ -265,17 +280,79 @@ class Builder:
             return
         covered = list(self.covered)
         self.covered += spans
-        if self.leftover():
-            self.covered = covered
+        if self.leftover() and (cue("not_had").search(body) or any(isinstance(n, ast.Not) for n in found)):
+            self.covered = covered  # "unable to undergo MRI", "allergy to penicillin": not a record of it
             return
         self.leaves += found
         self.places += spans
 
-    def leftover(self) -> str:
+    def _cover_abbreviations(self) -> None:
+        """ "Bacillus Calmette-Guérin (BCG)", "丙氨酸转氨酶 (ALT)": a name and its abbreviation in parentheses are
+        one name; whichever of the two was read accounts for the other."""
+        body = self.text.text
+        for match in _ABBREVIATION.finditer(body):
+            letters = match.group(1)
+            inside = self._is_covered(match.start(1))
+            words = list(re.finditer(r"[^\W\d_]+", body[max(0, match.start() - 80) : match.start()]))[-len(letters) :]
+            offset = max(0, match.start() - 80)
+            named = len(words) == len(letters) and all(
+                w.group(0)[0].lower() == c.lower() for w, c in zip(words, letters, strict=True)
+            )
+            before = offset + words[0].start() if named else match.start()
+            if inside and named:
+                self.cover(before, match.start())
+            elif self._is_covered(match.start() - 1) or (named and self._is_covered(before)):
+                self.cover(match.start(), match.end())
+
+    def leftover_tokens(self) -> list[re.Match[str]]:
+        """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
+        self._cover_abbreviations()
         body = self.text.text
         mask = [False] * len(body)
         for start, end in self.covered:
             for position in range(max(0, start), min(len(body), end)):
                 mask[position] = True
-        rest = "".join(" " if mask[i] else ch for i, ch in enumerate(body))[numbering_end(body) :]
-        return " ".join(_CONTENT.findall(cue("filler", _SYMBOLS).sub(" ", rest)))
+        start = numbering_end(body)
+        rest = " " * start + "".join(" " if mask[i] else ch for i, ch in enumerate(body))[start:]
+        rest = cue("any_sex").sub(lambda m: " " * len(m.group(0)), rest)
+        rest = cue("filler", _SYMBOLS).sub(lambda m: " " * len(m.group(0)), rest)
+        return list(_CONTENT.finditer(rest))
+
+    def leftover(self) -> str:
+        """The text left for review, as its content words."""
+        return " ".join(token.group(0) for token in self.leftover_tokens())
+
+    def leftover_kinds(self) -> tuple[bool, bool]:
+        """Whether some leftover word qualifies a leaf (next to it with no separator between: "intra-ocular
+        surgery", "prednisone > 10 mg/day", "GCS motor component"), and whether some is a separate part."""
+        body = self.text.text
+        spans = [span for span in self.places + self.covered if span[1] > self.introduced]
+        qualifying = separate = False
+        for token in self.leftover_tokens():
+            adjacent = not in_exception_parentheses(body, token.start()) and any(
+                not _SEPARATOR.search(body[end : token.start()] if end <= token.start() else body[token.end() : start])
+                for start, end in spans
+                if end <= token.start() or token.end() <= start
+            )
+            qualifying, separate = qualifying or adjacent, separate or not adjacent
+        return qualifying, separate
+
+    def sex(self) -> None:
+        """ "Male, aged 18 years or older": a sex word becomes ``sex is …`` when it is all that is left unread (a
+        sex word beside unread text, "women of childbearing potential …", only says whom the rest concerns)."""
+        body = self.text.text
+        found = {sex: list(pattern.finditer(body)) for sex, pattern in _SEX_WORDS.items()}
+        found = {sex: [m for m in hits if not self._is_covered(m.start())] for sex, hits in found.items()}
+        named = [sex for sex, hits in found.items() if hits]
+        if len(named) != 1:
+            return
+        covered = list(self.covered)
+        self.covered += [(m.start(), m.end()) for m in found[named[0]]]
+        if self.leftover_tokens():
+            self.covered = covered
+            return
+        first = found[named[0]][0]
+        self.sex_leaf = ast.Sex(value=named[0], span=span_of(self.text, first.start(), first.end()))  # type: ignore[arg-type]
+
+    def _is_covered(self, position: int) -> bool:
+        return any(a <= position < b for a, b in self.covered)

@@ -64,10 +64,16 @@ def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, 
     return None
 
 
+def _inside(hit: NameHit, other: NameHit) -> bool:
+    """ "zoster" inside "live zoster vaccine": the shorter name is part of the longer one."""
+    return other.start <= hit.start and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
+
+
 def concepts_named(words: str, finders) -> list[tuple[str, NameHit]]:
     """The concepts named last in ``words``, with the ones joined to them by "or"/"and"/","."""
+    every = [(category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)]
     hits = sorted(
-        ((category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)),
+        (pair for pair in every if not any(_inside(pair[1], other[1]) for other in every)),
         key=lambda pair: pair[1].start,
     )
     if not hits:

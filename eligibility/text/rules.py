@@ -20,6 +20,7 @@ from eligibility.text.cues import cue
 from eligibility.text.parse import ParsedCriterion
 
 Coverage = Literal["rule", "partial", "review"]
+_ALTERNATIVES = re.compile(r"(?i)\b(?:one or more of|any (?:one )?of|either|at least one of)\b|以下任[意一]|之一|任一")
 
 
 @dataclass(frozen=True)
@@ -78,16 +79,36 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         builder.mention(mention)
     builder.qualitative()
     builder.concepts()
+    builder.sex()
     leftover = builder.leftover()
     leaves = builder.leaves
-    if not leaves:
+    if not leaves and builder.sex_leaf is None:
         return Draft(None, "review", leftover)
-    default = "or" if kind == "exclusion" else "and"
+    alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
+    default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
-    rule = _join(parsed.text.text, [p for p, _ in ordered], [leaf for _, leaf in ordered], default)
+    rule = _join(parsed.text.text, [p for p, _ in ordered], [leaf for _, leaf in ordered], default) if leaves else None
     if leftover:
-        conditional = bool(cue("conditional").search(parsed.text.text))
-        review = ast.NeedsReview(text=parsed.text.source.strip())
-        group = ast.AnyOf if (kind == "exclusion") != conditional else ast.AllOf
-        rule = group(items=(rule, review))
+        rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
+    if builder.sex_leaf is not None:
+        rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
+    if isinstance(rule, ast.NeedsReview):
+        return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
+    """The rule read, joined with the review leaf so that the rule decides only what it settles for sure.
+
+    A leftover that qualifies a leaf ("intra-ocular surgery") makes what was read a necessary condition: "and".
+    A separate leftover part is another alternative in exclusions and "one or more of" lists ("or"), another
+    requirement in inclusions ("and"); "unless"/"except" turn that join around. Where alternatives are also
+    qualified, nothing read is safe to decide on: the whole clause is for review. A parenthetical exception
+    ("inactivated vaccines are permitted") is a separate part.
+    """
+    qualifying, separate = builder.leftover_kinds()
+    either = kind == "exclusion" or alternatives
+    conditional = bool(cue("conditional").search(builder.text.text))
+    if qualifying:
+        return review if separate and either and not conditional else ast.AllOf(items=(rule, review))
+    return (ast.AnyOf if either != conditional else ast.AllOf)(items=(rule, review))
