@@ -41,6 +41,7 @@ _CONTENT = re.compile(
 _ABBREVIATION = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z0-9]{1,7})\s*[)）]")
 _SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
 _AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
+_FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
 _SEX_WORDS = {
     "male": re.compile(r"(?i)\b(?:males?|men|man|boys?)\b|男性|男"),
     "female": re.compile(r"(?i)\b(?:females?|women|woman|girls?)\b|女性|女"),
@@ -158,7 +159,7 @@ class Builder:
 
     def _cover_parenthetical(self, position: int) -> None:
         """ "(ULN)" after "3 × upper limit of normal" belongs to the phrase."""
-        match = re.match(r"\s*\([^()]{1,12}\)", self.text.text[position:])
+        match = re.match(r"\s*[(（]\s*(?:ULN|LLN|[A-Z]{2,6}|正常值?[上下]限)\s*[)）]", self.text.text[position:])
         if match:
             self.cover(position, position + match.end())
 
@@ -210,7 +211,7 @@ class Builder:
             r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
             self.text.text,
         )
-        if match:
+        if match and not any(p.search(match.group(0)) for p in _SEX_WORDS.values()):
             self.cover(0, match.end())
             self.introduced = match.end()
 
@@ -336,6 +337,16 @@ class Builder:
             )
             qualifying, separate = qualifying or adjacent, separate or not adjacent
         return qualifying, separate
+
+    def sex_left(self) -> bool:
+        """True when a sex word was left unread."""
+        return any(p.fullmatch(t.group(0)) for t in self.leftover_tokens() for p in _SEX_WORDS.values())
+
+    def implied_sex(self) -> None:
+        """ "Pregnant women", "lactating women": the sex word is implied by the condition read."""
+        concepts = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
+        if concepts & _FEMALE_CONDITIONS:
+            self.covered += [(m.start(), m.end()) for m in _SEX_WORDS["female"].finditer(self.text.text)]
 
     def sex(self) -> None:
         """ "Male, aged 18 years or older": a sex word becomes ``sex is …`` when it is all that is left unread (a

@@ -79,6 +79,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         builder.mention(mention)
     builder.qualitative()
     builder.concepts()
+    builder.implied_sex()
     builder.sex()
     leftover = builder.leftover()
     leaves = builder.leaves
@@ -109,6 +110,8 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     qualifying, separate = builder.leftover_kinds()
     either = kind == "exclusion" or alternatives
     conditional = bool(cue("conditional").search(builder.text.text))
+    if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
+        return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
     if qualifying:
         return review if separate and either and not conditional else ast.AllOf(items=(rule, review))
     return (ast.AnyOf if either != conditional else ast.AllOf)(items=(rule, review))
