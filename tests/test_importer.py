@@ -8,14 +8,12 @@ import pytest
 from eligibility import load_trials, render
 from eligibility.registry.importer import draft_many, draft_trial, find_overrides
 from eligibility.resources import bundled_rules_dir
-from eligibility.text import parse_criterion
-from eligibility.text.rules import draft_rule
-from eligibility.text.segment import leaves, segment
 from eligibility.trials.load import read_trial
 
 from conftest import DATA, ROOT
 
-SHARED = ROOT.parent / "shared"
+# ../shared beside the checkout (or beside the folder of worktrees)
+SHARED = next((p / "shared" for p in (ROOT.parent, ROOT.parent.parent) if (p / "shared").is_dir()), ROOT / "shared")
 SEEDS = sorted((SHARED / "seeds").glob("*.txt")) if (SHARED / "seeds").is_dir() else []
 needs_seeds = pytest.mark.skipif(not SEEDS, reason="../shared/seeds is not present")
 
@@ -54,17 +52,6 @@ def test_a_stale_override_is_an_error(tmp_path: Path):
     with pytest.raises(Exception) as caught:
         draft_trial(DATA / "ctgov_study.json", override)
     assert "overrides name criteria the import does not produce: E9" in str(caught.value)
-
-
-@pytest.mark.skipif(not (SHARED / "corpus" / "ctgov_criteria.jsonl").exists(), reason="corpus not present")
-def test_every_corpus_block_imports_without_an_exception():
-    items = 0
-    with (SHARED / "corpus" / "ctgov_criteria.jsonl").open(encoding="utf-8") as handle:
-        for line in handle:
-            for item in leaves(segment(json.loads(line)["criteria"])):
-                draft_rule(parse_criterion(item.text), item.kind or "inclusion")
-                items += 1
-    assert items > 10000
 
 
 def test_json_lines_import_writes_one_loadable_file_per_trial_and_reports_bad_lines(tmp_path: Path):

@@ -6,6 +6,14 @@ import itertools
 import re
 
 from eligibility.lang import ast
+from eligibility.text.accounting import (
+    AGE_WORD,
+    CONTENT,
+    FEMALE_CONDITIONS,
+    SEPARATOR,
+    SEX_WORDS,
+    abbreviation_spans,
+)
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -16,6 +24,7 @@ from eligibility.text.leaves import (
     duration_of,
     first_concept,
     in_exception_parentheses,
+    parents_named,
     span_of,
     window_of,
 )
@@ -33,19 +42,6 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
-# What must be accounted for: words, numbers, comparators, and sex words however short ("men", "男").
-_CONTENT = re.compile(
-    r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}|\d+(?:[.,]\d+)?|[<>≤≥≦≧＜＞]|(?i:\bm[ae]n\b)|[男女]"
-)
-# Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
-_ABBREVIATION = re.compile(r"\s*[(（]\s*([A-Z][A-Za-z0-9]{1,7})\s*[)）]")
-_SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
-_AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
-_FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
-_SEX_WORDS = {
-    "male": re.compile(r"(?i)\b(?:males?|men|man|boys?)\b|男性|男"),
-    "female": re.compile(r"(?i)\b(?:females?|women|woman|girls?)\b|女性|女"),
-}
 
 
 class Builder:
@@ -87,7 +83,7 @@ class Builder:
         if duration is None or duration.unit not in ("year", "month", "week", "day"):
             return None
         phrase = self.text.text[mention.phrase.start : mention.phrase.end]
-        if not _AGE_WORD.search(phrase) and not _AGE_WORD.search(mention.subject.text):
+        if not AGE_WORD.search(phrase) and not AGE_WORD.search(mention.subject.text):
             return None  # "Pain (VPS) > 3, 18-45 years of age": the 3 is not an age
         return ast.Age(
             op=mention.op, duration=duration, span=span_of(self.text, mention.phrase.start, mention.phrase.end)
@@ -139,6 +135,11 @@ class Builder:
             tail = re.findall(r"^[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end :])[0]
             found, offset = concepts_named(tail, self.finders), mention.phrase.end
         found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
+        dropped, heads = parents_named(
+            self.vocabulary, self.text.text, [(h.id, offset + h.start, offset + h.end) for _c, h in found]
+        )
+        found = [pair for index, pair in enumerate(found) if index not in dropped]
+        self.covered += heads
         if not found:
             return None
         nodes = []
@@ -211,7 +212,7 @@ class Builder:
             r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
             self.text.text,
         )
-        if match and not any(p.search(match.group(0)) for p in _SEX_WORDS.values()):
+        if match and not any(p.search(match.group(0)) for p in SEX_WORDS.values()):
             self.cover(0, match.end())
             self.introduced = match.end()
 
@@ -275,39 +276,37 @@ class Builder:
                 )
                 found.append(ast.Not(item=node) if cue("negation").search(before) else node)
                 spans.append((begin, end))
+                self._cover_cues(before, begin - len(before), ("active", "negation"))
         found, spans = drop_modifiers(body, found, spans)
+        named = [(_concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
+        named += [(concept, -1, -1) for concept in read if concept]
+        dropped, heads = parents_named(self.vocabulary, body, named)
+        found = [node for index, node in enumerate(found) if index not in dropped]
+        spans = [span for index, span in enumerate(spans) if index not in dropped]
+        self.covered += heads
         ordered = sorted(spans)
         if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
             return
         covered = list(self.covered)
         self.covered += spans
-        if self.leftover() and (cue("not_had").search(body) or any(isinstance(n, ast.Not) for n in found)):
-            self.covered = covered  # "unable to undergo MRI", "allergy to penicillin": not a record of it
+        if self.leftover() and (
+            self.kind != "exclusion"
+            or self.qualified
+            or cue("not_had").search(body)
+            or any(isinstance(n, ast.Not) for n in found)
+        ):
+            # A concept beside unread words is a necessary condition only of an exclusion ("intra-ocular
+            # surgery"); an inclusion may only name whom it concerns ("women of childbearing potential must …").
+            # "Unable to undergo MRI", "allergy to penicillin": not a record of it; "For subjects receiving …:"
+            # the item concerns only some patients.
+            self.covered = covered
             return
         self.leaves += found
         self.places += spans
 
-    def _cover_abbreviations(self) -> None:
-        """ "Bacillus Calmette-Guérin (BCG)", "丙氨酸转氨酶 (ALT)": a name and its abbreviation in parentheses are
-        one name; whichever of the two was read accounts for the other."""
-        body = self.text.text
-        for match in _ABBREVIATION.finditer(body):
-            letters = match.group(1)
-            inside = self._is_covered(match.start(1))
-            words = list(re.finditer(r"[^\W\d_]+", body[max(0, match.start() - 80) : match.start()]))[-len(letters) :]
-            offset = max(0, match.start() - 80)
-            named = len(words) == len(letters) and all(
-                w.group(0)[0].lower() == c.lower() for w, c in zip(words, letters, strict=True)
-            )
-            before = offset + words[0].start() if named else match.start()
-            if inside and named:
-                self.cover(before, match.start())
-            elif self._is_covered(match.start() - 1) or (named and self._is_covered(before)):
-                self.cover(match.start(), match.end())
-
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
-        self._cover_abbreviations()
+        self.covered += abbreviation_spans(self.text.text, self._is_covered)
         body = self.text.text
         mask = [False] * len(body)
         for start, end in self.covered:
@@ -317,7 +316,7 @@ class Builder:
         rest = " " * start + "".join(" " if mask[i] else ch for i, ch in enumerate(body))[start:]
         rest = cue("any_sex").sub(lambda m: " " * len(m.group(0)), rest)
         rest = cue("filler", _SYMBOLS).sub(lambda m: " " * len(m.group(0)), rest)
-        return list(_CONTENT.finditer(rest))
+        return list(CONTENT.finditer(rest))
 
     def leftover(self) -> str:
         """The text left for review, as its content words."""
@@ -331,7 +330,7 @@ class Builder:
         qualifying = separate = False
         for token in self.leftover_tokens():
             adjacent = not in_exception_parentheses(body, token.start()) and any(
-                not _SEPARATOR.search(body[end : token.start()] if end <= token.start() else body[token.end() : start])
+                not SEPARATOR.search(body[end : token.start()] if end <= token.start() else body[token.end() : start])
                 for start, end in spans
                 if end <= token.start() or token.end() <= start
             )
@@ -340,19 +339,19 @@ class Builder:
 
     def sex_left(self) -> bool:
         """True when a sex word was left unread."""
-        return any(p.fullmatch(t.group(0)) for t in self.leftover_tokens() for p in _SEX_WORDS.values())
+        return any(p.fullmatch(t.group(0)) for t in self.leftover_tokens() for p in SEX_WORDS.values())
 
     def implied_sex(self) -> None:
         """ "Pregnant women", "lactating women": the sex word is implied by the condition read."""
         concepts = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
-        if concepts & _FEMALE_CONDITIONS:
-            self.covered += [(m.start(), m.end()) for m in _SEX_WORDS["female"].finditer(self.text.text)]
+        if concepts & FEMALE_CONDITIONS:
+            self.covered += [(m.start(), m.end()) for m in SEX_WORDS["female"].finditer(self.text.text)]
 
     def sex(self) -> None:
         """ "Male, aged 18 years or older": a sex word becomes ``sex is …`` when it is all that is left unread (a
         sex word beside unread text, "women of childbearing potential …", only says whom the rest concerns)."""
         body = self.text.text
-        found = {sex: list(pattern.finditer(body)) for sex, pattern in _SEX_WORDS.items()}
+        found = {sex: list(pattern.finditer(body)) for sex, pattern in SEX_WORDS.items()}
         found = {sex: [m for m in hits if not self._is_covered(m.start())] for sex, hits in found.items()}
         named = [sex for sex, hits in found.items() if hits]
         if len(named) != 1:
@@ -363,7 +362,18 @@ class Builder:
             self.covered = covered
             return
         first = found[named[0]][0]
-        self.sex_leaf = ast.Sex(value=named[0], span=span_of(self.text, first.start(), first.end()))  # type: ignore[arg-type]
+        self.sex_leaf = ast.Sex(value=named[0], span=span_of(self.text, first.start(), first.end()))
+
+    def _cover_cues(self, text: str, offset: int, names: tuple[str, ...]) -> None:
+        """The cue words ("active", "no") a leaf took its meaning from are read with it."""
+        for name in names:
+            for match in cue(name).finditer(text):
+                self.cover(offset + match.start(), offset + match.end())
 
     def _is_covered(self, position: int) -> bool:
         return any(a <= position < b for a, b in self.covered)
+
+
+def _concept_of(node: ast.Node) -> str:
+    inner = node.item if isinstance(node, ast.Not) else node
+    return getattr(inner, "concept", "")

@@ -45,7 +45,7 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
     except UnitError:
         return None
-    if factor is None:
+    if factor is None or _per_millilitre_blood_count(amount.unit, measure.unit):
         return None
     return ast.Comparison(
         measure=measure.id,
@@ -54,6 +54,15 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         span=span,
         measure_text=hit.text,
     )
+
+
+_PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
+
+
+def _per_millilitre_blood_count(unit: str, measure_unit: str) -> bool:
+    """ "Platelet count < 100,000/ml": blood counts are never given per millilitre; the writer meant per µL or
+    mm³, and reading the unit literally would be off by a thousand, so the threshold is left for review."""
+    return measure_unit in _PER_MICROLITRE_SCALE and unit.replace("cells", "").lower() in ("/ml", "/cc")
 
 
 def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, NameHit] | None:
@@ -121,3 +130,25 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         keep_nodes.append(node)
         keep_spans.append((begin, end))
     return keep_nodes, keep_spans
+
+
+_EXAMPLE = re.compile(r"(?i)\b(?:such as|e\.?\s?g|including|like|especially|for example|for instance)\b|如|例如|包括")
+
+
+_OTHER = re.compile(r"(?i)\b(?:other|another|further|additional)\s+(?:\w+\s+)?$|其他\s*$|其它\s*$")
+
+
+def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int, int]]) -> tuple[set[int], list]:
+    """Which names only repeat a broader concept of another name in the item, never to be read as a rule of their
+    own ("infection" of "HIV infection", "Hepatitis B or C infection"): their indexes, and the spans of those that
+    are the head noun right after the narrower name (part of that name, "HIV感染")."""
+    dropped, heads = set(), []
+    for index, (concept, begin, end) in enumerate(named):
+        narrower = [(b, e) for other, b, e in named if other != concept and concept in vocabulary.ancestors(other)]
+        narrower = [(b, e) for b, e in narrower if not _EXAMPLE.search(text[min(end, b) : max(begin, e)])]
+        if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
+            continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
+        dropped.add(index)
+        if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
+            heads.append((begin, end))
+    return dropped, heads

@@ -88,7 +88,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
     default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
-    rule = _join(parsed.text.text, [p for p, _ in ordered], [leaf for _, leaf in ordered], default) if leaves else None
+    rule = _conditional(parsed.text.text, ordered, kind, default) if leaves else None
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
     if builder.sex_leaf is not None:
@@ -96,6 +96,27 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     if isinstance(rule, ast.NeedsReview):
         return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
+    """ "Females of childbearing potential: negative pregnancy test": leaves before a colon say whom the rest
+    concerns. An inclusion holds when they do not apply or the rest holds; an exclusion applies when both do."""
+    colon = next(
+        (
+            index
+            for index in range(1, len(ordered))
+            if re.search(r"[:：]", text[ordered[index - 1][0][1] : ordered[index][0][0]])
+        ),
+        None,
+    )
+    places, leaves = [p for p, _ in ordered], [leaf for _, leaf in ordered]
+    if colon is None:
+        return _join(text, places, leaves, default)
+    condition = _join(text, places[:colon], leaves[:colon], "and")
+    rest = _join(text, places[colon:], leaves[colon:], default)
+    if kind == "exclusion":
+        return ast.AllOf(items=(condition, rest))
+    return ast.AnyOf(items=(ast.Not(item=condition), rest))
 
 
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
