@@ -12,6 +12,7 @@ CONTENT = re.compile(
 # "Bacillus Calmette-Guérin (BCG)": an abbreviation in parentheses.
 ABBREVIATION = re.compile(r"\s*[(（]\s*((?=[^)）]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）]")
 # Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
+EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*[(（]([A-Za-z][A-Za-z\s\-]{4,80})[)）]")
 SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
 AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
 FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
@@ -19,6 +20,9 @@ SEX_WORDS = {
     "male": re.compile(r"(?i)\b(?:males?|men|man|boys?)\b|男性|男"),
     "female": re.compile(r"(?i)\b(?:females?|women|woman|girls?)\b|女性|女"),
 }
+
+
+_LINKS = {"of", "and", "the", "for"}
 
 
 def abbreviation_spans(body: str, is_covered: Callable[[int], bool]) -> list[tuple[int, int]]:
@@ -29,7 +33,8 @@ def abbreviation_spans(body: str, is_covered: Callable[[int], bool]) -> list[tup
         letters = match.group(1)
         inside = is_covered(match.start(1))
         offset = max(0, match.start() - 80)
-        words = list(re.finditer(r"[^\W\d_]+", body[offset : match.start()]))[-len(letters) :]
+        words = [w for w in re.finditer(r"[^\W\d_]+", body[offset : match.start()]) if w.group(0) not in _LINKS]
+        words = words[-len(letters) :]
         named = len(words) == len(letters) and all(
             w.group(0)[0].lower() == c.lower() for w, c in zip(words, letters, strict=True)
         )
@@ -38,4 +43,16 @@ def abbreviation_spans(body: str, is_covered: Callable[[int], bool]) -> list[tup
             spans.append((before, match.start()))
         elif is_covered(match.start() - 1) or (named and is_covered(before)):
             spans.append((match.start(), match.end()))
+    return spans
+
+
+def expansion_spans(body: str, is_covered: Callable[[int], bool]) -> list[tuple[int, int]]:
+    """ "ECOG (Eastern Cooperative Oncology Group)": an abbreviation read, then its words spelled out in
+    parentheses (their initials are its letters, typos aside) — the parenthesis is part of the name."""
+    spans = []
+    for match in EXPANSION.finditer(body):
+        letters, words = match.group(1), re.findall(r"[^\W\d_]+", match.group(2))
+        initials = "".join(w[0] for w in words if w.lower() not in ("of", "and", "the", "for"))
+        if is_covered(match.start(1)) and initials.lower() == letters.lower():
+            spans.append((match.end(1), match.end()))
     return spans

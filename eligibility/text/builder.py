@@ -13,6 +13,7 @@ from eligibility.text.accounting import (
     SEPARATOR,
     SEX_WORDS,
     abbreviation_spans,
+    expansion_spans,
 )
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
@@ -30,6 +31,7 @@ from eligibility.text.leaves import (
 )
 from eligibility.text.lexicon import lexicon
 from eligibility.text.parse import ParsedCriterion
+from eligibility.text.scores import score_lists
 
 _SYMBOLS = r"[.,;:()\[\]/\-+%=~]"
 # "For subjects receiving rituximab: …", "对于接受口服糖皮质激素治疗的受试者,…": who the item applies to.
@@ -59,11 +61,14 @@ class Builder:
         self.covered: list[tuple[int, int]] = []
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
+        self.scored: list[tuple[int, int]] = []
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
 
     def mention(self, mention: Mention) -> None:
+        if any(a <= mention.phrase.start < b for a, b in self.scored):  # read already as a class list
+            return
         handler = getattr(self, f"_{mention.category}")
         node = handler(mention)
         if node is None:
@@ -216,6 +221,14 @@ class Builder:
             self.cover(0, match.end())
             self.introduced = match.end()
 
+    def scores(self) -> None:
+        """ "ECOG 0 or 1", "NYHA III-IV": classes listed after a score's name."""
+        for node, (start, end) in score_lists(self.text.text, self.vocabulary, self._is_covered):
+            self.leaves.append(node)
+            self.places.append((start, end))
+            self.cover(start, end)
+            self.scored.append((start, end))
+
     def qualitative(self) -> None:
         """ "positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""
         body = self.text.text
@@ -307,6 +320,7 @@ class Builder:
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
         self.covered += abbreviation_spans(self.text.text, self._is_covered)
+        self.covered += expansion_spans(self.text.text, self._is_covered)
         body = self.text.text
         mask = [False] * len(body)
         for start, end in self.covered:

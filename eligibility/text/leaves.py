@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from eligibility.errors import UnitError
@@ -41,6 +42,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         )
     if measure.qualitative or amount.kind not in ("plain", "time"):
         return None
+    if not amount.unit and measure.unit in _BARE_NUMBER_UNITS:
+        amount = replace(amount, unit=measure.unit)
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
     except UnitError:
@@ -56,6 +59,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
     )
 
 
+# Units so usual for their measure that a bare number means them: "BMI > 30" is 30 kg/m².
+_BARE_NUMBER_UNITS = {"kg/m^2"}
 _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
 
 

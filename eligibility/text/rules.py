@@ -51,14 +51,16 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
     for index in range(1, len(leaves)):
         gap = text[places[index - 1][1] : places[index][0]]
         top = re.search(r"(?i)[,;]\s*(and|or)\b", gap)
-        word = re.search(r"(?i)\b(and|or)\b|和|或", gap)
+        word = re.search(r"(?i)\band/or\b|\b(and|or)\b|和|或", gap)
         if top:
             groups.append((inner, current))
             words.append(top.group(1).lower())
             current, inner = [leaves[index]], default
         else:
             if word:
-                inner = "or" if word.group(0).lower() in ("or", "或") else "and"
+                inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
+            elif not re.search(r"[,;，；、/]", gap):
+                inner = "and"  # "heart failure with NYHA class 3 or 4": one qualifies the other
             current.append(leaves[index])
     groups.append((inner, current))
     nodes = [
@@ -75,6 +77,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
     builder = Builder(parsed, kind)
     builder.intro()
+    builder.scores()
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
@@ -89,6 +92,8 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
     rule = _conditional(parsed.text.text, ordered, kind, default) if leaves else None
+    if alternatives and len(leaves) > 1:
+        rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
     if builder.sex_leaf is not None:
