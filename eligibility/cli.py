@@ -212,13 +212,14 @@ def parse(
     kind: Kind = typer.Option(
         Kind.inclusion, "--kind", help="How the parts of the text join: inclusion (and) or exclusion (or)."
     ),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
 ) -> None:
     """Read free-text criteria into rules (canonical text, AST as JSON, or flat atoms)."""
     from eligibility.text.output import describe, run_batch
 
     if batch is not None:
         handle = sys.stdin if batch == "-" else _open(batch)
-        done, failed = run_batch(handle, batch, output.value, kind.value)
+        done, failed = run_batch(handle, batch, output.value, kind.value, vocabulary=_vocabulary(vocabulary or []))
         if failed:
             err.print(f"parsed {done} item(s); {failed} line(s) could not be read", markup=False)
             raise typer.Exit(1)
@@ -227,7 +228,7 @@ def parse(
         raise EligibilityError(
             "give a criterion text or --batch FILE", hint='e.g. eligibility parse "ALC <= 0.5 x 10^9/L"'
         )
-    result = describe(text, output.value, kind.value)
+    result = describe(text, output.value, kind.value, _vocabulary(vocabulary or []))
     sys.stdout.write((result if isinstance(result, str) else json.dumps(result, ensure_ascii=False, indent=2)) + "\n")
 
 
@@ -244,22 +245,25 @@ def import_(
     ),
     no_overrides: bool = typer.Option(False, "--no-overrides", help="Print the draft as the grammar reads it."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the YAML here instead of stdout."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
 ) -> None:
     """Draft a rule file from a registry record and report how much of it the grammar read.
 
     A JSON Lines file of criteria texts ({"nct", "criteria"} per line) drafts one rule file per trial into the
     folder given with -o.
     """
+    from eligibility.registry.ctgov import is_study_list
     from eligibility.registry.importer import draft_many, draft_trial
 
-    if record.suffix == ".jsonl":
+    words = _vocabulary(vocabulary or [])
+    if is_study_list(record):
         if output is None:
             raise EligibilityError(
-                "a JSON Lines import writes one file per trial: give a folder with -o",
+                "a JSON Lines or search-result import writes one file per trial: give a folder with -o",
                 hint=f"e.g. eligibility import {record.name} -o trials/",
             )
         with progress_bar("importing", count_lines(record)) as advance:
-            bulk = draft_many(record, output, advance)
+            bulk = draft_many(record, output, advance, words)
         for error in bulk.errors:
             err.print(str(error), markup=False)
         err.print(f"{bulk} → {output}", markup=False)
@@ -267,7 +271,7 @@ def import_(
             raise typer.Exit(1)
         return
 
-    text, summary = draft_trial(record, None if no_overrides else overrides, use_bundled=not no_overrides)
+    text, summary = draft_trial(record, None if no_overrides else overrides, not no_overrides, words)
     if output is None:
         sys.stdout.write(text)
     else:

@@ -18,8 +18,9 @@ from eligibility.registry.records import Record, read_records
 from eligibility.resources import bundled_rules_dir
 from eligibility.trials.dump import dump_spec
 from eligibility.trials.schema import CriterionSpec, TrialSpec
+from eligibility.vocab.vocabulary import Vocabulary
 
-__all__ = ["BulkSummary", "draft_many", "draft_trial", "find_overrides", "trial_spec"]
+__all__ = ["BulkSummary", "coverage_of", "draft_many", "draft_trial", "find_overrides", "trial_spec"]
 
 
 def trial_data(imported: Imported) -> dict:
@@ -66,25 +67,43 @@ def trial_spec(data: dict, source: str) -> TrialSpec:
         ) from exc
 
 
-def draft_trial(record: Path, overrides: Path | None = None, use_bundled: bool = True) -> tuple[str, str]:
-    """The rule-file YAML drafted from a record (with its overrides) and a one-line coverage summary."""
-    imported = import_record(record)
+def coverage_of(spec: TrialSpec) -> dict[str, int]:
+    """Clauses of a rule file by coverage: a rule with no review leaf, a rule with one, no rule."""
+    counts = {"rule": 0, "partial": 0, "review": 0}
+    for criterion in spec.criteria:
+        rule = criterion.rule
+        counts["review" if rule is None else "partial" if 'review "' in rule else "rule"] += 1
+    return counts
+
+
+def _header(record: Record, line: str) -> str:
+    healthy = record.healthy_volunteers
+    volunteers = "" if healthy is None else f"# Accepts healthy volunteers: {'yes' if healthy else 'no'}.\n"
+    return line + volunteers
+
+
+def draft_trial(
+    record: Path, overrides: Path | None = None, use_bundled: bool = True, vocabulary: Vocabulary | None = None
+) -> tuple[str, str]:
+    """The rule-file YAML drafted from a record (with its overrides) and a one-line coverage summary, counted on
+    the rule file written (after the overrides)."""
+    imported = import_record(record, vocabulary)
     data = trial_data(imported)
     chosen = overrides or (find_overrides(record, bundled_rules_dir() / "overrides") if use_bundled else None)
     if chosen is not None:
         data = apply_overrides(data, yaml.safe_load(Path(chosen).read_text(encoding="utf-8")) or {})
-    counts = imported.coverage()
-    total = sum(counts.values())
+    spec = trial_spec(data, str(chosen or record))
+    counts = coverage_of(spec)
     summary = (
-        f"{data['id']}: {total} clauses drafted — {counts['rule']} read fully, {counts['partial']} partly, "
-        f"{counts['review']} left for review" + (f"; corrections from {chosen}" if chosen else "")
+        f"{spec.id}: {sum(counts.values())} clauses drafted — {counts['rule']} read fully, {counts['partial']} partly, "
+        f"{counts['review']} left for review" + (f" (after the corrections in {chosen})" if chosen else "")
     )
     header = (
         f"# Drafted by `eligibility import {Path(record).name}`"
         + (f" with the corrections in {Path(chosen).name}" if chosen else "")
         + ".\n"
     )
-    return header + dump_spec(trial_spec(data, str(chosen or record))), summary
+    return _header(imported.record, header) + dump_spec(spec), summary
 
 
 @dataclass
@@ -107,7 +126,7 @@ class BulkSummary:
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
 
 
-def draft_many(source: Path, directory: Path, progress=None) -> BulkSummary:
+def draft_many(source: Path, directory: Path, progress=None, vocabulary: Vocabulary | None = None) -> BulkSummary:
     """Draft one rule file per record of ``source`` (JSON Lines of criteria texts) into ``directory``."""
     directory.mkdir(parents=True, exist_ok=True)
     summary = BulkSummary()
@@ -117,12 +136,12 @@ def draft_many(source: Path, directory: Path, progress=None) -> BulkSummary:
         if not isinstance(record, Record):
             summary.errors.append(record)
             continue
-        imported = draft_record(record)
-        header = f"# Drafted by `eligibility import {Path(source).name}` from {record.source}.\n"
+        imported = draft_record(record, vocabulary)
+        header = _header(record, f"# Drafted by `eligibility import {Path(source).name}` from {record.source}.\n")
         name = _UNSAFE.sub("_", imported.id).strip("._") or "trial"
-        text = dump_spec(trial_spec(trial_data(imported), str(source)))
-        (directory / f"{name}.yaml").write_text(header + text, encoding="utf-8")
+        spec = trial_spec(trial_data(imported), str(source))
+        (directory / f"{name}.yaml").write_text(header + dump_spec(spec), encoding="utf-8")
         summary.trials += 1
-        for key, value in imported.coverage().items():
+        for key, value in coverage_of(spec).items():
             summary.counts[key] += value
     return summary

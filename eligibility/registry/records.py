@@ -37,6 +37,7 @@ class Record:
     max_age: str | None = None
     sex: str = "all"
     blocks: list[Block] = field(default_factory=list)
+    healthy_volunteers: bool | None = None
 
 
 _NCT = re.compile(r"\bNCT\d{8}\b")
@@ -85,9 +86,14 @@ def read_records(path: Path) -> Iterator[Record | EligibilityError]:
     A JSON Lines record is ``{"nct" or "id", "criteria", "title"?, "min_age"?, "max_age"?, "sex"?}``; a line
     that is not one gives an error in its place, and the rest are still read.
     """
+    from eligibility.registry.ctgov import studies_in
+
     path = Path(path)
     if path.suffix != ".jsonl":
-        yield read_record(path)
+        if path.read_text(encoding="utf-8").lstrip().startswith("{"):
+            yield from studies_in(json.loads(path.read_text(encoding="utf-8")), str(path))
+        else:
+            yield read_record(path)
         return
     try:
         handle = path.open(encoding="utf-8")
@@ -102,10 +108,16 @@ def read_records(path: Path) -> Iterator[Record | EligibilityError]:
 
 
 def _criteria_line(line: str, path: Path, number: int) -> Record | EligibilityError:
+    from eligibility.registry.ctgov import study_record
+
     try:
         item = json.loads(line)
+        if isinstance(item, dict) and "protocolSection" in item:  # JSON Lines of API v2 studies
+            return study_record(item, str(path), line=number)
         identifier = str(item.get("nct") or item["id"])
         criteria = str(item["criteria"])
+    except EligibilityError as error:
+        return error
     except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
         return EligibilityError(
             f"not a criteria record: {exc}",
@@ -130,27 +142,26 @@ def _between(text: str, start: str, end: str) -> str:
 
 
 def _ctgov_json(text: str, source: str) -> Record:
+    from eligibility.registry.ctgov import studies_in
+
     try:
-        study = json.loads(text)
-        protocol = study["protocolSection"]
-    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
         raise EligibilityError(
             f"not ClinicalTrials.gov API v2 study JSON: {exc}",
             location=Location(file=source),
             hint="the file needs protocolSection.eligibilityModule",
         ) from None
-    ident = protocol.get("identificationModule", {})
-    module = protocol.get("eligibilityModule", {})
-    return Record(
-        "ClinicalTrials.gov",
-        source,
-        ident.get("nctId"),
-        ident.get("briefTitle") or ident.get("officialTitle"),
-        _years(module.get("minimumAge")),
-        _years(module.get("maximumAge")),
-        _SEX.get(str(module.get("sex", "ALL")).lower(), "all"),
-        [Block(module.get("eligibilityCriteria", ""))],
-    )
+    found = list(studies_in(data, source))
+    if len(found) != 1:
+        raise EligibilityError(
+            f"{len(found)} studies in one file: a search result drafts one rule file per study",
+            location=Location(file=source),
+            hint=f"give a folder: eligibility import {Path(source).name} -o trials/",
+        )
+    if isinstance(found[0], EligibilityError):
+        raise found[0]
+    return found[0]
 
 
 def _years(text: str | None) -> str | None:
@@ -160,8 +171,7 @@ def _years(text: str | None) -> str | None:
 
 def _chictr(text: str, source: str) -> Record:
     found = _CHICTR.search(text)
-    assert found is not None  # only called for texts that name a ChiCTR registration
-    registration = found.group(0)
+    registration = found.group(0) if found else None
     title = _between(text, r"Public title:\s*\n", r"\n\s*\n") or None
     blocks = [
         Block(_between(text, r"纳入标准[:：]", r"\n\s*Inclusion criteria"), "inclusion", "zh"),

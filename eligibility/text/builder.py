@@ -6,6 +6,15 @@ import itertools
 import re
 
 from eligibility.lang import ast
+from eligibility.text.accounting import (
+    AGE_WORD,
+    CONTENT,
+    FEMALE_CONDITIONS,
+    SEPARATOR,
+    SEX_WORDS,
+    abbreviation_spans,
+    expansion_spans,
+)
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -16,13 +25,15 @@ from eligibility.text.leaves import (
     duration_of,
     first_concept,
     in_exception_parentheses,
+    parents_named,
     span_of,
     window_of,
 )
 from eligibility.text.lexicon import lexicon
 from eligibility.text.parse import ParsedCriterion
+from eligibility.text.scores import score_lists
 
-_SYMBOLS = r"[\d.,;:()\[\]/\-+%<>=≤≥~]"
+_SYMBOLS = r"[.,;:()\[\]/\-+%=~]"
 # "For subjects receiving rituximab: …", "对于接受口服糖皮质激素治疗的受试者,…": who the item applies to.
 _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
@@ -33,7 +44,6 @@ _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
-_CONTENT = re.compile(r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}")
 
 
 class Builder:
@@ -49,11 +59,16 @@ class Builder:
         prefix = _CONDITION_PREFIX.match(self.text.text)
         self.qualified = prefix.end() if prefix else 0
         self.covered: list[tuple[int, int]] = []
+        self.sex_leaf: ast.Sex | None = None
+        self.introduced = 0
+        self.scored: list[tuple[int, int]] = []
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
 
     def mention(self, mention: Mention) -> None:
+        if any(a <= mention.phrase.start < b for a, b in self.scored):  # read already as a class list
+            return
         handler = getattr(self, f"_{mention.category}")
         node = handler(mention)
         if node is None:
@@ -72,6 +87,9 @@ class Builder:
         duration = duration_of(mention.amount.value, mention.amount.unit)
         if duration is None or duration.unit not in ("year", "month", "week", "day"):
             return None
+        phrase = self.text.text[mention.phrase.start : mention.phrase.end]
+        if not AGE_WORD.search(phrase) and not AGE_WORD.search(mention.subject.text):
+            return None  # "Pain (VPS) > 3, 18-45 years of age": the 3 is not an age
         return ast.Age(
             op=mention.op, duration=duration, span=span_of(self.text, mention.phrase.start, mention.phrase.end)
         )
@@ -99,7 +117,7 @@ class Builder:
                 nodes.append(node)
         if not nodes:
             return None
-        self.cover(min(h.start for h in mention.subject.measures), mention.subject.end)
+        self.cover(min(h.start for h in mention.subject.measures), max(h.end for h in mention.subject.measures))
         self._cover_parenthetical(mention.phrase.end)
         if len(nodes) == 1:
             return nodes[0]
@@ -122,11 +140,13 @@ class Builder:
             tail = re.findall(r"^[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end :])[0]
             found, offset = concepts_named(tail, self.finders), mention.phrase.end
         found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
+        dropped, heads = parents_named(
+            self.vocabulary, self.text.text, [(h.id, offset + h.start, offset + h.end) for _c, h in found]
+        )
+        found = [pair for index, pair in enumerate(found) if index not in dropped]
+        self.covered += heads
         if not found:
             return None
-        first = offset + min(hit.start for _, hit in found)
-        separators = list(re.finditer(r"[,;，；]|(?i:\s(?:or|and)\s)", self.text.text[subject.start : first]))
-        self.cover(subject.start + separators[-1].end() if separators else subject.start, subject.end)
         nodes = []
         active = bool(cue("active").search(self.text.text[subject.start : mention.phrase.start]))
         for category, hit in found:
@@ -145,7 +165,7 @@ class Builder:
 
     def _cover_parenthetical(self, position: int) -> None:
         """ "(ULN)" after "3 × upper limit of normal" belongs to the phrase."""
-        match = re.match(r"\s*\([^()]{1,12}\)", self.text.text[position:])
+        match = re.match(r"\s*[(（]\s*(?:ULN|LLN|[A-Z]{2,6}|正常值?[上下]限)\s*[)）]", self.text.text[position:])
         if match:
             self.cover(position, position + match.end())
 
@@ -197,8 +217,17 @@ class Builder:
             r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
             self.text.text,
         )
-        if match:
+        if match and not any(p.search(match.group(0)) for p in SEX_WORDS.values()):
             self.cover(0, match.end())
+            self.introduced = match.end()
+
+    def scores(self) -> None:
+        """ "ECOG 0 or 1", "NYHA III-IV": classes listed after a score's name."""
+        for node, (start, end) in score_lists(self.text.text, self.vocabulary, self._is_covered):
+            self.leaves.append(node)
+            self.places.append((start, end))
+            self.cover(start, end)
+            self.scored.append((start, end))
 
     def qualitative(self) -> None:
         """ "positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""
@@ -235,6 +264,7 @@ class Builder:
         exception = cue("conditional").search(body)
         found: list[ast.Node] = []
         spans: list[tuple[int, int]] = []
+        read = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
         for category in CATEGORY_ORDER:
             for hit in self.finders[category].find(body[start:]):
                 begin, end = hit.start + start, hit.end + start
@@ -242,7 +272,7 @@ class Builder:
                     continue
                 if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
                     continue
-                if begin < self.qualified:
+                if begin < self.qualified or hit.id in read:
                     continue
                 if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30) : begin]):
                     continue
@@ -259,23 +289,105 @@ class Builder:
                 )
                 found.append(ast.Not(item=node) if cue("negation").search(before) else node)
                 spans.append((begin, end))
+                self._cover_cues(before, begin - len(before), ("active", "negation"))
         found, spans = drop_modifiers(body, found, spans)
+        named = [(_concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
+        named += [(concept, -1, -1) for concept in read if concept]
+        dropped, heads = parents_named(self.vocabulary, body, named)
+        found = [node for index, node in enumerate(found) if index not in dropped]
+        spans = [span for index, span in enumerate(spans) if index not in dropped]
+        self.covered += heads
         ordered = sorted(spans)
         if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
             return
         covered = list(self.covered)
         self.covered += spans
-        if self.leftover():
+        if self.leftover() and (
+            self.kind != "exclusion"
+            or self.qualified
+            or cue("not_had").search(body)
+            or any(isinstance(n, ast.Not) for n in found)
+        ):
+            # A concept beside unread words is a necessary condition only of an exclusion ("intra-ocular
+            # surgery"); an inclusion may only name whom it concerns ("women of childbearing potential must …").
+            # "Unable to undergo MRI", "allergy to penicillin": not a record of it; "For subjects receiving …:"
+            # the item concerns only some patients.
             self.covered = covered
             return
         self.leaves += found
         self.places += spans
 
-    def leftover(self) -> str:
+    def leftover_tokens(self) -> list[re.Match[str]]:
+        """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
+        self.covered += abbreviation_spans(self.text.text, self._is_covered)
+        self.covered += expansion_spans(self.text.text, self._is_covered)
         body = self.text.text
         mask = [False] * len(body)
         for start, end in self.covered:
             for position in range(max(0, start), min(len(body), end)):
                 mask[position] = True
-        rest = "".join(" " if mask[i] else ch for i, ch in enumerate(body))[numbering_end(body) :]
-        return " ".join(_CONTENT.findall(cue("filler", _SYMBOLS).sub(" ", rest)))
+        start = numbering_end(body)
+        rest = " " * start + "".join(" " if mask[i] else ch for i, ch in enumerate(body))[start:]
+        rest = cue("any_sex").sub(lambda m: " " * len(m.group(0)), rest)
+        rest = cue("filler", _SYMBOLS).sub(lambda m: " " * len(m.group(0)), rest)
+        return list(CONTENT.finditer(rest))
+
+    def leftover(self) -> str:
+        """The text left for review, as its content words."""
+        return " ".join(token.group(0) for token in self.leftover_tokens())
+
+    def leftover_kinds(self) -> tuple[bool, bool]:
+        """Whether some leftover word qualifies a leaf (next to it with no separator between: "intra-ocular
+        surgery", "prednisone > 10 mg/day", "GCS motor component"), and whether some is a separate part."""
+        body = self.text.text
+        spans = [span for span in self.places + self.covered if span[1] > self.introduced]
+        qualifying = separate = False
+        for token in self.leftover_tokens():
+            adjacent = not in_exception_parentheses(body, token.start()) and any(
+                not SEPARATOR.search(body[end : token.start()] if end <= token.start() else body[token.end() : start])
+                for start, end in spans
+                if end <= token.start() or token.end() <= start
+            )
+            qualifying, separate = qualifying or adjacent, separate or not adjacent
+        return qualifying, separate
+
+    def sex_left(self) -> bool:
+        """True when a sex word was left unread."""
+        return any(p.fullmatch(t.group(0)) for t in self.leftover_tokens() for p in SEX_WORDS.values())
+
+    def implied_sex(self) -> None:
+        """ "Pregnant women", "lactating women": the sex word is implied by the condition read."""
+        concepts = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
+        if concepts & FEMALE_CONDITIONS:
+            self.covered += [(m.start(), m.end()) for m in SEX_WORDS["female"].finditer(self.text.text)]
+
+    def sex(self) -> None:
+        """ "Male, aged 18 years or older": a sex word becomes ``sex is …`` when it is all that is left unread (a
+        sex word beside unread text, "women of childbearing potential …", only says whom the rest concerns)."""
+        body = self.text.text
+        found = {sex: list(pattern.finditer(body)) for sex, pattern in SEX_WORDS.items()}
+        found = {sex: [m for m in hits if not self._is_covered(m.start())] for sex, hits in found.items()}
+        named = [sex for sex, hits in found.items() if hits]
+        if len(named) != 1:
+            return
+        covered = list(self.covered)
+        self.covered += [(m.start(), m.end()) for m in found[named[0]]]
+        if self.leftover_tokens():
+            self.covered = covered
+            return
+        first = found[named[0]][0]
+        self.sex_leaf = ast.Sex(value=named[0], span=span_of(self.text, first.start(), first.end()))
+
+    def _cover_cues(self, text: str, offset: int, names: tuple[str, ...]) -> None:
+        """The cue words ("active", "no") a leaf took its meaning from are read with it."""
+        for name in names:
+            for match in cue(name).finditer(text):
+                self.cover(offset + match.start(), offset + match.end())
+
+    def _is_covered(self, position: int) -> bool:
+        return any(a <= position < b for a, b in self.covered)
+
+
+def _concept_of(node: ast.Node) -> str:
+    inner = node.item if isinstance(node, ast.Not) else node
+    return getattr(inner, "concept", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 
 from eligibility.errors import UnitError
@@ -41,11 +42,13 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         )
     if measure.qualitative or amount.kind not in ("plain", "time"):
         return None
+    if not amount.unit and measure.unit in _BARE_NUMBER_UNITS:
+        amount = replace(amount, unit=measure.unit)
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
     except UnitError:
         return None
-    if factor is None:
+    if factor is None or _per_millilitre_blood_count(amount.unit, measure.unit):
         return None
     return ast.Comparison(
         measure=measure.id,
@@ -56,6 +59,17 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
     )
 
 
+# Units so usual for their measure that a bare number means them: "BMI > 30" is 30 kg/m².
+_BARE_NUMBER_UNITS = {"kg/m^2"}
+_PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
+
+
+def _per_millilitre_blood_count(unit: str, measure_unit: str) -> bool:
+    """ "Platelet count < 100,000/ml": blood counts are never given per millilitre; the writer meant per µL or
+    mm³, and reading the unit literally would be off by a thousand, so the threshold is left for review."""
+    return measure_unit in _PER_MICROLITRE_SCALE and unit.replace("cells", "").lower() in ("/ml", "/cc")
+
+
 def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, NameHit] | None:
     for category in categories:
         hits = finders[category].find(words)
@@ -64,10 +78,16 @@ def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, 
     return None
 
 
+def _inside(hit: NameHit, other: NameHit) -> bool:
+    """ "zoster" inside "live zoster vaccine": the shorter name is part of the longer one."""
+    return other.start <= hit.start and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
+
+
 def concepts_named(words: str, finders) -> list[tuple[str, NameHit]]:
     """The concepts named last in ``words``, with the ones joined to them by "or"/"and"/","."""
+    every = [(category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)]
     hits = sorted(
-        ((category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)),
+        (pair for pair in every if not any(_inside(pair[1], other[1]) for other in every)),
         key=lambda pair: pair[1].start,
     )
     if not hits:
@@ -115,3 +135,25 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         keep_nodes.append(node)
         keep_spans.append((begin, end))
     return keep_nodes, keep_spans
+
+
+_EXAMPLE = re.compile(r"(?i)\b(?:such as|e\.?\s?g|including|like|especially|for example|for instance)\b|如|例如|包括")
+
+
+_OTHER = re.compile(r"(?i)\b(?:other|another|further|additional)\s+(?:\w+\s+)?$|其他\s*$|其它\s*$")
+
+
+def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int, int]]) -> tuple[set[int], list]:
+    """Which names only repeat a broader concept of another name in the item, never to be read as a rule of their
+    own ("infection" of "HIV infection", "Hepatitis B or C infection"): their indexes, and the spans of those that
+    are the head noun right after the narrower name (part of that name, "HIV感染")."""
+    dropped, heads = set(), []
+    for index, (concept, begin, end) in enumerate(named):
+        narrower = [(b, e) for other, b, e in named if other != concept and concept in vocabulary.ancestors(other)]
+        narrower = [(b, e) for b, e in narrower if not _EXAMPLE.search(text[min(end, b) : max(begin, e)])]
+        if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
+            continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
+        dropped.add(index)
+        if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
+            heads.append((begin, end))
+    return dropped, heads

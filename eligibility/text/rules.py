@@ -20,6 +20,7 @@ from eligibility.text.cues import cue
 from eligibility.text.parse import ParsedCriterion
 
 Coverage = Literal["rule", "partial", "review"]
+_ALTERNATIVES = re.compile(r"(?i)\b(?:one or more of|any (?:one )?of|either|at least one of)\b|以下任[意一]|之一|任一")
 
 
 @dataclass(frozen=True)
@@ -50,14 +51,16 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
     for index in range(1, len(leaves)):
         gap = text[places[index - 1][1] : places[index][0]]
         top = re.search(r"(?i)[,;]\s*(and|or)\b", gap)
-        word = re.search(r"(?i)\b(and|or)\b|和|或", gap)
+        word = re.search(r"(?i)\band/or\b|\b(and|or)\b|和|或", gap)
         if top:
             groups.append((inner, current))
             words.append(top.group(1).lower())
             current, inner = [leaves[index]], default
         else:
             if word:
-                inner = "or" if word.group(0).lower() in ("or", "或") else "and"
+                inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
+            elif not re.search(r"[,;，；、/]", gap):
+                inner = "and"  # "heart failure with NYHA class 3 or 4": one qualifies the other
             current.append(leaves[index])
     groups.append((inner, current))
     nodes = [
@@ -74,20 +77,67 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
     builder = Builder(parsed, kind)
     builder.intro()
+    builder.scores()
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
     builder.concepts()
+    builder.implied_sex()
+    builder.sex()
     leftover = builder.leftover()
     leaves = builder.leaves
-    if not leaves:
+    if not leaves and builder.sex_leaf is None:
         return Draft(None, "review", leftover)
-    default = "or" if kind == "exclusion" else "and"
+    alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
+    default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
-    rule = _join(parsed.text.text, [p for p, _ in ordered], [leaf for _, leaf in ordered], default)
+    rule = _conditional(parsed.text.text, ordered, kind, default) if leaves else None
+    if alternatives and len(leaves) > 1:
+        rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
-        conditional = bool(cue("conditional").search(parsed.text.text))
-        review = ast.NeedsReview(text=parsed.text.source.strip())
-        group = ast.AnyOf if (kind == "exclusion") != conditional else ast.AllOf
-        rule = group(items=(rule, review))
+        rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
+    if builder.sex_leaf is not None:
+        rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
+    if isinstance(rule, ast.NeedsReview):
+        return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
+    """ "Females of childbearing potential: negative pregnancy test": leaves before a colon say whom the rest
+    concerns. An inclusion holds when they do not apply or the rest holds; an exclusion applies when both do."""
+    colon = next(
+        (
+            index
+            for index in range(1, len(ordered))
+            if re.search(r"[:：]", text[ordered[index - 1][0][1] : ordered[index][0][0]])
+        ),
+        None,
+    )
+    places, leaves = [p for p, _ in ordered], [leaf for _, leaf in ordered]
+    if colon is None:
+        return _join(text, places, leaves, default)
+    condition = _join(text, places[:colon], leaves[:colon], "and")
+    rest = _join(text, places[colon:], leaves[colon:], default)
+    if kind == "exclusion":
+        return ast.AllOf(items=(condition, rest))
+    return ast.AnyOf(items=(ast.Not(item=condition), rest))
+
+
+def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
+    """The rule read, joined with the review leaf so that the rule decides only what it settles for sure.
+
+    A leftover that qualifies a leaf ("intra-ocular surgery") makes what was read a necessary condition: "and".
+    A separate leftover part is another alternative in exclusions and "one or more of" lists ("or"), another
+    requirement in inclusions ("and"); "unless"/"except" turn that join around. Where alternatives are also
+    qualified, nothing read is safe to decide on: the whole clause is for review. A parenthetical exception
+    ("inactivated vaccines are permitted") is a separate part.
+    """
+    qualifying, separate = builder.leftover_kinds()
+    either = kind == "exclusion" or alternatives
+    conditional = bool(cue("conditional").search(builder.text.text))
+    if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
+        return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
+    if qualifying:
+        return review if separate and either and not conditional else ast.AllOf(items=(rule, review))
+    return (ast.AnyOf if either != conditional else ast.AllOf)(items=(rule, review))
