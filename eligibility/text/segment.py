@@ -50,7 +50,8 @@ class Item:
 def _split_inline(line: str, pattern: re.Pattern, first: str, step) -> list[str]:
     """Split "1.aaa 2.bbb 3.ccc" into items when the markers count up from ``first`` — or, after a clause
     ends ("…; 3. Female …; 4. Voluntarily …"), from any number."""
-    cuts, expected = [], first
+    cuts: list[int] = []
+    expected = first
     for match in pattern.finditer(line):
         number = match.group("n")
         if number == expected or (not cuts and re.search(r"[;；。.]\s*$", line[: match.start()])):
@@ -67,7 +68,7 @@ def _lines(text: str) -> list[str]:
     lines = []
     for raw in _ESCAPE.sub(r"\1", text).replace("\r", "").split("\n"):
         for piece in _split_inline(raw, _INLINE, "1", lambda n: str(int(n) + 1)):
-            lead = re.match(r"\s*", raw).group(0) if piece is not raw else ""
+            lead = raw[: len(raw) - len(raw.lstrip())] if piece is not raw else ""
             for sub in _split_inline(piece, _INLINE_LETTER, "a", lambda c: chr(ord(c) + 1)):
                 lines.append(lead + sub if sub is not piece else sub)
     return lines
@@ -114,7 +115,7 @@ def _is_subheading(line: str, rest: list[str]) -> bool:
         return False
     following = next((line for line in rest if line.strip()), "")
     match = _MARKER.match(following)
-    return bool(match) and re.sub(r"[^0-9a-zA-Z①]", "", match.group("marker")) in ("1", "a", "①", "")
+    return match is not None and re.sub(r"[^0-9a-zA-Z①]", "", match.group("marker")) in ("1", "a", "①", "")
 
 
 _RESTART = frozenset({"1", "a", "i", "①", "A"})
@@ -152,7 +153,8 @@ class _Builder:
     """Accumulates items: numbering, nesting (by indentation and by marker style), continuation lines."""
 
     def __init__(self, kind: str | None) -> None:
-        self.kind, self.group = kind, None
+        self.kind = kind
+        self.group: str | None = None
         self.items: list[Item] = []
         self.stack: list[_Open] = []
         self.counters: dict[str, int] = {}
