@@ -23,6 +23,8 @@ from eligibility.patient.fhir_values import FhirValueError, parse_date
 from eligibility.validation import problems
 from eligibility.vocab.vocabulary import Vocabulary
 
+SHARED_TYPES = {"Medication", "Organization", "Practitioner", "PractitionerRole", "Location", "Substance"}
+
 
 @dataclass
 class FhirStats:
@@ -72,6 +74,7 @@ def fhir_patient(group: PatientResources, vocabulary: Vocabulary) -> tuple[Patie
         "MedicationAdministration": mapper.medication,
         "Procedure": mapper.procedure,
         "Immunization": mapper.immunization,
+        "Medication": mapper.shared_medication,
     }
     ignored: dict[str, list[str]] = {}
     for resource in group.resources:
@@ -153,6 +156,7 @@ def patients_from_resources(entries: Iterable[tuple[str | None, dict]], source: 
     patients: dict[str, PatientResources] = {}
     keyed: dict[str, dict] = {}
     pending: list[tuple[str, dict]] = []
+    unowned: list[dict] = []
     for full_url, resource in entries:
         kind, ident = resource.get("resourceType"), resource.get("id")
         if ident is not None:
@@ -165,6 +169,8 @@ def patients_from_resources(entries: Iterable[tuple[str | None, dict]], source: 
         owner = patient_reference(resource)
         if owner is not None:
             pending.append((owner, resource))
+        else:
+            unowned.append(resource)
     if not patients:
         raise PatientError(
             "no Patient resource",
@@ -182,4 +188,21 @@ def patients_from_resources(entries: Iterable[tuple[str | None, dict]], source: 
                 hint="include the patient's Patient resource, or correct the reference",
             )
         patients[key].resources.append(resource)
+    _attach_unowned(unowned, patients, source)
     return list(patients.values())
+
+
+def _attach_unowned(unowned: list[dict], patients: dict[str, PatientResources], source: str) -> None:
+    """Resources naming no patient belong to the only patient of a bundle; with several patients only shared
+    resources (Medication, Organization, …) may name none."""
+    if len(patients) == 1:
+        next(iter(patients.values())).resources.extend(unowned)
+        return
+    for resource in unowned:
+        if resource.get("resourceType") not in SHARED_TYPES:
+            where = f"{resource.get('resourceType')}/{resource.get('id', '?')}"
+            raise PatientError(
+                f"{where} names no patient, and the file holds several",
+                location=Location(source, where=where),
+                hint="give it a subject (or patient)",
+            )

@@ -130,10 +130,10 @@ class Mapper:
         return None
 
     def _measurement(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
-        measure = next(
-            (m for s, c, _ in codings(part.get("code")) if (m := self.vocabulary.measure_for_code(s, c)) is not None),
-            None,
-        )
+        concept = part.get("code")
+        measure = next((m for s, c, _ in codings(concept) if (m := self.vocabulary.measure_for_code(s, c))), None)
+        if measure is None and not codings(concept) and isinstance(concept, dict) and concept.get("text"):
+            measure = self.vocabulary.measure(str(concept["text"]))  # a code.text that names a measure
         where = f"{_name(resource)}{place}"
         if measure is None:
             self.warnings.append(f"{where}.code: {described(part.get('code'))} is not in the vocabulary; not used")
@@ -266,6 +266,10 @@ class Mapper:
             self._warn(resource, f".status: {status!r} read as ongoing", counted=False)
         clean = {k: v for k, v in record.items() if v is not None}
         self._read(resource, "medications", [{"code": c.id, **clean} for c in concepts])
+
+    def shared_medication(self, resource: dict) -> None:
+        """A Medication resource: read as what medicationReference points to (counted, nothing to map)."""
+        self.stats.read["Medication"] += 1
 
     def _medication_code(self, resource: dict) -> Any:
         if "medicationCodeableConcept" in resource:
