@@ -135,3 +135,65 @@ def test_synthea_targets_every_resource_mapped_or_warned_numeric_observations_an
         immunizations += len(patient.immunizations)
     assert mapped / numeric >= 0.95
     assert immunizations == 51
+
+
+BULK = ROOT / "examples" / "fhir" / "bulk-export"
+
+
+def test_bulk_export_folder_is_grouped_by_patient_like_bundles(tmp_path: Path):
+    from eligibility.patient.fhir_write import bundle
+
+    found = [p for p, _ in read_fhir(BULK, default_vocabulary())]
+    assert [p.id for p in found] == ["S7-000000", "S7-000001", "S7-000002"]
+    for patient in found:  # the same patient written as one bundle reads back the same
+        path = tmp_path / f"{patient.id}.json"
+        path.write_text(json.dumps(bundle(patient, default_vocabulary())), encoding="utf-8")
+        again, _ = read_one(path)
+        assert again == patient
+    # an NDJSON file of bundles, and a folder of bundles, give the same patients
+    lines = "\n".join((tmp_path / f"{p.id}.json").read_text(encoding="utf-8") for p in found)
+    (tmp_path / "all.ndjson").write_text(lines + "\n", encoding="utf-8")
+    assert [p for p, _ in read_fhir(tmp_path / "all.ndjson", default_vocabulary())] == found
+    (tmp_path / "all.ndjson").unlink()
+    assert list(read_patients(tmp_path)) == found
+
+
+def test_bulk_export_reports_broken_references_and_bad_lines_and_reads_the_rest(tmp_path: Path):
+    for source in BULK.iterdir():
+        (tmp_path / source.name).write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    orphan = {
+        "resourceType": "Condition",
+        "id": "orphan",
+        "subject": {"reference": "Patient/ghost"},
+        "code": {"coding": [{"system": "http://hl7.org/fhir/sid/icd-10-cm", "code": "G35"}]},
+    }
+    with (tmp_path / "Condition.ndjson").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(orphan) + "\n{not json\n")
+    found = list(read_patients(tmp_path))
+    errors = [str(e) for e in found if isinstance(e, PatientError)]
+    assert len(found) == 5 and len(errors) == 2
+    assert any("Condition.ndjson:" in e and "invalid JSON" in e for e in errors)
+    assert any("Patient/ghost" in e and "Condition/orphan" in e for e in errors)
+
+
+def test_cli_screens_a_bundle_and_converts_for_audit(tmp_path: Path):
+    import subprocess
+
+    from conftest import CLI
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    screened = subprocess.run(
+        [*CLI, "screen", str(EXAMPLE), "--as-of", "2026-11-01", "--format", "json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    report = json.loads(screened.stdout)
+    assert report["patient"] == "fhir-nmosd-1" and any("Encounter" in w for w in report["warnings"])
+    out = tmp_path / "patients.jsonl"
+    converted = subprocess.run(
+        [*CLI, "convert", str(EXAMPLE), str(BULK), "-o", str(out)], capture_output=True, text=True, env=env, check=True
+    )
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()][:2] == ["fhir-nmosd-1", "S7-000000"]
+    assert "Observation: read 77, dropped 1, not read 0" in converted.stderr

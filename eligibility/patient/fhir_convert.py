@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from eligibility.errors import EligibilityError, Location
+from eligibility.errors import EligibilityError, Location, PatientError
 from eligibility.patient.fhir import FhirStats
 from eligibility.patient.fhir_read import is_fhir, read_fhir
 from eligibility.vocab.vocabulary import Vocabulary
@@ -25,7 +25,7 @@ def convert(sources: list[Path], out: TextIO, vocabulary: Vocabulary, errors: Te
                 hint="give a FHIR Bundle .json, an NDJSON of Bundles or a Bulk Data export folder",
             )
         for patient, stats in read_fhir(source, vocabulary):
-            if stats is None:
+            if isinstance(patient, PatientError) or stats is None:
                 print(str(patient), file=errors)
                 continue
             total.add(stats)

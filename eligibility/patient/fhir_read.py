@@ -11,6 +11,7 @@ one patient's resources at a time, whatever the size of the export.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, 
 from eligibility.patient.fhir_records import patient_reference
 from eligibility.vocab.vocabulary import Vocabulary
 
+_DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per call
 _BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "document", "transaction-response"}
 Result = tuple[Patient | PatientError, FhirStats | None]
 
@@ -82,7 +84,7 @@ def _mapped(group: PatientResources, vocabulary: Vocabulary) -> Result:
 
 def _loads(text: str, source: str) -> dict:
     try:
-        data = json.loads(text, parse_float=Decimal)
+        data = _DECODER.decode(text)
     except json.JSONDecodeError as exc:
         raise PatientError(
             f"invalid JSON: {exc.msg}",
@@ -139,7 +141,7 @@ class _Shared:
 
     def get(self, key: str, default: dict | None = None) -> dict | None:
         row = self.db.execute("SELECT body FROM shared WHERE key = ?", (key,)).fetchone()
-        return json.loads(row[0], parse_float=Decimal) if row else default
+        return _DECODER.decode(row[0]) if row else default
 
 
 def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
@@ -166,21 +168,40 @@ def _load_export(folder: Path, db: sqlite3.Connection) -> Iterator[PatientError]
                 if not line.strip():
                     continue
                 try:
-                    resource = _loads(line, f"{path}:{number}")
+                    kind, owner, key = _route(line, f"{path}:{number}")
                 except PatientError as error:
                     yield error
                     continue
                 seq += 1
-                if resource["resourceType"] == "Patient":
-                    owned.append((f"Patient/{resource.get('id')}", 0, line))
-                elif (owner := patient_reference(resource)) is not None:
+                if kind == "Patient":
+                    owned.append((key, 0, line))
+                elif owner is not None:
                     owned.append((owner, seq, line))
                 else:
-                    shared.append((f"{resource['resourceType']}/{resource.get('id')}", line))
+                    shared.append((key, line))
                 if len(owned) + len(shared) >= 5000:
                     _flush(db, owned, shared)
         _flush(db, owned, shared)
     db.commit()
+
+
+# A line's type, id and patient reference, read without parsing the whole resource when the line is in the
+# usual shape (resourceType and id before anything nested); anything else is parsed in full.
+_HEAD = re.compile(r'^\s*\{\s*"resourceType"\s*:\s*"(\w+)"\s*,\s*"id"\s*:\s*"([^"\\]+)"')
+_OWNER = re.compile(r'"(?:subject|patient)"\s*:\s*\{\s*"reference"\s*:\s*"(Patient/[^"\\]+)"\s*[,}]')
+
+
+def _route(line: str, source: str) -> tuple[str, str | None, str]:
+    """(resourceType, patient reference or None, ``Type/id``) of one NDJSON line."""
+    head = _HEAD.match(line)
+    owners = _OWNER.findall(line) if head else ()
+    if head and len(owners) <= 1 and '"contained"' not in line:
+        kind, ident = head.groups()
+        owner = owners[0] if owners else None
+        return kind, (None if kind == "Patient" else owner), f"{kind}/{ident}"
+    resource = _loads(line, source)
+    kind = str(resource["resourceType"])
+    return kind, patient_reference(resource), f"{kind}/{resource.get('id')}"
 
 
 def _flush(db: sqlite3.Connection, owned: list, shared: list) -> None:
@@ -205,7 +226,7 @@ def _export_patients(db: sqlite3.Connection, source: str, vocabulary: Vocabulary
 
 
 def _export_patient(key: str, rows: list[str], shared: _Shared, source: str, vocabulary: Vocabulary) -> Result:
-    resources = [json.loads(row, parse_float=Decimal) for row in rows]
+    resources = [_DECODER.decode(row) for row in rows]
     if resources[0].get("resourceType") != "Patient":
         first = f"{resources[0].get('resourceType')}/{resources[0].get('id', '?')}"
         return PatientError(
