@@ -197,3 +197,30 @@ def test_cli_screens_a_bundle_and_converts_for_audit(tmp_path: Path):
     )
     assert [json.loads(line)["id"] for line in out.read_text().splitlines()][:2] == ["fhir-nmosd-1", "S7-000000"]
     assert "Observation: read 77, dropped 1, not read 0" in converted.stderr
+
+
+@pytest.mark.parametrize(
+    "line,expected",
+    [
+        (
+            '{"resourceType": "Observation", "id": "o1", "subject": {"reference": "Patient/p1"}}',
+            ("Observation", "Patient/p1", "Observation/o1"),
+        ),
+        ('{"resourceType": "Patient", "id": "p1"}', ("Patient", None, "Patient/p1")),
+        ('{"resourceType": "Medication", "id": "m1", "code": {"text": "x"}}', ("Medication", None, "Medication/m1")),
+        # not in the usual shape: parsed in full, so a nested subject is not taken for the resource's own
+        (
+            '{"id": "o2", "resourceType": "Observation", "subject": {"reference": "Patient/p2"}}',
+            ("Observation", "Patient/p2", "Observation/o2"),
+        ),
+        (
+            '{"resourceType": "Observation", "id": "o3", "contained": [{"resourceType": "Observation", "id": "c", '
+            '"subject": {"reference": "Patient/x"}}], "subject": {"reference": "Patient/p3"}}',
+            ("Observation", "Patient/p3", "Observation/o3"),
+        ),
+    ],
+)
+def test_export_lines_are_routed_to_their_own_patient(line, expected):
+    from eligibility.patient.fhir_read import _route
+
+    assert _route(line, "x.ndjson:1") == expected

@@ -8,7 +8,6 @@ listed in the README ("Reading FHIR").
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -139,12 +138,6 @@ def _deceased(resource: dict, place: str, mapper: Mapper) -> None:
         when = full_date_or_warn(resource["deceasedDateTime"], f"{place}.deceasedDateTime", mapper.warnings)
         if when is not None:
             mapper.warnings.append(f"{place}.deceasedDateTime: the patient died on {when}")
-
-
-def screenable(patient: Patient, on: dt.date) -> bool:
-    """False when the patient's birth date is after ``on`` (then the contract refuses the patient)."""
-    births = patient.birth_range()
-    return births is None or births[0] <= on
 
 
 def patients_from_resources(entries: Iterable[tuple[str | None, dict]], source: str) -> list[PatientResources]:

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
-from eligibility.errors import EligibilityError, Location, PatientError
+from eligibility.errors import Location, PatientError
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, patients_from_resources
 from eligibility.patient.fhir_records import patient_reference
@@ -236,9 +236,3 @@ def _export_patient(key: str, rows: list[str], shared: _Shared, source: str, voc
         ), None
     group = PatientResources(resources[0], resources[1:], shared, source)  # type: ignore[arg-type]
     return _mapped(group, vocabulary)
-
-
-def check_fhir_path(path: Path) -> None:
-    """:class:`EligibilityError` when ``path`` does not exist."""
-    if not path.exists():
-        raise EligibilityError("no such file or folder", location=Location(str(path)), hint="check the path")
