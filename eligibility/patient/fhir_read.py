@@ -148,6 +148,8 @@ def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
     """Patients of a Bulk Data export folder, grouped through an on-disk index (bounded memory)."""
     with tempfile.TemporaryDirectory(prefix="eligibility-bulk-") as scratch:
         db = sqlite3.connect(Path(scratch) / "index.sqlite")
+        db.execute("PRAGMA journal_mode = OFF")  # scratch data: no journal, no syncing to disk
+        db.execute("PRAGMA synchronous = OFF")
         try:
             db.execute("CREATE TABLE owned (patient TEXT, seq INTEGER, body TEXT)")
             db.execute("CREATE TABLE shared (key TEXT PRIMARY KEY, body TEXT)")

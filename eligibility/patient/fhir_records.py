@@ -118,6 +118,8 @@ class Mapper:
             self.stats.warned["Observation"] += 1
 
     def _observation_date(self, resource: dict) -> dt.date | None:
+        if "effectiveDateTime" in resource:  # the usual case first
+            return self._date(resource, "effectiveDateTime")
         for field in (
             "effectiveDateTime",
             "effectiveInstant",

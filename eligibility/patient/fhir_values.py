@@ -127,7 +127,7 @@ def quantity_value(quantity: dict) -> Decimal:
     if isinstance(raw, bool) or raw is None:
         raise FhirValueError("quantity has no value")
     try:
-        value = Decimal(str(raw))
+        value = raw if type(raw) is Decimal else Decimal(str(raw))  # JSON is read with decimal numbers
     except InvalidOperation:
         raise FhirValueError(f"value {raw!r} is not a number") from None
     if not value.is_finite() or value < 0:
