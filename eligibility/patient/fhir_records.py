@@ -76,7 +76,7 @@ class Mapper:
         self.lists[key].extend(records)
         self.stats.read[resource.get("resourceType", "")] += 1
 
-    def _concepts(self, resource: dict, concept: Any, category: str, field: str) -> list[ConceptDef]:
+    def _concepts(self, concept: Any, category: str) -> list[ConceptDef]:
         found: dict[str, ConceptDef] = {}
         for system, code, _ in codings(concept):
             for item in self.vocabulary.concepts_for_code(system, code, category):
@@ -95,9 +95,9 @@ class Mapper:
     def observation(self, resource: dict) -> None:
         """Observation → one observation per measured part (blood pressure components give two)."""
         status = resource.get("status", "")
-        if status in _DROPPED or status not in _OBSERVATION_USED:
-            if status in _DROPPED:
-                return self._drop(resource, status)
+        if status in _DROPPED:
+            return self._drop(resource, status)
+        if status not in _OBSERVATION_USED:
             return self._warn(resource, f".status: {status!r} has no result yet; not used")
         when = self._observation_date(resource)
         if when is None:
@@ -194,7 +194,7 @@ class Mapper:
         verification = _status_code(resource.get("verificationStatus"))
         if verification == "entered-in-error":
             return self._drop(resource, verification)
-        concepts = self._concepts(resource, resource.get("code"), "condition", "code")
+        concepts = self._concepts(resource.get("code"), "condition")
         if not concepts:
             return self._warn(
                 resource, f".code: {described(resource.get('code'))} is not a condition in the vocabulary; not used"
@@ -221,7 +221,7 @@ class Mapper:
     def _moment(self, resource: dict, prefix: str, end: bool = False) -> dt.date | None:
         if _get(resource, f"{prefix}DateTime") is not None:
             return self._date(resource, f"{prefix}DateTime")
-        for field in (f"{prefix}Period.{'end' if end else 'start'}", f"{prefix}Period.start"):
+        for field in dict.fromkeys((f"{prefix}Period.{'end' if end else 'start'}", f"{prefix}Period.start")):
             if _get(resource, field) is not None:
                 return self._date(resource, field)
         age = resource.get(f"{prefix}Age")
@@ -253,7 +253,7 @@ class Mapper:
         concept = self._medication_code(resource)
         if concept is None:
             return None
-        concepts = self._concepts(resource, concept, "medication", "medication")
+        concepts = self._concepts(concept, "medication")
         if not concepts:
             return self._warn(
                 resource, f".medication: {described(concept)} is not a medication in the vocabulary; not used"
@@ -344,7 +344,7 @@ class Mapper:
         status = resource.get("status", "")
         if status in _DROPPED:
             return self._drop(resource, status)
-        concepts = self._concepts(resource, resource.get(field), category, field)
+        concepts = self._concepts(resource.get(field), category)
         if not concepts:
             return self._warn(
                 resource, f".{field}: {described(resource.get(field))} is not a {category} in the vocabulary; not used"
