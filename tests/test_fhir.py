@@ -3,11 +3,13 @@
 
 import json
 import os
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eligibility import evaluate_rule
 from eligibility.errors import PatientError
@@ -224,3 +226,25 @@ def test_export_lines_are_routed_to_their_own_patient(line, expected):
     from eligibility.patient.fhir_read import _route
 
     assert _route(line, "x.ndjson:1") == expected
+
+
+@given(
+    start=st.integers(0, 800),
+    op=st.sampled_from(["within", "at least", "more than", "less than"]),
+    amount=st.integers(1, 30),
+    unit=st.sampled_from(["days", "weeks", "months"]),
+)
+def test_ended_medication_with_unknown_end_is_decided_only_where_every_possible_end_agrees(start, op, amount, unit):
+    """Law: "ended, date unknown" decides a window exactly when ending on its start day and ending on the
+    reference date give the same answer; otherwise it is unknown."""
+    began = AS_OF - timedelta(days=start)
+    suffix = "" if op == "within" else " ago"
+    rule = f"has medication rituximab {op} {amount} {unit}{suffix}"
+
+    def truth(record: dict):
+        return evaluate_rule(rule, {"id": "x", "medications": [record]}, AS_OF).truth.as_json()
+
+    earliest = truth({"code": "rituximab", "start": began, "end": began})
+    latest = truth({"code": "rituximab", "start": began, "end": AS_OF})
+    unknown_end = truth({"code": "rituximab", "start": began, "status": "ended"})
+    assert unknown_end == (earliest if earliest == latest else None)
