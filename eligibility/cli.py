@@ -85,7 +85,7 @@ def _vocabulary(paths: list[Path]):
 @user_errors
 def screen(
     patients: Path = typer.Argument(
-        ..., help="A patient .json file, a .jsonl file (one patient per line) or a folder of them."
+        ..., help="A patient .json/.jsonl file, a FHIR Bundle/NDJSON/Bulk Data export, or a folder of them."
     ),
     rules: list[Path] = typer.Option(
         None, "--rules", help="Rule file or folder (repeatable); default: the bundled rules."
@@ -122,7 +122,7 @@ def screen(
     screener = setup.build()
     _check_trial_ids(trial or [], screener.trials)
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
-    many = patients.is_dir() or patients.suffix == ".jsonl"
+    many = patients.is_dir() or patients.suffix in (".jsonl", ".ndjson")
     if output_path is not None and output is not ScreenFormat.html:
         raise EligibilityError("-o is for --format html", hint="the other formats go to standard output: use > FILE")
     if output is ScreenFormat.html and (many or output_path is not None):
@@ -147,7 +147,7 @@ def screen(
     screened = failed = 0
     show_progress = many and not out.is_terminal
     with progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
-        for status, text in screen_many(setup, read_patients(patients), style, jobs, screener):
+        for status, text in screen_many(setup, read_patients(patients, screener.vocabulary), style, jobs, screener):
             advance()
             if status == "error":
                 failed += 1
@@ -273,6 +273,28 @@ def import_(
     else:
         output.write_text(text, encoding="utf-8")
     err.print(summary, markup=False)
+
+
+@app.command()
+@user_errors
+def convert(
+    sources: list[Path] = typer.Argument(..., help="FHIR Bundle .json, NDJSON of Bundles, folder, Bulk Data export."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON Lines here instead of stdout."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+) -> None:
+    """Convert FHIR R4 records to the patient JSON the engine screens (to audit the mapping)."""
+    from eligibility.patient.fhir_convert import convert as run
+    from eligibility.patient.fhir_convert import stats_text
+
+    with output.open("w", encoding="utf-8") if output else _stdout() as handle:
+        stats = run(sources, handle, _vocabulary(vocabulary or []), sys.stderr)
+    err.print(stats_text(stats), markup=False)
+
+
+def _stdout():
+    import contextlib
+
+    return contextlib.nullcontext(sys.stdout)
 
 
 @app.command()
