@@ -40,9 +40,7 @@ class Batch:
         return self.query.sql(dialect=dialect)
 
 
-def plan_batch(
-    screener: Screener, trials: Sequence[CompiledTrial], as_of: date | None, fallback: date | None
-) -> Batch:
+def plan_batch(screener: Screener, trials: Sequence[CompiledTrial], as_of: date | None, fallback: date | None) -> Batch:
     """One query for ``trials`` (every clause, every cohort)."""
     query = CohortQuery(screener.vocabulary, as_of, fallback)
     groups = []

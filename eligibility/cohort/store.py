@@ -63,7 +63,9 @@ def patient_rows(index: PatientIndex, seq: int = 0) -> dict[str, list[list[str]]
     person, pid = index.patient, index.id
     source = person.model_dump_json(exclude_defaults=True)
     rows: dict[str, list[list[str]]] = {name: [] for name in SCHEMA if name != "concept_ancestors"}
-    rows["patients"].append([str(seq), pid, _text(person.as_of), _text(person.birth_date), _text(person.age), _text(person.sex), source])
+    rows["patients"].append(
+        [str(seq), pid, _text(person.as_of), _text(person.birth_date), _text(person.age), _text(person.sex), source]
+    )
     for measure, readings in index.readings.items():
         for rank, reading in enumerate(readings):
             numeric = not isinstance(reading.value, str)

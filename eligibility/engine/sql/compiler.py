@@ -23,9 +23,12 @@ from eligibility.engine.sql.expressions import (
     col,
     compare,
     compare_bounds,
+    conj,
     date_minus,
     date_plus_days,
+    disj,
     is_null,
+    negate,
     not_null,
     number,
     ratio_compare,
@@ -64,7 +67,7 @@ def _reason(reason: Reason) -> exp.Literal:
 
 def _leaf(query: CohortQuery, key: tuple, met: exp.Expression, reason: exp.Expression) -> Compiled:
     met_column, reason_column = query.leaf(key, met, reason)
-    needs = exp.and_(is_null(met_column), exp.NEQ(this=reason_column, expression=_reason(Reason.REVIEW)))
+    needs = conj(is_null(met_column), exp.NEQ(this=reason_column, expression=_reason(Reason.REVIEW)))
     return Compiled(met_column, reason_column, needs)
 
 
@@ -124,9 +127,9 @@ def _relative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     right = exp.Mul(this=right, expression=wide(col("value_den", latest)))
     usable = not_null(col("rank", latest))
     ranged = not_null(limit_num)
-    met = case((exp.and_(usable, ranged), compare(node.op, left, right)))
+    met = case((conj(usable, ranged), compare(node.op, left, right)))
     reason = case(
-        (exp.and_(usable, ranged), _reason(Reason.DECIDED)),
+        (conj(usable, ranged), _reason(Reason.DECIDED)),
         (usable, _reason(Reason.NO_REFERENCE_RANGE)),
         default=_lab_reason(latest, seen),
     )
@@ -175,7 +178,7 @@ def _age_truth(op: str, duration: ast.Duration, on: exp.Expression) -> exp.Expre
 
 
 def _no_age() -> exp.Expression:
-    return exp.and_(is_null(col("birth_date", "r")), is_null(col("age", "r")))
+    return conj(is_null(col("birth_date", "r")), is_null(col("age", "r")))
 
 
 @SQL.register(ast.Age)
@@ -233,7 +236,7 @@ def _presence(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     hits, undated, complete = _records(query, node)
     negated = not_null(col("negated", query.negation(node.category, node.concept, node.active)))
     found = exp.GT(this=hits, expression=number(0))
-    closed = exp.and_(complete, exp.not_(undated))
+    closed = conj(complete, negate(undated))
     met = case((found, exp.true()), (negated, exp.false()), (closed, exp.false()))
     reason = case(
         (found, _reason(Reason.DECIDED)),
@@ -249,7 +252,7 @@ def _presence(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 def _count(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Count = plan.node  # type: ignore[assignment]
     seen, undated, complete = _records(query, node)
-    closed = exp.and_(complete, exp.not_(undated))
+    closed = conj(complete, negate(undated))
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">"):
         open_world = case((compare(node.op, seen, number(node.count)), exp.true()))
@@ -271,25 +274,25 @@ def _review(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 
 
 def _logic(met: exp.Expression, children: list[Compiled]) -> Compiled:
-    needs = exp.and_(is_null(met), exp.or_(*(c.needs_data for c in children)) if children else exp.false())
+    needs = conj(is_null(met), disj(*(c.needs_data for c in children)) if children else exp.false())
     return Compiled(met, _reason(Reason.LOGIC), needs)
 
 
 @SQL.register(ast.AllOf)
 def _all(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     children = [compile_sql(child, query, settings) for child in plan.children]
-    met = exp.and_(*(exp.Paren(this=c.met) for c in children)) if children else exp.true()
+    met = conj(*(exp.Paren(this=c.met) for c in children)) if children else exp.true()
     return _logic(met, children)
 
 
 @SQL.register(ast.AnyOf)
 def _any(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     children = [compile_sql(child, query, settings) for child in plan.children]
-    met = exp.or_(*(exp.Paren(this=c.met) for c in children)) if children else exp.false()
+    met = disj(*(exp.Paren(this=c.met) for c in children)) if children else exp.false()
     return _logic(met, children)
 
 
 @SQL.register(ast.Not)
 def _not(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     child = compile_sql(plan.children[0], query, settings)
-    return _logic(exp.not_(exp.Paren(this=child.met)), [child])
+    return _logic(negate(exp.Paren(this=child.met)), [child])

@@ -28,6 +28,21 @@ COMPARATORS: dict[str, type[exp.Binary]] = {
 }
 
 
+def conj(*items: exp.Expression) -> exp.Expression:
+    """``a AND b AND …`` (operands parenthesised where needed; built in place, without copying)."""
+    return exp.and_(*items, copy=False)
+
+
+def disj(*items: exp.Expression) -> exp.Expression:
+    """``a OR b OR …``."""
+    return exp.or_(*items, copy=False)
+
+
+def negate(item: exp.Expression) -> exp.Expression:
+    """``NOT item``."""
+    return exp.not_(item, copy=False)
+
+
 def col(name: str, table: str | None = None) -> exp.Column:
     """A column reference."""
     return exp.column(name, table=table)
@@ -46,7 +61,7 @@ def number(value: int | Decimal | str) -> exp.Expression:
 
 def day(value: date) -> exp.Cast:
     """A DATE literal."""
-    return exp.cast(text(value.isoformat()), "DATE")
+    return exp.cast(text(value.isoformat()), "DATE", copy=False)
 
 
 def compare(op: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
@@ -58,8 +73,8 @@ def case(*branches: tuple[exp.Expression, exp.Expression], default: exp.Expressi
     """CASE WHEN … THEN … [ELSE …] END."""
     built = exp.Case()
     for condition, result in branches:
-        built = built.when(condition, result)
-    return built.else_(default) if default is not None else built
+        built = built.when(condition, result, copy=False)
+    return built.else_(default, copy=False) if default is not None else built
 
 
 def is_null(value: exp.Expression) -> exp.Expression:
@@ -70,12 +85,12 @@ def is_null(value: exp.Expression) -> exp.Expression:
 
 def not_null(value: exp.Expression) -> exp.Expression:
     """``value IS NOT NULL``."""
-    return exp.not_(is_null(value))
+    return negate(is_null(value))
 
 
 def wide(value: exp.Expression) -> exp.Cast:
     """An integer widened to DECIMAL(38, 0), so products of numerators and denominators cannot overflow."""
-    return exp.cast(value, "DECIMAL(38, 0)")
+    return exp.cast(value, "DECIMAL(38, 0)", copy=False)
 
 
 def ratio_compare(op: str, num: exp.Expression, den: exp.Expression, other: Fraction) -> exp.Expression:
@@ -88,12 +103,12 @@ def ratio_compare(op: str, num: exp.Expression, den: exp.Expression, other: Frac
 def date_minus(anchor: exp.Expression, amount: exp.Expression | int, unit: str) -> exp.Expression:
     """``anchor`` minus ``amount`` days, months or years, as a DATE (calendar months clamp to the month's end)."""
     size = number(amount) if isinstance(amount, int) else amount
-    return exp.cast(exp.DateSub(this=anchor, expression=size, unit=exp.var(unit)), "DATE")
+    return exp.cast(exp.DateSub(this=anchor, expression=size, unit=exp.var(unit)), "DATE", copy=False)
 
 
 def date_plus_days(anchor: exp.Expression, days: int) -> exp.Expression:
     """``anchor`` plus a whole number of days, as a DATE."""
-    return exp.cast(exp.DateAdd(this=anchor, expression=number(days), unit=exp.var("DAY")), "DATE")
+    return exp.cast(exp.DateAdd(this=anchor, expression=number(days), unit=exp.var("DAY")), "DATE", copy=False)
 
 
 def _edge_days(duration: Duration) -> tuple[int, int]:
@@ -119,7 +134,7 @@ def window_condition(
         edge = date_minus(ref, months, "MONTH")
         tests = {"<=": exp.GTE(this=last, expression=edge), "<": exp.GT(this=last, expression=edge)}
         tests |= {">=": exp.LTE(this=first, expression=edge), ">": exp.LT(this=first, expression=edge)}
-        return exp.and_(ordered, tests[window.op])
+        return conj(ordered, tests[window.op])
     floor, ceiling = _edge_days(window.duration)
     # elapsed(t) = ref - t in days; the boundary E lies in (floor - 1, ceiling]: compare elapsed with it exactly.
     if window.op == "<=":
@@ -130,7 +145,7 @@ def window_condition(
         test = exp.LTE(this=first, expression=date_minus(ref, ceiling, "DAY"))
     else:
         test = exp.LT(this=first, expression=date_minus(ref, floor, "DAY"))
-    return exp.and_(ordered, test)
+    return conj(ordered, test)
 
 
 def _year(value: exp.Expression) -> exp.Expression:
@@ -147,9 +162,9 @@ def _day(value: exp.Expression) -> exp.Expression:
 
 def _before_in_year(on: exp.Expression, birth: exp.Expression) -> exp.Expression:
     """1 when ``on``'s month and day come before ``birth``'s, else 0 (29 February counts as after 28th)."""
-    earlier = exp.or_(
+    earlier = disj(
         exp.LT(this=_month(on), expression=_month(birth)),
-        exp.and_(exp.EQ(this=_month(on), expression=_month(birth)), exp.LT(this=_day(on), expression=_day(birth))),
+        conj(exp.EQ(this=_month(on), expression=_month(birth)), exp.LT(this=_day(on), expression=_day(birth))),
     )
     return case((earlier, number(1)), default=number(0))
 
@@ -179,5 +194,5 @@ def compare_bounds(op: str, low: exp.Expression, high: exp.Expression, threshold
     agree: exp.Expression = exp.EQ(this=at_low, expression=at_high)
     if op in ("==", "!="):
         between = exp.Boolean(this=op == "!=")
-        agree = exp.and_(agree, exp.or_(exp.EQ(this=low, expression=high), exp.EQ(this=at_low, expression=between)))
+        agree = conj(agree, disj(exp.EQ(this=low, expression=high), exp.EQ(this=at_low, expression=between)))
     return case((agree, at_low), default=exp.Null())

@@ -23,7 +23,19 @@ from sqlglot import exp
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import DEFAULT_LAB_RECENCY, ReferenceRange
 from eligibility.engine.sql.compiler import compile_sql
-from eligibility.engine.sql.expressions import case, col, day, is_null, not_null, number, text, window_condition
+from eligibility.engine.sql.expressions import (
+    case,
+    col,
+    conj,
+    day,
+    disj,
+    is_null,
+    negate,
+    not_null,
+    number,
+    text,
+    window_condition,
+)
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -67,7 +79,7 @@ class CohortQuery:
         compiled = compile_sql(plan, self, settings)
         met = compiled.met
         undecided = case(
-            (exp.and_(exp.Boolean(this=may_review), exp.not_(compiled.needs_data)), text("review")),
+            (conj(exp.Boolean(this=may_review), negate(compiled.needs_data)), text("review")),
             default=text("unknown"),
         )
         passing, failing = (text("pass"), text("fail")) if inclusion else (text("fail"), text("pass"))
@@ -100,9 +112,12 @@ class CohortQuery:
 
         def build() -> exp.Select:
             dated = exp.LTE(this=col("date", "o"), expression=col("ref_date", "r"))
-            return self._from("observations", "o").where(self._measure(measure), dated).select(exp.Count(
-                this=exp.Star()
-            ).as_("n")).group_by(col("patient_id", "o"))
+            return (
+                self._from("observations", "o")
+                .where(self._measure(measure), dated, copy=False)
+                .select(exp.Count(this=exp.Star()).as_("n"), copy=False)
+                .group_by(col("patient_id", "o"), copy=False)
+            )
 
         return self._cte(("seen", measure), build)
 
@@ -115,19 +130,19 @@ class CohortQuery:
             dated = exp.LTE(this=on, expression=col("ref_date", "r"))
             best = (
                 self._from("observations", "o")
-                .where(self._measure(measure), dated, usable)
-                .select(exp.Min(this=col("rank", "o")).as_("best"))
-                .group_by(col("patient_id", "o"))
+                .where(self._measure(measure), dated, usable, copy=False)
+                .select(exp.Min(this=col("rank", "o")).as_("best"), copy=False)
+                .group_by(col("patient_id", "o"), copy=False)
             )
-            on_best = exp.and_(
+            on_best = conj(
                 exp.EQ(this=col("patient_id", "o"), expression=col("patient_id", "b")),
                 exp.EQ(this=col("rank", "o"), expression=col("best", "b")),
             )
             return (
-                exp.select(col("patient_id", "o"), *(col(c, "o") for c in LAB_COLUMNS))
-                .from_(exp.alias_(exp.to_table("observations"), "o", table=True))
-                .join(exp.alias_(exp.Subquery(this=best), "b", table=True), on=on_best)
-                .where(self._measure(measure))
+                exp.select(col("patient_id", "o"), *(col(c, "o") for c in LAB_COLUMNS), copy=False)
+                .from_(exp.alias_(exp.to_table("observations"), "o", table=True), copy=False)
+                .join(exp.alias_(exp.Subquery(this=best), "b", table=True), on=on_best, copy=False)
+                .where(self._measure(measure), copy=False)
             )
 
         return self._cte(("lab", measure, window), build)
@@ -140,9 +155,14 @@ class CohortQuery:
             start = col("start", "x")
             return (
                 self._from("conditions", "x")
-                .where(self._kind_of("x", concept), not_null(start), exp.LTE(this=start, expression=col("ref_date", "r")))
-                .select(exp.Min(this=start).as_("onset"))
-                .group_by(col("patient_id", "x"))
+                .where(
+                    self._kind_of("x", concept),
+                    not_null(start),
+                    exp.LTE(this=start, expression=col("ref_date", "r")),
+                    copy=False,
+                )
+                .select(exp.Min(this=start).as_("onset"), copy=False)
+                .group_by(col("patient_id", "x"), copy=False)
             )
 
         return self._cte(("onset", concept), build)
@@ -152,20 +172,20 @@ class CohortQuery:
 
         def build() -> exp.Select:
             status, named = col("status", "n"), col("concept", "n")
-            absent = exp.and_(
+            absent = conj(
                 exp.EQ(this=status, expression=text("absent")),
                 _in(named, sorted(self.vocabulary.ancestors(concept))),
             )
             if active:
-                resolved = exp.and_(
+                resolved = conj(
                     exp.EQ(this=status, expression=text("resolved")), exp.EQ(this=named, expression=text(concept))
                 )
-                absent = exp.or_(absent, resolved)
+                absent = disj(absent, resolved)
             return (
-                exp.select(col("patient_id", "n"), number(1).as_("negated"))
-                .from_(exp.alias_(exp.to_table("negations"), "n", table=True))
-                .where(exp.EQ(this=col("category", "n"), expression=text(category)), absent)
-                .group_by(col("patient_id", "n"))
+                exp.select(col("patient_id", "n"), number(1).as_("negated"), copy=False)
+                .from_(exp.alias_(exp.to_table("negations"), "n", table=True), copy=False)
+                .where(exp.EQ(this=col("category", "n"), expression=text(category)), absent, copy=False)
+                .group_by(col("patient_id", "n"), copy=False)
             )
 
         return self._cte(("negated", category, concept, active), build)
@@ -187,16 +207,16 @@ class CohortQuery:
                 default=number(0),
             )
             undated = case((is_null(start), number(int(window is not None))), default=number(0))
-            conditions = [self._kind_of("x", node.concept), exp.or_(is_null(start), exp.LTE(this=start, expression=ref))]
+            conditions = [self._kind_of("x", node.concept), disj(is_null(start), exp.LTE(this=start, expression=ref))]
             if active:
                 conditions.append(exp.EQ(this=col("status", "x"), expression=text("active")))
             for excluded in excluding:
-                conditions.append(exp.not_(self._kind_of("x", excluded)))
+                conditions.append(negate(self._kind_of("x", excluded)))
             return (
                 self._from(f"{node.category}s", "x")
-                .where(*conditions)
-                .select(exp.Sum(this=hit).as_("hits"), exp.Sum(this=undated).as_("undated"))
-                .group_by(col("patient_id", "x"))
+                .where(*conditions, copy=False)
+                .select(exp.Sum(this=hit).as_("hits"), exp.Sum(this=undated).as_("undated"), copy=False)
+                .group_by(col("patient_id", "x"), copy=False)
             )
 
         return self._cte(("records", node.category, node.concept, window, active, excluding), build)
@@ -205,9 +225,9 @@ class CohortQuery:
 
     def _from(self, table: str, alias: str) -> exp.Select:
         return (
-            exp.select(col("patient_id", alias))
-            .from_(exp.alias_(exp.to_table(table), alias, table=True))
-            .join(exp.alias_(exp.to_table("ref"), "r", table=True), on=_join_on(alias))
+            exp.select(col("patient_id", alias), copy=False)
+            .from_(exp.alias_(exp.to_table(table), alias, table=True), copy=False)
+            .join(exp.alias_(exp.to_table("ref"), "r", table=True), on=_join_on(alias), copy=False)
         )
 
     def _measure(self, measure: str) -> exp.Expression:
@@ -225,48 +245,64 @@ class CohortQuery:
         chosen = [day(d) for d in (self.as_of,) if d] + [col("as_of", "p")] + [day(d) for d in (self.fallback,) if d]
         ref_date = exp.Coalesce(this=chosen[0], expressions=chosen[1:]) if len(chosen) > 1 else chosen[0]
         flags = [
-            exp.Max(this=case((exp.EQ(this=col("category"), expression=text(c)), number(1)), default=number(0))).as_(c)
+            exp.Max(this=case((exp.EQ(this=col("category"), expression=text(c)), number(1)), default=number(0))).as_(
+                c, copy=False
+            )
             for c in ast.CATEGORIES
         ]
-        complete = exp.select(col("patient_id"), *flags).from_("completeness").group_by(col("patient_id"))
+        complete = (
+            exp.select(col("patient_id"), *flags, copy=False)
+            .from_("completeness", copy=False)
+            .group_by(col("patient_id"), copy=False)
+        )
         columns = [col(name, "p") for name in ("patient_id", "birth_date", "age", "as_of", "sex")]
         completes = [
             exp.GT(this=exp.Coalesce(this=col(c, "k"), expressions=[number(0)]), expression=number(0)).as_(
-                f"complete_{c}"
+                f"complete_{c}", copy=False
             )
             for c in ast.CATEGORIES
         ]
         return (
-            exp.select(*columns, ref_date.as_("ref_date"), *completes)
-            .from_(exp.alias_(exp.to_table("patients"), "p", table=True))
+            exp.select(*columns, ref_date.as_("ref_date"), *completes, copy=False)
+            .from_(exp.alias_(exp.to_table("patients"), "p", table=True), copy=False)
             .join(
                 exp.alias_(exp.Subquery(this=complete), "k", table=True),
                 on=exp.EQ(this=col("patient_id", "k"), expression=col("patient_id", "p")),
                 join_type="left",
+                copy=False,
             )
         )
 
     def select(self) -> exp.Select:
         """The whole query (one row per patient)."""
-        leaves = exp.select(col("patient_id", "r")).from_(exp.alias_(exp.to_table("ref"), "r", table=True))
+        leaves = exp.select(col("patient_id", "r"), copy=False).from_(
+            exp.alias_(exp.to_table("ref"), "r", table=True), copy=False
+        )
         for alias, _ in self._ctes.values():
-            leaves = leaves.join(exp.alias_(exp.to_table(alias), alias, table=True), on=_join_on(alias), join_type="left")
+            leaves = leaves.join(
+                exp.alias_(exp.to_table(alias), alias, table=True), on=_join_on(alias), join_type="left", copy=False
+            )
         for name, met, reason in self._leaves.values():
-            leaves = leaves.select(met.as_(f"{name}_met"), reason.as_(f"{name}_reason"))
-        clauses = exp.select(col("patient_id")).from_("leaves")
+            leaves = leaves.select(met.as_(f"{name}_met"), reason.as_(f"{name}_reason"), copy=False)
+        clauses = exp.select(col("patient_id"), copy=False).from_("leaves", copy=False)
         for position, (met, reason, outcome) in enumerate(self._clauses):
             clauses = clauses.select(
-                met.as_(f"c{position}_met"), reason.as_(f"c{position}_reason"), outcome.as_(f"c{position}_outcome")
+                met.as_(f"c{position}_met"),
+                reason.as_(f"c{position}_reason"),
+                outcome.as_(f"c{position}_outcome"),
+                copy=False,
             )
-        query = exp.select(col("patient_id"), *(col(f"c{k}_{p}") for k in range(len(self._clauses)) for p in (
-            "met", "reason", "outcome"
-        )))
+        query = exp.select(
+            col("patient_id"),
+            *(col(f"c{k}_{p}") for k in range(len(self._clauses)) for p in ("met", "reason", "outcome")),
+            copy=False,
+        )
         for position, members in enumerate(self._groups):
-            query = query.select(self._verdict(members).as_(f"v{position}"))
-        query = query.from_("clauses").with_("ref", as_=self._ref())
+            query = query.select(self._verdict(members).as_(f"v{position}"), copy=False)
+        query = query.from_("clauses", copy=False).with_("ref", as_=self._ref(), copy=False)
         for alias, body in self._ctes.values():
-            query = query.with_(alias, as_=body)
-        return query.with_("leaves", as_=leaves).with_("clauses", as_=clauses)
+            query = query.with_(alias, as_=body, copy=False)
+        return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
 
     @staticmethod
     def _verdict(members: tuple[int, ...]) -> exp.Expression:
