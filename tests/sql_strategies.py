@@ -1,7 +1,7 @@
 """Hypothesis strategies for the SQL differential law: rules of every node type over a small shared vocabulary
 slice (so rules and patients meet), and patients at the edges (boundary values in other units, dates on window
 edges and in the future, 29 February births, only an age, missing ranges, undated records, negations, complete
-categories)."""
+categories, partial birth dates, medications ended on a day not known)."""
 
 from __future__ import annotations
 
@@ -41,6 +41,9 @@ BIRTHS = (
     date(2008, 11, 1),
 )
 
+AGE_YEARS = (0, 17, 18, 25, 26, 45, 46, 60)  # the thresholds of age rules
+REFERENCE_DATES = (AS_OF, date(2025, 3, 1))  # the reference dates the law screens on
+
 
 def _duration(value, unit: str) -> ast.Duration:
     return ast.Duration(value=Decimal(value), unit=unit)
@@ -50,9 +53,10 @@ durations = st.one_of(
     st.builds(_duration, st.integers(1, 13), st.sampled_from(["day", "week", "month", "year"])),
     st.builds(_duration, st.sampled_from(["36", "48", "12", "1.5"]), st.sampled_from(["hour", "day", "month"])),
 )
-windows = st.none() | st.builds(
+bounded_windows = st.builds(
     lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]), durations
 )
+windows = st.none() | bounded_windows
 
 
 def _written(measure: str, canonical: Decimal, draw) -> ast.Quantity:
@@ -88,7 +92,7 @@ def presences(draw) -> ast.Presence:
 
 def leaves() -> st.SearchStrategy[ast.Node]:
     """Leaves of every kind."""
-    years = st.builds(_duration, st.sampled_from([0, 17, 18, 25, 26, 45, 46, 60]), st.just("year"))
+    years = st.builds(_duration, st.sampled_from(AGE_YEARS), st.just("year"))
     ages = years | st.builds(_duration, st.sampled_from([6, 216, 312]), st.just("month"))
     return st.one_of(
         comparisons(),
@@ -114,6 +118,11 @@ def leaves() -> st.SearchStrategy[ast.Node]:
         ),
         st.builds(lambda v: ast.Sex(value=v), st.sampled_from(["female", "male"])),
         presences(),
+        st.builds(  # a medication in a window: spans, ongoing ones, and ones ended on a day not known
+            lambda c, w: _history("medication", c, False, (), w),
+            st.sampled_from(CONCEPTS["medication"]),
+            bounded_windows,
+        ),
         st.builds(
             lambda cat, c, w, op, n: ast.Count(category=cat, concept=c, window=w, op=op, count=n),
             st.sampled_from(["event", "medication"]),
@@ -174,12 +183,30 @@ def records(draw, category: str) -> dict:
     elif category == "medication":
         if dated:
             entry["start"] = _day(draw, future=False)
-            if draw(st.booleans()):
-                end = date.fromisoformat(entry["start"]) + timedelta(days=draw(st.sampled_from([0, 7, 30, 400])))
-                entry["end"] = str(end)
+        ending = draw(st.sampled_from(["ongoing", "end", "ended_unknown", "active"]))
+        if ending == "end" and dated:
+            end = date.fromisoformat(entry["start"]) + timedelta(days=draw(st.sampled_from([0, 7, 30, 400])))
+            entry["end"] = str(end)
+        elif ending == "ended_unknown":  # ended on a day not known
+            entry["status"] = "ended"
+        elif ending == "active":
+            entry["status"] = "active"
     elif dated:
         entry["date"] = _day(draw)
     return entry
+
+
+@st.composite
+def partial_births(draw) -> str:
+    """A birth year or month: any, or one in which an age threshold is reached near a reference date (so the
+    missing day or month decides some ages and not others); some lie after the reference date."""
+    if draw(st.booleans()):
+        year, month = draw(st.integers(1930, 2026)), draw(st.none() | st.integers(1, 12))
+    else:
+        on = draw(st.sampled_from(REFERENCE_DATES))
+        year = on.year - draw(st.sampled_from(AGE_YEARS)) + draw(st.sampled_from([0, 0, -1, 1]))
+        month = draw(st.sampled_from([None, on.month, on.month, on.month % 12 + 1, (on.month - 2) % 12 + 1]))
+    return str(year) if month is None else f"{year}-{month:02d}"
 
 
 @st.composite
@@ -188,11 +215,15 @@ def patients(draw, number: int) -> dict:
     patient: dict = {"id": f"P{number}", "observations": draw(st.lists(observations(), max_size=5))}
     for category, field in CATEGORY_FIELD.items():
         patient[field] = draw(st.lists(records(category), max_size=3))
-    birth = draw(st.sampled_from(("date", "edge", "age", "none")))
+    birth = draw(st.sampled_from(("date", "edge", "partial", "age", "none")))
     if birth == "date":
         patient["birth_date"] = str(draw(st.dates(min_value=date(1930, 1, 1), max_value=date(2020, 1, 1))))
     elif birth == "edge":
         patient["birth_date"] = str(draw(st.sampled_from(BIRTHS)))
+    elif birth == "partial":
+        patient["birth_partial"] = draw(partial_births())
+        if draw(st.integers(0, 3)) == 0:
+            patient["age"] = draw(st.sampled_from([0, 17, 18, 25, 45, 60, 61]))
     elif birth == "age":
         patient["age"] = draw(st.sampled_from([0, 17, 18, 25, 45, 60, 61]))
         if draw(st.booleans()):

@@ -119,3 +119,45 @@ def test_birthdays_on_29_february_and_month_ends(birth: str, on: date, rule: str
     rows = in_sql([person], clauses, Settings(), on)
     assert rows["P"][0][0][0] is met
     assert in_process(person, clauses, Settings(), on)[0][0] is met
+
+
+@pytest.mark.parametrize(
+    ("partial", "rule", "met", "reason"),
+    [
+        ("2008-11", "age >= 18 years", None, "age_uncertain"),  # 18 on 1 November only if born on the 1st
+        ("2008-10", "age >= 18 years", True, "decided"),
+        ("2008", "age < 18 years", None, "age_uncertain"),
+        ("2007", "age >= 18 years", True, "decided"),
+        ("2008-11", "age >= 216 months", None, "age_uncertain"),
+        ("2026", "age >= 0 years", None, "age_uncertain"),  # a birth later this year is still possible
+    ],
+)
+def test_a_partial_birth_date_leaves_the_age_open_only_where_it_matters(partial, rule, met, reason):
+    from eligibility.lang.parsing import parse_rule
+
+    person = Patient.model_validate({"id": "P", "birth_partial": partial})
+    clauses = [Clause("C", "inclusion", "", parse_rule(rule))]
+    expected = in_process(person, clauses, Settings(), AS_OF)
+    assert expected[0][:2] == (met, reason)
+    assert in_sql([person], clauses, Settings(), AS_OF)["P"][0] == expected
+
+
+@pytest.mark.parametrize(
+    ("start", "rule", "met", "reason"),
+    [
+        ("2026-10-20", "has medication methotrexate within 30 days", True, "decided"),  # its start is in the window
+        ("2026-06-01", "has medication methotrexate within 30 days", None, "undated"),  # only its end could be
+        ("2026-06-01", "has medication methotrexate more than 30 days ago", True, "decided"),
+        ("2026-10-20", "has medication methotrexate more than 30 days ago", False, "complete"),
+        ("2026-06-01", "count medication methotrexate within 30 days == 0", None, "incomplete_count"),
+    ],
+)
+def test_a_medication_ended_on_a_day_not_known_decides_a_window_only_where_every_end_agrees(start, rule, met, reason):
+    from eligibility.lang.parsing import parse_rule
+
+    medication = {"code": "methotrexate", "start": start, "status": "ended"}
+    person = Patient.model_validate({"id": "P", "medications": [medication], "complete": ["medications"]})
+    clauses = [Clause("C", "inclusion", "", parse_rule(rule))]
+    expected = in_process(person, clauses, Settings(), AS_OF)
+    assert expected[0][:2] == (met, reason)
+    assert in_sql([person], clauses, Settings(), AS_OF)["P"][0] == expected

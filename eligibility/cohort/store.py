@@ -5,6 +5,11 @@ uses, so units are already in each measure's canonical unit and codes are concep
 (numerator and denominator integers, denominator positive), never floats. The index is built without a
 reference date (every dated record is kept); queries apply the reference date, as the in-process index does.
 
+The patient's birth is stored as the earliest and latest possible birth date (``birth_low``, ``birth_high``:
+equal for a known date, a year or month apart for ``birth_partial``, NULL when unknown). A record's ``stop`` is
+NULL while it is ongoing (status ``active``) or, for a medication ended on a day not known, with status
+``resolved``.
+
 Tables: patients, observations, conditions, medications, procedures, immunizations, events (one per record
 category), negations, completeness, concept_ancestors. A store is a DuckDB file or a folder of Parquet files.
 """
@@ -30,7 +35,10 @@ NO_REFERENCE_DATE = date.max  # index without dropping anything dated: the query
 INT64 = 2**63 - 1
 RECORD_COLUMNS = "patient_id VARCHAR, concept VARCHAR, code VARCHAR, start DATE, stop DATE, status VARCHAR"
 SCHEMA: dict[str, str] = {
-    "patients": "seq BIGINT, patient_id VARCHAR, as_of DATE, birth_date DATE, age INTEGER, sex VARCHAR, source VARCHAR",
+    "patients": (
+        "seq BIGINT, patient_id VARCHAR, as_of DATE, birth_low DATE, birth_high DATE, age INTEGER, sex VARCHAR, "
+        "source VARCHAR"
+    ),
     "observations": (
         "patient_id VARCHAR, measure VARCHAR, rank INTEGER, date DATE, value_num BIGINT, value_den BIGINT, "
         "value_text VARCHAR, low_num BIGINT, low_den BIGINT, high_num BIGINT, high_den BIGINT"
@@ -63,8 +71,9 @@ def patient_rows(index: PatientIndex, seq: int = 0) -> dict[str, list[list[str]]
     person, pid = index.patient, index.id
     source = person.model_dump_json(exclude_defaults=True)
     rows: dict[str, list[list[str]]] = {name: [] for name in SCHEMA if name != "concept_ancestors"}
+    low, high = person.birth_range() or (None, None)
     rows["patients"].append(
-        [str(seq), pid, _text(person.as_of), _text(person.birth_date), _text(person.age), _text(person.sex), source]
+        [str(seq), pid, _text(person.as_of), _text(low), _text(high), _text(person.age), _text(person.sex), source]
     )
     for measure, readings in index.readings.items():
         for rank, reading in enumerate(readings):

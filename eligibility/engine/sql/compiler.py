@@ -164,21 +164,28 @@ def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled
 # --- the person ------------------------------------------------------------------------------------------
 
 
-def _age_truth(op: str, duration: ast.Duration, on: exp.Expression) -> exp.Expression:
-    """Truth of ``age on <on> <op> duration``: exact with a birth date, bounded with only an age, else NULL."""
-    birth, age = col("birth_date", "r"), col("age", "r")
+def _birth_range() -> tuple[exp.Expression, exp.Expression]:
+    """Earliest and latest possible birth date: the stored range (a known or partial birth date), else the
+    year of birth an age allows (as of the patient's ``as_of``, else the reference date), else NULL."""
+    age = col("age", "r")
     anchor = exp.Coalesce(this=col("as_of", "r"), expressions=[col("ref_date", "r")])
-    latest = date_minus(anchor, age, "YEAR")
     earliest = date_plus_days(date_minus(anchor, exp.Add(this=age, expression=number(1)), "YEAR"), 1)
-    low, high = age_in(duration.unit, latest, on), age_in(duration.unit, earliest, on)
-    return case(
-        (not_null(birth), compare(op, age_in(duration.unit, birth, on), number(duration.value))),
-        (not_null(age), compare_bounds(op, low, high, duration.value)),
+    latest = date_minus(anchor.copy(), age.copy(), "YEAR")
+    return (
+        exp.Coalesce(this=col("birth_low", "r"), expressions=[earliest]),
+        exp.Coalesce(this=col("birth_high", "r"), expressions=[latest]),
     )
 
 
+def _age_truth(op: str, duration: ast.Duration, on: exp.Expression) -> exp.Expression:
+    """Truth of ``age on <on> <op> duration``: decided where every possible birth date agrees, else NULL."""
+    earliest, latest = _birth_range()
+    low, high = age_in(duration.unit, latest, on), age_in(duration.unit, earliest, on.copy())
+    return case((not_null(earliest.copy()), compare_bounds(op, low, high, duration.value)))
+
+
 def _no_age() -> exp.Expression:
-    return conj(is_null(col("birth_date", "r")), is_null(col("age", "r")))
+    return conj(is_null(col("birth_low", "r")), is_null(col("age", "r")))
 
 
 @SQL.register(ast.Age)

@@ -192,7 +192,7 @@ class CohortQuery:
 
     def matching_records(self, node: ast.Presence | ast.Count) -> str:
         """Aggregates ``hits`` (records matching status, exceptions and window) and ``undated`` (records
-        without a date that a windowed node cannot place)."""
+        without a date, or ended on a day not known, that a windowed node cannot place)."""
         window, active = node.window, getattr(node, "active", False)
         excluding = tuple(getattr(node, "excluding", ()))
 
@@ -201,12 +201,22 @@ class CohortQuery:
             last = exp.Least(
                 this=exp.Coalesce(this=col("stop", "x"), expressions=[ref.copy()]), expressions=[ref.copy()]
             )
+            # A record without a stop that is not active ended on a day not known (on or after its start):
+            # it matches when its start day alone does; only the unknown end could bring it into the window.
+            end_unknown = conj(is_null(col("stop", "x")), exp.NEQ(this=col("status", "x"), expression=text("active")))
+            start_alone = window_condition(window, start, start, ref)
             hit = case(
                 (is_null(start), number(int(window is None))),
+                (end_unknown, case((start_alone, number(1)), default=number(0))),
                 (window_condition(window, start, last, ref), number(1)),
                 default=number(0),
             )
-            undated = case((is_null(start), number(int(window is not None))), default=number(0))
+            could_match = conj(
+                end_unknown.copy(), negate(start_alone.copy()), window_condition(window, start, ref, ref)
+            )
+            undated = case(
+                (is_null(start), number(int(window is not None))), (could_match, number(1)), default=number(0)
+            )
             conditions = [self._kind_of("x", node.concept), disj(is_null(start), exp.LTE(this=start, expression=ref))]
             if active:
                 conditions.append(exp.EQ(this=col("status", "x"), expression=text("active")))
@@ -255,7 +265,7 @@ class CohortQuery:
             .from_("completeness", copy=False)
             .group_by(col("patient_id"), copy=False)
         )
-        columns = [col(name, "p") for name in ("patient_id", "birth_date", "age", "as_of", "sex")]
+        columns = [col(name, "p") for name in ("patient_id", "birth_low", "birth_high", "age", "as_of", "sex")]
         completes = [
             exp.GT(this=exp.Coalesce(this=col(c, "k"), expressions=[number(0)]), expression=number(0)).as_(
                 f"complete_{c}", copy=False
