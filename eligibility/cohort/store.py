@@ -71,9 +71,18 @@ def patient_rows(index: PatientIndex, seq: int = 0) -> dict[str, list[list[str]]
     person, pid = index.patient, index.id
     source = person.model_dump_json(exclude_defaults=True)
     rows: dict[str, list[list[str]]] = {name: [] for name in SCHEMA if name != "concept_ancestors"}
-    low, high = person.birth_range() or (None, None)
+    earliest_birth, latest_birth = person.birth_range() or (None, None)
     rows["patients"].append(
-        [str(seq), pid, _text(person.as_of), _text(low), _text(high), _text(person.age), _text(person.sex), source]
+        [
+            str(seq),
+            pid,
+            _text(person.as_of),
+            _text(earliest_birth),
+            _text(latest_birth),
+            _text(person.age),
+            _text(person.sex),
+            source,
+        ]
     )
     for measure, readings in index.readings.items():
         for rank, reading in enumerate(readings):
