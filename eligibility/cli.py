@@ -49,6 +49,12 @@ class ParseFormat(StrEnum):
     atoms = "atoms"
 
 
+class Engine(StrEnum):
+    python = "python"
+    duckdb = "duckdb"
+    spark = "spark"
+
+
 class Kind(StrEnum):
     inclusion = "inclusion"
     exclusion = "exclusion"
@@ -85,7 +91,7 @@ def _vocabulary(paths: list[Path]):
 @user_errors
 def screen(
     patients: Path = typer.Argument(
-        ..., help="A patient .json file, a .jsonl file (one patient per line) or a folder of them."
+        None, help="A patient .json/.jsonl file, a FHIR Bundle/NDJSON/Bulk Data export, or a folder of them."
     ),
     rules: list[Path] = typer.Option(
         None, "--rules", help="Rule file or folder (repeatable); default: the bundled rules."
@@ -113,6 +119,9 @@ def screen(
         None, "--reference-table", help="Site reference ranges (YAML) for x ULN / x LLN."
     ),
     vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+    engine: Engine = typer.Option(Engine.python, "--engine", help="python (in process), duckdb or spark (summary)."),
+    db: Path | None = typer.Option(None, "--db", help="A record store made by `eligibility load` (duckdb/spark)."),
+    spark_master: str | None = typer.Option(None, "--spark-master", help="Spark master URL; default local mode."),
 ) -> None:
     """Screen patients against trials: every clause pass / fail / unknown / review, with reasons."""
     from eligibility.output.write import ReportStyle
@@ -121,8 +130,13 @@ def screen(
     setup = ScreenSetup(tuple(rules or [bundled_rules_dir()]), tuple(vocabulary or ()), reference_table, lab_recency)
     screener = setup.build()
     _check_trial_ids(trial or [], screener.trials)
+    if engine != Engine.python:
+        _screen_on_engine(engine.value, patients, db, screener, output, as_of, trial, only, spark_master)
+        return
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
-    many = patients.is_dir() or patients.suffix == ".jsonl"
+    if patients is None:
+        raise EligibilityError("no patients given", hint="give PATIENTS (or --db FILE with --engine duckdb)")
+    many = patients.is_dir() or patients.suffix in (".jsonl", ".ndjson")
     if output_path is not None and output is not ScreenFormat.html:
         raise EligibilityError("-o is for --format html", hint="the other formats go to standard output: use > FILE")
     if output is ScreenFormat.html and (many or output_path is not None):
@@ -147,7 +161,7 @@ def screen(
     screened = failed = 0
     show_progress = many and not out.is_terminal
     with progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
-        for status, text in screen_many(setup, read_patients(patients), style, jobs, screener):
+        for status, text in screen_many(setup, read_patients(patients, screener.vocabulary), style, jobs, screener):
             advance()
             if status == "error":
                 failed += 1
@@ -173,6 +187,40 @@ def report(
 
     population = write_population(summary, output, rules or [bundled_rules_dir()])
     err.print(f"{population.patients} patient(s) → {output / 'index.html'}", markup=False)
+
+
+def _screen_on_engine(engine, patients, db, screener, output, as_of, trial, only, spark_master) -> None:
+    from eligibility.cohort.commands import screen_with_engine
+    from eligibility.cohort.run import RunStyle
+
+    if output != ScreenFormat.summary:
+        raise EligibilityError(f"--engine {engine} writes the summary format", hint="add --format summary")
+    single = db is None and patients is not None and patients.suffix == ".json"
+    style = RunStyle(_as_of(as_of), date.today(), tuple(trial or ()), tuple(v.value for v in only or ()), single)
+    screened, failed = screen_with_engine(engine, patients, db, screener, style, _report, spark_master)
+    err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _report(text: str) -> None:
+    err.print(text, markup=False)
+
+
+@app.command("load")
+@user_errors
+def load(
+    patients: list[Path] = typer.Argument(..., help="Patient .json/.jsonl files or folders."),
+    into: Path = typer.Option(..., "--into", help="A DuckDB file (.duckdb/.db) or a folder for Parquet files."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+) -> None:
+    """Load patients into a columnar record store for `screen --engine duckdb|spark --db`."""
+    from eligibility.cohort.commands import load_patients
+
+    loaded, failed = load_patients(patients, _vocabulary(vocabulary or []), _report, into=into)
+    err.print(f"loaded {loaded} patient(s) into {into}; {failed} could not be read", markup=False)
+    if failed:
+        raise typer.Exit(1)
 
 
 def _check_trial_ids(wanted: list[str], trials) -> None:
@@ -277,6 +325,28 @@ def import_(
     else:
         output.write_text(text, encoding="utf-8")
     err.print(summary, markup=False)
+
+
+@app.command()
+@user_errors
+def convert(
+    sources: list[Path] = typer.Argument(..., help="FHIR Bundle .json, NDJSON of Bundles, folder, Bulk Data export."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write JSON Lines here instead of stdout."),
+    vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
+) -> None:
+    """Convert FHIR R4 records to the patient JSON the engine screens (to audit the mapping)."""
+    from eligibility.patient.fhir_convert import convert as run
+    from eligibility.patient.fhir_convert import stats_text
+
+    with output.open("w", encoding="utf-8") if output else _stdout() as handle:
+        stats = run(sources, handle, _vocabulary(vocabulary or []), sys.stderr)
+    err.print(stats_text(stats), markup=False)
+
+
+def _stdout():
+    import contextlib
+
+    return contextlib.nullcontext(sys.stdout)
 
 
 @app.command()

@@ -35,6 +35,7 @@ LAYERS: list[set[str]] = [
     {"registry"},
     {"screen"},
     {"output"},
+    {"cohort"},
     {"api", "progress", "cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}

@@ -139,9 +139,9 @@ def _age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, De
 
 def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Decimal, Decimal] | None:
     person = patient.patient
-    if person.birth_date is not None:
-        age = age_in(unit, person.birth_date, on)
-        return age, age
+    births = person.birth_range()
+    if births is not None:  # a partial birth date leaves the age open only where the missing part matters
+        return age_in(unit, births[1], on), age_in(unit, births[0], on)
     if person.age is None:
         return None
     earliest, latest = birth_range_for_age(person.age, person.as_of or patient.as_of)
@@ -220,6 +220,12 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
             undated = undated or node.window is not None
             if node.window is None:
                 hits.append(occurrence)
+            continue
+        if occurrence.end is None and occurrence.status != "active":  # ended on a day not known
+            if in_window(occurrence.start, occurrence.start, as_of, node.window):
+                hits.append(occurrence)
+            elif in_window(occurrence.start, as_of, as_of, node.window):
+                undated = True  # the unknown end decides it
             continue
         if in_window(occurrence.start, occurrence.end or as_of, as_of, node.window):
             hits.append(occurrence)

@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from eligibility.errors import Location, PatientError
 from eligibility.validation import problems
+
+if TYPE_CHECKING:
+    from eligibility.vocab.vocabulary import Vocabulary
 
 CompleteCategory = Literal["conditions", "medications", "procedures", "immunizations", "events"]
 
@@ -67,10 +70,12 @@ class Condition(_Record):
 
 
 class Medication(_Record):
-    """A drug taken from ``start`` to ``end`` (no end: ongoing)."""
+    """A drug taken from ``start`` to ``end``. Without ``end`` it is ongoing, unless ``status`` is ``ended``:
+    then it ended on a day that is not known (on or after ``start``, on or before the reference date)."""
 
     start: dt.date | None = None
     end: dt.date | None = None
+    status: Literal["active", "ended"] | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Medication:
@@ -92,6 +97,7 @@ class Patient(BaseModel):
     id: str = Field(min_length=1)
     as_of: dt.date | None = None
     birth_date: dt.date | None = None
+    birth_partial: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")
     age: int | None = Field(default=None, ge=0, le=150)
     sex: Literal["female", "male"] | None = None
     observations: tuple[Observation, ...] = ()
@@ -101,6 +107,7 @@ class Patient(BaseModel):
     immunizations: tuple[DatedRecord, ...] = ()
     events: tuple[DatedRecord, ...] = ()
     complete: tuple[CompleteCategory, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @field_validator("sex", mode="before")
     @classmethod
@@ -112,7 +119,22 @@ class Patient(BaseModel):
     def _dates_make_sense(self) -> Patient:
         if self.birth_date and self.as_of and self.birth_date > self.as_of:
             raise ValueError(f"birth_date {self.birth_date} is after as_of {self.as_of}")
+        if self.birth_date and self.birth_partial:
+            raise ValueError("give birth_date or birth_partial, not both")
         return self
+
+    def birth_range(self) -> tuple[dt.date, dt.date] | None:
+        """Earliest and latest possible birth date (equal when ``birth_date`` is known); None when unknown."""
+        if self.birth_date is not None:
+            return self.birth_date, self.birth_date
+        if self.birth_partial is None:
+            return None
+        year, _, month = self.birth_partial.partition("-")
+        if not month:
+            return dt.date(int(year), 1, 1), dt.date(int(year), 12, 31)
+        first = dt.date(int(year), int(month), 1)
+        following = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return first, following - dt.timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -158,16 +180,25 @@ def parse_patient(text: str, source: PatientSource) -> Patient:
         raise PatientError(f"{first.message}{more}", location=source.location(where), hint=first.hint) from None
 
 
-def read_patients(path: Path) -> Iterator[Patient | PatientError]:
-    """Patients from a ``.json`` file, a ``.jsonl`` file (streamed line by line) or a folder of either.
+def read_patients(path: Path, vocabulary: Vocabulary | None = None) -> Iterator[Patient | PatientError]:
+    """Patients from a ``.json`` file, a ``.jsonl`` file (streamed line by line) or a folder of either, or
+    from FHIR R4 (a Bundle, an NDJSON file of Bundles, a folder of Bundles, a Bulk Data export folder),
+    detected automatically and mapped through ``vocabulary`` (default: the bundled one).
 
     A bad patient yields its :class:`PatientError` in its place, so the others are still read.
     """
     path = Path(path)
+    from eligibility.patient.fhir_read import is_fhir, read_fhir  # FHIR reading builds on this module
+
+    if path.exists() and is_fhir(path):
+        from eligibility.vocab.vocabulary import default_vocabulary
+
+        yield from (patient for patient, _ in read_fhir(path, vocabulary or default_vocabulary()))
+        return
     if path.is_dir():
         for child in sorted(path.iterdir()):
-            if child.suffix in (".json", ".jsonl"):
-                yield from read_patients(child)
+            if child.suffix in (".json", ".jsonl", ".ndjson"):
+                yield from read_patients(child, vocabulary)
         return
     if not path.exists():
         yield PatientError("no such file", location=Location(file=str(path)), hint="check the path")

@@ -76,6 +76,7 @@ class PatientIndex:
 def index_patient(patient: Patient, vocabulary: Vocabulary, as_of: date) -> PatientIndex:
     """Normalise ``patient`` against ``vocabulary`` for screening on ``as_of``."""
     index = PatientIndex(patient=patient, as_of=as_of, complete=frozenset(_CATEGORY_OF[c] for c in patient.complete))
+    index.warnings.extend(patient.warnings)  # what the conversion from another format could not read
     readings: dict[str, list[Reading]] = {}
     for position, observation in enumerate(patient.observations):
         place = f"observations[{position}] ({observation.code})"
@@ -170,9 +171,9 @@ def _add_record(index: PatientIndex, vocabulary: Vocabulary, category: str, plac
 
 
 def _span(record) -> tuple[date | None, date | None, str]:
-    if hasattr(record, "status"):  # condition
+    if hasattr(record, "onset"):  # condition
         end = record.end if record.end else (record.onset if record.status == "resolved" else None)
         return record.onset, end, record.status
-    if hasattr(record, "start"):  # medication
-        return record.start, record.end, "active" if record.end is None else "resolved"
+    if hasattr(record, "start"):  # medication; ended with no end date: resolved, end unknown (None)
+        return record.start, record.end, "active" if record.end is None and record.status != "ended" else "resolved"
     return record.date, record.date, "active"

@@ -230,7 +230,10 @@ def conversion_factor(
         params["valence"] = Fraction(valence)
     try:
         result = quantity.to(target_unit, *contexts, **params) if contexts else quantity.to(target_unit)
+        origin = ureg.Quantity(Fraction(0), source_unit).to(target_unit, *contexts, **params)
     except (pint.errors.DimensionalityError, pint.errors.OffsetUnitCalculusError, InvalidOperation, ZeroDivisionError):
+        return None
+    if origin.magnitude != 0:  # offset units (degC, degF) have no conversion factor
         return None
     return Fraction(result.magnitude)
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from eligibility.errors import EligibilityError, Location
 from eligibility.resources import data_path
+from eligibility.vocab.codes import LOINC, CodeFile, CodeTable
 
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
@@ -63,6 +64,9 @@ class ConceptDef(BaseModel):
     is_a: tuple[str, ...] = ()
 
 
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
 class _MeasureFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     measures: list[MeasureDef] = []
@@ -76,12 +80,15 @@ class _ConceptFile(BaseModel):
 class Vocabulary:
     """Measures and concepts with their lookup indexes and the closed is-a hierarchy."""
 
-    def __init__(self, measures: Iterable[MeasureDef], concepts: Iterable[ConceptDef]) -> None:
+    def __init__(
+        self, measures: Iterable[MeasureDef], concepts: Iterable[ConceptDef], codes: Iterable[CodeFile] = ()
+    ) -> None:
         self.measures: dict[str, MeasureDef] = {m.id: m for m in measures}
         self.concepts: dict[str, ConceptDef] = {c.id: c for c in concepts}
         self._measure_index = self._index_measures()
         self._concept_index = self._index_concepts()
         self._ancestors = {cid: self._closure(cid) for cid in self.concepts}
+        self.codes = self._code_table(codes)
 
     # --- lookups ---------------------------------------------------------------------------------------
     def measure(self, name: str) -> MeasureDef | None:
@@ -96,6 +103,16 @@ class Vocabulary:
             if category is None or self.concepts[concept_id].category == category:
                 return self.concepts[concept_id]
         return None
+
+    def measure_for_code(self, system: str, code: str) -> MeasureDef | None:
+        """The measure a coded observation (e.g. LOINC ``6690-2``) is about, or None."""
+        ids = self.codes.lookup(system, code)
+        return self.measures.get(ids[0]) if ids and ids[0] in self.measures else None
+
+    def concepts_for_code(self, system: str, code: str, category: str | None = None) -> list[ConceptDef]:
+        """The concepts a code stands for (an RxNorm product: each ingredient), optionally of one category."""
+        found = [self.concepts[i] for i in self.codes.lookup(system, code) if i in self.concepts]
+        return [c for c in found if category is None or c.category == category]
 
     def ancestors(self, concept_id: str) -> frozenset[str]:
         """The concept and everything it is a kind of."""
@@ -145,6 +162,24 @@ class Vocabulary:
                     index[key] = (*index.get(key, ()), concept.id)
         return index
 
+    def _code_table(self, files: Iterable[CodeFile]) -> CodeTable:
+        table = CodeTable()
+        for measure in self.measures.values():
+            if measure.loinc:
+                table.add(LOINC, measure.loinc, (measure.id,))
+        for file in files:
+            known = self.measures if file.target == "measure" else self.concepts
+            for code, ids in file.entries():
+                unknown = [i for i in ids if i not in known]
+                if unknown:
+                    raise EligibilityError(
+                        f"{file.name} code {code!r} names unknown {file.target} {', '.join(unknown)}",
+                        hint=f"add the {file.target} to the vocabulary or correct the id",
+                    )
+                table.add(file.system, code, ids, hierarchical=file.hierarchy == "icd10")
+            table.targets[file.system] = file.target
+        return table
+
     def _closure(self, concept_id: str) -> frozenset[str]:
         seen, stack = set(), [concept_id]
         while stack:
@@ -156,10 +191,7 @@ class Vocabulary:
         return frozenset(seen)
 
 
-_File = TypeVar("_File", bound=BaseModel)
-
-
-def _read(path: Path, model: type[_File]) -> _File:
+def _read(path: Path, model: type[_Model]) -> _Model:
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         return model.model_validate(data)
@@ -171,17 +203,30 @@ def _read(path: Path, model: type[_File]) -> _File:
         ) from None
 
 
+def _bundled(pattern: str) -> list[Path]:
+    return sorted(data_path("").glob(pattern))
+
+
 def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
-    """The bundled vocabulary, extended (and overridden by id) by any extra YAML files."""
-    measures = {m.id: m for m in _read(data_path("measures.yaml"), _MeasureFile).measures}
-    concepts = {c.id: c for c in _read(data_path("concepts.yaml"), _ConceptFile).concepts}
+    """The bundled vocabulary (``measures*.yaml``, ``concepts*.yaml``, ``codes_*.yaml``), extended (and
+    overridden by id) by any extra YAML files of measures, concepts or codes."""
+    measures: dict[str, MeasureDef] = {}
+    concepts: dict[str, ConceptDef] = {}
+    codes: list[CodeFile] = []
+    for path in _bundled("measures*.yaml"):
+        measures.update({m.id: m for m in _read(path, _MeasureFile).measures})
+    for path in _bundled("concepts*.yaml"):
+        concepts.update({c.id: c for c in _read(path, _ConceptFile).concepts})
+    codes.extend(_read(path, CodeFile) for path in _bundled("codes_*.yaml"))
     for path in extra:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
         if "measures" in data:
             measures.update({m.id: m for m in _read(Path(path), _MeasureFile).measures})
         if "concepts" in data:
             concepts.update({c.id: c for c in _read(Path(path), _ConceptFile).concepts})
-    return Vocabulary(measures.values(), concepts.values())
+        if "system" in data:
+            codes.append(_read(Path(path), CodeFile))
+    return Vocabulary(measures.values(), concepts.values(), codes)
 
 
 @lru_cache(maxsize=1)

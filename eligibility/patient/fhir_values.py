@@ -1,0 +1,162 @@
+"""Reading FHIR R4 data types: dates, references, codings, quantities and qualitative results.
+
+Each reader returns the value or ``None`` and, for what cannot be read, a short problem text that the caller
+turns into a warning naming the resource and the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from eligibility.errors import UnitError
+from eligibility.vocab.ucum import ucum_to_canonical
+from eligibility.vocab.units import canonical_unit
+
+UCUM = "http://unitsofmeasure.org"
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?$")
+POSITIVE = {"positive", "pos", "detected", "reactive", "present"}
+NEGATIVE = {"negative", "neg", "not detected", "nondetected", "non-reactive", "nonreactive", "absent"}
+# SNOMED CT qualifier values and HL7 v3 interpretation codes for positive and negative results.
+_CODED_WORDS = {
+    "10828004": "positive",
+    "260385009": "negative",
+    "260373001": "positive",
+    "260415000": "negative",
+    "11214006": "positive",
+    "131194007": "negative",
+    "POS": "positive",
+    "NEG": "negative",
+    "DET": "positive",
+    "ND": "negative",
+}
+
+
+class FhirValueError(ValueError):
+    """A value that is present but cannot be read (an impossible date, an unknown unit)."""
+
+
+def parse_date(text: Any) -> tuple[dt.date | None, str]:
+    """A FHIR date or dateTime → (date, precision) with precision ``day``, ``month`` or ``year``.
+
+    The date part is taken as written (a dateTime's local date). An impossible date is a
+    :class:`FhirValueError`; a missing one is ``(None, "")``.
+    """
+    if text is None:
+        return None, ""
+    if isinstance(text, str) and len(text) >= 10 and text[10:11] in ("", "T"):
+        try:
+            return dt.date.fromisoformat(text[:10]), "day"  # the common case, read in C
+        except ValueError:
+            pass
+    match = _DATE.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise FhirValueError(f"{text!r} is not a FHIR date")
+    year, month, day = match.group(1), match.group(2), match.group(3)
+    try:
+        value = dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        raise FhirValueError(f"{text!r} is not a real date") from None
+    return value, "day" if day else ("month" if month else "year")
+
+
+def full_date(text: Any) -> dt.date | None:
+    """A date with a day, or None when absent; a date without a day is a :class:`FhirValueError`."""
+    value, precision = parse_date(text)
+    if value is not None and precision != "day":
+        raise FhirValueError(f"{text!r} has no day")
+    return value
+
+
+def reference_key(reference: Any) -> str | None:
+    """``Patient/123`` → ``Patient/123``; ``urn:uuid:…`` kept; an absolute URL keeps its last two parts."""
+    if not isinstance(reference, dict) or not isinstance(reference.get("reference"), str):
+        return None
+    text = reference["reference"].strip()
+    if text.startswith("urn:") or text.startswith("#"):
+        return text
+    parts = [p for p in text.split("/") if p]
+    if "_history" in parts:
+        parts = parts[: parts.index("_history")]
+    return "/".join(parts[-2:]) if len(parts) >= 2 else text
+
+
+def codings(concept: Any) -> list[tuple[str, str, str]]:
+    """(system, code, display) of every coding of a CodeableConcept."""
+    if not isinstance(concept, dict):
+        return []
+    found = []
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("code"):
+            found.append((str(coding.get("system", "")), str(coding["code"]), str(coding.get("display", ""))))
+    return found
+
+
+def described(concept: Any) -> str:
+    """A CodeableConcept as text for a warning: its codings, or its text."""
+    shown = [
+        f"{system.rsplit('/', 1)[-1] or '?'} {code}" + (f" {display!r}" if display else "")
+        for system, code, display in codings(concept)
+    ]
+    if shown:
+        return ", ".join(shown)
+    return repr(concept.get("text", "")) if isinstance(concept, dict) else "no code"
+
+
+def quantity_unit(quantity: dict) -> str:
+    """The canonical spelling of a Quantity's unit: its UCUM ``code``, else its ``unit`` text.
+
+    :class:`FhirValueError` when neither can be read.
+    """
+    code, system, text = quantity.get("code"), quantity.get("system"), quantity.get("unit")
+    try:
+        if code and (system in (None, UCUM)):
+            return ucum_to_canonical(str(code))
+        return canonical_unit(str(text or code or ""))
+    except UnitError as exc:
+        raise FhirValueError(exc.message) from None
+
+
+def quantity_value(quantity: dict) -> Decimal:
+    """A Quantity's value as an exact Decimal; :class:`FhirValueError` for none, a comparator, or a negative."""
+    if quantity.get("comparator"):
+        raise FhirValueError(f"value {quantity.get('comparator')}{quantity.get('value')} is a bound, not a value")
+    raw = quantity.get("value")
+    if isinstance(raw, bool) or raw is None:
+        raise FhirValueError("quantity has no value")
+    try:
+        value = raw if type(raw) is Decimal else Decimal(str(raw))  # JSON is read with decimal numbers
+    except InvalidOperation:
+        raise FhirValueError(f"value {raw!r} is not a number") from None
+    if not value.is_finite() or value < 0:
+        raise FhirValueError(f"value {raw} is not a finite non-negative number")
+    return value
+
+
+def qualitative(resource: dict) -> str | None:
+    """``positive`` / ``negative`` from valueCodeableConcept, valueString or interpretation; else None."""
+    for _, code, display in codings(resource.get("valueCodeableConcept")):
+        word = _CODED_WORDS.get(code) or _word(display)
+        if word:
+            return word
+    concept = resource.get("valueCodeableConcept")
+    if isinstance(concept, dict) and _word(concept.get("text")):
+        return _word(concept.get("text"))
+    if isinstance(resource.get("valueString"), str):
+        return _word(resource["valueString"])
+    if isinstance(resource.get("valueBoolean"), bool):
+        return "positive" if resource["valueBoolean"] else "negative"
+    for interpretation in resource.get("interpretation") or ():
+        for _, code, _ in codings(interpretation):
+            if code in _CODED_WORDS:
+                return _CODED_WORDS[code]
+    return None
+
+
+def _word(text: Any) -> str | None:
+    if not isinstance(text, str):
+        return None
+    key = text.strip().lower().rstrip(".")
+    return "positive" if key in POSITIVE else "negative" if key in NEGATIVE else None
