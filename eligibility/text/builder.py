@@ -217,7 +217,11 @@ class Builder:
             r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
             self.text.text,
         )
-        if match and not any(p.search(match.group(0)) for p in SEX_WORDS.values()):
+        if (
+            match
+            and not re.search(r"\d", match.group(0))
+            and not any(p.search(match.group(0)) for p in SEX_WORDS.values())
+        ):
             self.cover(0, match.end())
             self.introduced = match.end()
 
