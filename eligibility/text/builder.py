@@ -14,6 +14,7 @@ from eligibility.text.accounting import (
     SEX_WORDS,
     abbreviation_spans,
     expansion_spans,
+    subject_concept,
 )
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
@@ -307,7 +308,7 @@ class Builder:
         covered = list(self.covered)
         self.covered += spans
         if self.leftover() and (
-            self.kind != "exclusion"
+            (self.kind != "exclusion" and not subject_concept(body[start:], spans[0][0] - start, found))
             or self.qualified
             or cue("not_had").search(body)
             or any(isinstance(n, ast.Not) for n in found)
