@@ -29,7 +29,7 @@ _NUMBERING = re.compile(r"^\s*(?:\(?\d+[.)]|[a-z][.)])\s*")
 
 def _numbers(text: str) -> set[str]:
     """Numbers as values: ``1,000`` = ``1000``, ``0.30`` = ``0.3``; a repaired ``109/L`` also reads ``10^9``."""
-    text = text.replace("10^9", "10^9 109").replace("10^12", "10^12 1012")
+    text = re.sub(r"10\^(\d+)", r"10^\1 10\1", text)
     found = set()
     for number in _NUMBER.findall(text):
         number = number.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", number) else number.replace(",", ".")

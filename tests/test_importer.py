@@ -145,3 +145,15 @@ def test_import_and_parse_take_extra_vocabulary(tmp_path):
     )
     assert plain.stdout.startswith("review ")
     assert extended.stdout.strip() == "has condition typhoid within 6 months"
+
+
+def test_one_heading_per_section_makes_no_cohort(tmp_path):
+    source = tmp_path / "c.jsonl"
+    criteria = (
+        "Inclusion Criteria:\nTo Novato workers\n  -  1 to 2 days in the company\n  -  Age 18 to 60 years\n"
+        "Exclusion Criteria:\nFor all workers\n  -  Pregnant women\n  -  People with disabilities.\n"
+    )
+    source.write_text(json.dumps({"nct": "NCT00000021", "criteria": criteria}) + "\n", encoding="utf-8")
+    draft_many(source, tmp_path / "out")
+    (trial,) = load_trials([tmp_path / "out"])
+    assert trial.cohorts == {} and render(trial.clause("E1").rule) == "has active condition pregnancy"

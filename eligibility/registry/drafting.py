@@ -188,6 +188,16 @@ def _concept_hits(text: str, vocabulary: Vocabulary, category: str) -> list[str]
     return [hit.id for hit in lexicon(vocabulary).concepts[category].find(text)]
 
 
+def _cohort_groups(items: list[Item]) -> set[str]:
+    """Sub-headings that name cohorts: at least two of them over the items of one kind (inclusion or exclusion),
+    and none that says it concerns everyone ("For all workers")."""
+    by_kind: dict[str | None, set[str]] = {}
+    for item in items:
+        if item.group and not re.match(r"(?i)\s*(?:for\s+)?(?:all|every|both)\b", item.group):
+            by_kind.setdefault(item.kind, set()).add(item.group)
+    return {group for groups in by_kind.values() if len(groups) > 1 for group in groups}
+
+
 def import_record(path: Path, vocabulary: Vocabulary | None = None) -> Imported:
     """Draft a trial from a registry record file."""
     return draft_record(read_record(path), vocabulary)
@@ -205,9 +215,9 @@ def draft_record(record: Record, vocabulary: Vocabulary | None = None) -> Import
     for block in primary:
         items = segment(block.text, block.kind)
         others = segment(secondary[block.kind].text, block.kind) if block.kind in secondary else []
-        groups = {item.group for item in items if item.group}
+        groups = _cohort_groups(items)
         for position, item in enumerate(items):
-            cohort = drafter.cohort(item.group) if len(groups) > 1 else None
+            cohort = drafter.cohort(item.group) if item.group in groups else None
             alt = others[position] if position < len(others) else None
             for clause in drafter.clauses(item, drafter.ids.top(item, cohort), cohort, alt):
                 clauses += split_clause(clause)

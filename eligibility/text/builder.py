@@ -14,6 +14,7 @@ from eligibility.text.accounting import (
     SEX_WORDS,
     abbreviation_spans,
     expansion_spans,
+    subject_concept,
 )
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
@@ -217,7 +218,11 @@ class Builder:
             r"\s*(?:[A-Za-z][\w\-]*\s+){0,3}[A-Za-z][\w\-]*\s*[:：](?!\s*$)",
             self.text.text,
         )
-        if match and not any(p.search(match.group(0)) for p in SEX_WORDS.values()):
+        if (
+            match
+            and not re.search(r"\d", match.group(0))
+            and not any(p.search(match.group(0)) for p in SEX_WORDS.values())
+        ):
             self.cover(0, match.end())
             self.introduced = match.end()
 
@@ -303,7 +308,7 @@ class Builder:
         covered = list(self.covered)
         self.covered += spans
         if self.leftover() and (
-            self.kind != "exclusion"
+            (self.kind != "exclusion" and not subject_concept(body[start:], spans[0][0] - start, found))
             or self.qualified
             or cue("not_had").search(body)
             or any(isinstance(n, ast.Not) for n in found)

@@ -67,7 +67,7 @@ _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
 def _per_millilitre_blood_count(unit: str, measure_unit: str) -> bool:
     """ "Platelet count < 100,000/ml": blood counts are never given per millilitre; the writer meant per µL or
     mm³, and reading the unit literally would be off by a thousand, so the threshold is left for review."""
-    return measure_unit in _PER_MICROLITRE_SCALE and unit.replace("cells", "").lower() in ("/ml", "/cc")
+    return measure_unit in _PER_MICROLITRE_SCALE and unit.lower().endswith(("/ml", "/cc"))
 
 
 def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, NameHit] | None:

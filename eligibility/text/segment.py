@@ -102,16 +102,22 @@ def segment(text: str, default_kind: str | None = None) -> list[Item]:
             builder.text(line[match.end() :].strip(), 99)
         elif match:
             builder.item(match.group("marker").strip(), len(match.group("indent")), line[match.end() :].strip())
-        elif _is_subheading(line, lines[index + 1 :]):
+        elif _is_subheading(line, lines[index + 1 :], lines[index - 1] if index else ""):
             builder.subheading(line.strip())
         else:
             builder.text(line.strip(), len(line) - len(line.lstrip()))
     return builder.items
 
 
-def _is_subheading(line: str, rest: list[str]) -> bool:
+def _is_subheading(line: str, rest: list[str], previous: str = "") -> bool:
+    """A heading over a list: short, starts like a title (capital or CJK), is no wrapped text (the line before
+    ended its sentence or was blank, and this one ends no clause with ", or")."""
     stripped = line.strip()
-    if len(stripped) > 100 or stripped.endswith((".", "。", ";", "；")) or _MARKER.match(line):
+    if len(stripped) > 100 or stripped.endswith((".", "。", ";", "；", ",", "，")) or _MARKER.match(line):
+        return False
+    if not re.match(r"[A-Z\u4e00-\u9fff]", stripped) or re.search(r"(?i)\b(?:or|and|with|of|to)$", stripped):
+        return False
+    if previous.strip() and not re.search(r"[.。;；:：]\s*$", previous) and not _heading(previous):
         return False
     following = next((line for line in rest if line.strip()), "")
     match = _MARKER.match(following)
@@ -172,7 +178,12 @@ class _Builder:
     def broken_numbering(self, text: str) -> bool:
         """A numbered line that continues the item before it: page text sometimes numbers the second half of
         an item ("…drugs for more than 6 months: antimalarials," / "4. methotrexate, leflunomide, …")."""
-        return bool(self.stack and self.stack[-1].item.text.endswith((",", "，")) and text[:1].islower())
+        return bool(
+            self.stack
+            and self.stack[-1].item.text.endswith((",", "，"))
+            and text[:1].islower()
+            and self.stack[-1].style.startswith("digit")
+        )
 
     def subheading(self, line: str) -> None:
         """A label over the items that follow; one that introduces them ("…of the following:") is an item."""
@@ -216,13 +227,34 @@ class _Builder:
     def text(self, text: str, indent: int) -> None:
         """A line without a marker: the continuation of the open item when it follows it directly or is
         indented under it; otherwise an item of its own (nothing is dropped)."""
-        if self.stack and (self.open or indent > self.stack[-1].indent) and indent >= min(self.stack[-1].indent, 1):
+        if self.stack and self._one_per_line(text):
+            self.stack = []
+            self.item("", indent, text)
+        elif self.stack and (
+            (self.open or indent > self.stack[-1].indent)
+            and (indent >= min(self.stack[-1].indent, 1) or self._wrapped(text))
+        ):
             current = self.stack[-1].item
             current.text = f"{current.text} {text}".strip()
             self.open = True
         else:
             self.stack = []
             self.item("", indent, text)
+
+    def _wrapped(self, text: str) -> bool:
+        """A lower-case line right after an item that ended no sentence: the item's text, wrapped."""
+        return text[:1].islower() and not re.search(r"[.。;；]\s*$", self.stack[-1].item.text)
+
+    def _one_per_line(self, text: str) -> bool:
+        """Unbulleted criteria, one per line: a line after an unmarked item that ended its clause, starting as a
+        criterion starts (a capital, a number, a comparator or CJK), is the next item, not a continuation."""
+        current = self.stack[-1].item
+        if current.marker or not self.open:
+            return False
+        ended = not re.search(
+            r"(?i)(?:[,，:：(\-/]|\b(?:or|and|and/or|with|of|to|the|a|an|than|in|for|by))\s*$", current.text
+        )
+        return ended and bool(re.match(r"[A-Z0-9<>≤≥\u4e00-\u9fff]", text))
 
     def _next_id(self, parent: Item | None) -> str:
         if parent is not None:
