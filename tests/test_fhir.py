@@ -45,7 +45,8 @@ def test_example_bundle_maps_every_field_and_reports_the_rest():
     assert (rituximab.status, rituximab.end, prednisone.code) == ("ended", None, "prednisone")
     assert [i.code for i in patient.immunizations] == ["inactivated_influenza_vaccine"]
     assert stats.as_dict()["Observation"] == {"read": 6, "dropped": 1, "warned": 0}
-    assert any(w.startswith("Procedure/mri.code:") for w in patient.warnings)
+    assert any(w.startswith("Procedure/dental.code:") for w in patient.warnings)
+    assert [p.code for p in patient.procedures] == ["mri"]
     assert any(w.startswith("Encounter: 1 resource(s)") and "enc-1" in w for w in patient.warnings)
 
 
@@ -68,6 +69,7 @@ def test_example_bundle_maps_every_field_and_reports_the_rest():
         ("has immunization live_vaccine within 3 weeks", None),  # BCG not done: dropped
         ("has immunization vaccine within 4 weeks", True),
         ("age >= 41 years", True),
+        ("has procedure imaging within 8 weeks", True),
     ],
 )
 def test_seed_trial_clauses_are_decided_through_mapped_fields(rule, truth):
