@@ -250,3 +250,9 @@ def test_ended_medication_with_unknown_end_is_decided_only_where_every_possible_
     latest = truth({"code": "rituximab", "start": began, "end": AS_OF})
     unknown_end = truth({"code": "rituximab", "start": began, "status": "ended"})
     assert unknown_end == (earliest if earliest == latest else None)
+
+
+def test_a_folder_may_mix_contract_patients_and_fhir_bundles(tmp_path: Path):
+    (tmp_path / "a.json").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({"id": "plain", "sex": "male"}), encoding="utf-8")
+    assert [p.id for p in read_patients(tmp_path)] == ["fhir-nmosd-1", "plain"]
