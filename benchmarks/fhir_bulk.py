@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
@@ -31,6 +30,9 @@ from eligibility.patient.index import index_patient
 from eligibility.patient.synth import Synthesizer
 from eligibility.vocab.units import registry
 from eligibility.vocab.vocabulary import default_vocabulary
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from screen_corpus import _own_peak_mib
 
 AS_OF = date(2026, 11, 1)
 NOT_IN_FHIR = {"as_of", "age", "events", "complete", "warnings"}
@@ -52,15 +54,6 @@ def generate(count: int, seed: int, folder: Path) -> Path:
     for handle in files.values():
         handle.close()
     return export
-
-
-def _own_peak_mib() -> float:
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _probe(export: Path) -> None:

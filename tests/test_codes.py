@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from eligibility.resources import data_path
-from eligibility.vocab.codes import CVX, ICD10CM, LOINC, RXNORM, SNOMED
+from eligibility.vocab.codes import CVX, ICD10CM, ICD10PCS, LOINC, RXNORM, SNOMED
 from eligibility.vocab.vocabulary import default_vocabulary
 
 VOCABULARY = default_vocabulary()
@@ -20,6 +20,39 @@ RULES = Path(__file__).resolve().parent.parent / "rules"
 def test_every_code_file_names_its_source_and_licence(path):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["source"] and data["licence"] and data["codes"]
+
+
+HAND_VERIFIED = [p for p in CODE_FILES if p.name != "codes_icd10cm.yaml"]  # ICD-10-CM: checked by the package
+
+
+@pytest.mark.parametrize("path", HAND_VERIFIED, ids=[p.name for p in HAND_VERIFIED])
+def test_every_hand_verified_code_names_where_it_was_verified(path):
+    entries = [line for line in path.read_text(encoding="utf-8").splitlines() if re.match(r'^  "[^"]+":', line)]
+    assert entries
+    unverified = [line for line in entries if not re.search(r"# .+ verified: \S", line)]
+    assert not unverified, unverified
+
+
+@pytest.mark.parametrize(
+    "system,code",
+    [
+        (RXNORM, "3640"),  # doxycycline, once bound to doxylamine
+        (RXNORM, "10368"),  # terbutaline, once bound to terfenadine
+        (SNOMED, "312991009"),  # a diabetic retinopathy, once bound to Lewy body dementia
+        (ICD10PCS, "021609P"),  # bypass right atrium to pulmonary trunk: not coronary bypass grafting
+        (ICD10PCS, "5A19054"),  # a single nonmechanical ventilation: not mechanical ventilation
+    ],
+)
+def test_codes_public_sources_give_another_meaning_are_not_bound(system, code):
+    assert VOCABULARY.concepts_for_code(system, code) == []
+
+
+@pytest.mark.parametrize(
+    "code,concept",
+    [("02100Z9", "cabg"), ("0213344", "cabg"), ("5A1935Z", "mechanical_ventilation")],
+)
+def test_icd10pcs_codes_under_a_listed_prefix_resolve_to_its_procedure(code, concept):
+    assert [c.id for c in VOCABULARY.concepts_for_code(ICD10PCS, code)] == [concept]
 
 
 def test_icd10cm_codes_and_ranges_exist_in_icd10cm():

@@ -45,7 +45,8 @@ def test_example_bundle_maps_every_field_and_reports_the_rest():
     assert (rituximab.status, rituximab.end, prednisone.code) == ("ended", None, "prednisone")
     assert [i.code for i in patient.immunizations] == ["inactivated_influenza_vaccine"]
     assert stats.as_dict()["Observation"] == {"read": 6, "dropped": 1, "warned": 0}
-    assert any(w.startswith("Procedure/mri.code:") for w in patient.warnings)
+    assert any(w.startswith("Procedure/dental.code:") for w in patient.warnings)
+    assert [p.code for p in patient.procedures] == ["mri"]
     assert any(w.startswith("Encounter: 1 resource(s)") and "enc-1" in w for w in patient.warnings)
 
 
@@ -68,6 +69,7 @@ def test_example_bundle_maps_every_field_and_reports_the_rest():
         ("has immunization live_vaccine within 3 weeks", None),  # BCG not done: dropped
         ("has immunization vaccine within 4 weeks", True),
         ("age >= 41 years", True),
+        ("has procedure imaging within 8 weeks", True),
     ],
 )
 def test_seed_trial_clauses_are_decided_through_mapped_fields(rule, truth):
@@ -248,3 +250,9 @@ def test_ended_medication_with_unknown_end_is_decided_only_where_every_possible_
     latest = truth({"code": "rituximab", "start": began, "end": AS_OF})
     unknown_end = truth({"code": "rituximab", "start": began, "status": "ended"})
     assert unknown_end == (earliest if earliest == latest else None)
+
+
+def test_a_folder_may_mix_contract_patients_and_fhir_bundles(tmp_path: Path):
+    (tmp_path / "a.json").write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b.json").write_text(json.dumps({"id": "plain", "sex": "male"}), encoding="utf-8")
+    assert [p.id for p in read_patients(tmp_path)] == ["fhir-nmosd-1", "plain"]

@@ -190,7 +190,8 @@ def read_patients(path: Path, vocabulary: Vocabulary | None = None) -> Iterator[
     path = Path(path)
     from eligibility.patient.fhir_read import is_fhir, read_fhir  # FHIR reading builds on this module
 
-    if path.exists() and is_fhir(path):
+    bulk_export = path.is_dir() and (path / "Patient.ndjson").exists()
+    if bulk_export or (path.is_file() and is_fhir(path)):
         from eligibility.vocab.vocabulary import default_vocabulary
 
         yield from (patient for patient, _ in read_fhir(path, vocabulary or default_vocabulary()))
