@@ -27,7 +27,6 @@ from eligibility.trials.schema import Clause
 
 from strategies import AS_OF, VOCABULARY
 
-
 CONNECTION = duckdb.connect(":memory:")  # one per module: each example replaces the tables
 EXAMPLES = int(os.environ.get("SQL_DIFFERENTIAL_EXAMPLES", "0")) or {"ci": 40}.get(
     os.environ.get("HYPOTHESIS_PROFILE", "ci"), settings.default.max_examples

@@ -38,7 +38,9 @@ class RunStyle:
 
 def ordered(batch: Batch, with_source: bool) -> exp.Select:
     """The batch query in load order, with each patient's stored record when ``with_source``."""
-    columns = [exp.Column(this=exp.Star(), table=exp.to_identifier("q"))] + ([exp.column("source", table="p")] if with_source else [])
+    columns = [exp.Column(this=exp.Star(), table=exp.to_identifier("q"))] + (
+        [exp.column("source", table="p")] if with_source else []
+    )
     return (
         exp.select(*columns, copy=False)
         .from_(exp.alias_(exp.Subquery(this=batch.query), "q", table=True), copy=False)
