@@ -102,9 +102,7 @@ def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
         return _constant(query, key, Reason.MISSING)
     latest, seen = tables
     usable = not_null(col("rank", latest))
-    met = case(
-        (usable, ratio_compare(node.op, col("value_num", latest), col("value_den", latest), plan.threshold))
-    )
+    met = case((usable, ratio_compare(node.op, col("value_num", latest), col("value_den", latest), plan.threshold)))
     reason = case((usable, _reason(Reason.DECIDED)), default=_lab_reason(latest, seen))
     return _leaf(query, key, met, reason)
 
