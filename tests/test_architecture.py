@@ -12,6 +12,7 @@ from eligibility.engine.compiler import COMPILE, compile_rule
 from eligibility.engine.context import EvaluationContext
 from eligibility.engine.diagnosis import DIAGNOSE
 from eligibility.engine.evaluator import EVALUATE, evaluate
+from eligibility.engine.sql.compiler import SQL
 from eligibility.lang import ast
 from eligibility.lang.parsing import parse_rule
 from eligibility.lang.render import RENDER, render
@@ -106,6 +107,7 @@ STAGES = {
     "evaluate": EVALUATE,
     "explain": EXPLAIN,
     "diagnose": DIAGNOSE,
+    "sql": SQL,
 }
 
 # One example of every node type, in canonical text; the test below fails when a node type has none.

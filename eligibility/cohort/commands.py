@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from eligibility.cohort.run import DuckDBRunner, RunStyle, screen_store
 from eligibility.cohort.store import StoreWriter, open_store
@@ -51,7 +52,7 @@ def screen_with_engine(
             raise EligibilityError("nothing to screen", hint="give PATIENTS or --db FILE")
         connection = duckdb.connect(":memory:")
         _, failed = load_patients([patients], screener.vocabulary, report, connection=connection)
-    runner = DuckDBRunner(connection)
+    runner: Any = DuckDBRunner(connection)
     if engine == "spark":
         from eligibility.cohort.spark import SparkRunner
 

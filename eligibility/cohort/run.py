@@ -82,10 +82,10 @@ def write_patient(screener: Screener, batches: list[Batch], rows: Iterable[dict]
     patient = Patient.model_validate_json(rows[0]["source"])
     on = screener.reference_date(patient, style.as_of, style.fallback)
     index = index_patient(patient, screener.vocabulary, on)
-    seen: dict = {}
+    seen: dict = {}  # wording by finding identity: the findings stay alive in ``explained`` for the patient
+    explained: dict[str, dict] = {}
     results = []
     for batch, row in zip(batches, rows, strict=True):
-        explained: dict[str, dict] = {}
         for group in batch.groups:
             verdict = row[f"v{group.verdict}"]
             if style.only and verdict not in style.only:

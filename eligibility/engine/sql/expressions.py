@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from sqlglot import exp
 
@@ -28,12 +29,12 @@ COMPARATORS: dict[str, type[exp.Binary]] = {
 }
 
 
-def conj(*items: exp.Expression) -> exp.Expression:
+def conj(*items: Any) -> Any:
     """``a AND b AND …`` (operands parenthesised where needed; built in place, without copying)."""
     return exp.and_(*items, copy=False)
 
 
-def disj(*items: exp.Expression) -> exp.Expression:
+def disj(*items: Any) -> Any:
     """``a OR b OR …``."""
     return exp.or_(*items, copy=False)
 
