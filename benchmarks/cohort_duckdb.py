@@ -22,7 +22,7 @@ import duckdb
 
 from eligibility.cohort.plan import plan_batches
 from eligibility.cohort.store import SCHEMA, StoreWriter
-from eligibility.output.write import ReportStyle, render
+from eligibility.output.write import ReportStyle, screen_and_write
 from eligibility.patient.contract import Patient
 from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
@@ -85,7 +85,7 @@ def main() -> None:
 
     sample = people[: args.sample]
     style = ReportStyle("summary", fallback=AS_OF)
-    inproc_s, texts = timed(lambda: [render(screener, p, style) for p in sample])
+    inproc_s, texts = timed(lambda: [screen_and_write(screener, p, style) for p in sample])
     inproc_pairs = sum(len(json.loads(t)["results"]) for t in texts)
     inproc_rate, duck_rate = inproc_pairs / inproc_s, pairs / screen_s
 

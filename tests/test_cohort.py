@@ -13,7 +13,7 @@ import pytest
 
 from eligibility.cohort.commands import load_patients
 from eligibility.cohort.run import DuckDBRunner, RunStyle, screen_store
-from eligibility.output.write import ReportStyle, render
+from eligibility.output.write import ReportStyle, screen_and_write
 from eligibility.patient.contract import read_patients
 from eligibility.patient.synth import Synthesizer
 from eligibility.resources import bundled_rules_dir
@@ -33,7 +33,7 @@ def screener():
 def in_process(screener, patients, style: RunStyle) -> str:
     """The summary the in-process path writes for ``patients``."""
     report = ReportStyle("summary", as_of=style.as_of, fallback=style.fallback, only=style.only)
-    return "".join(render(screener, p, report) for p in patients)
+    return "".join(screen_and_write(screener, p, report) for p in patients)
 
 
 def on_duckdb(screener, paths: list[Path], style: RunStyle) -> str:
