@@ -93,7 +93,8 @@ def _lab(plan: Plan, query: CohortQuery, settings: Settings) -> tuple[str, str] 
 
 @SQL.register(ast.Comparison)
 def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
-    key = ("comparison", plan.node, settings.lab_recency if plan.node.window is None else None)
+    node: ast.Comparison = plan.node  # type: ignore[assignment]
+    key = ("comparison", node, settings.lab_recency if node.window is None else None)
     if plan.threshold is None:
         return _constant(query, key, Reason.UNRESOLVED)
     tables = _lab(plan, query, settings)
@@ -101,9 +102,7 @@ def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
         return _constant(query, key, Reason.MISSING)
     latest, seen = tables
     usable = not_null(col("rank", latest))
-    met = case(
-        (usable, ratio_compare(plan.node.op, col("value_num", latest), col("value_den", latest), plan.threshold))
-    )
+    met = case((usable, ratio_compare(node.op, col("value_num", latest), col("value_den", latest), plan.threshold)))
     reason = case((usable, _reason(Reason.DECIDED)), default=_lab_reason(latest, seen))
     return _leaf(query, key, met, reason)
 
