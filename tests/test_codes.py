@@ -149,5 +149,22 @@ def test_seed_trial_concepts_are_bound_to_codes_where_a_code_exists():
         "severe_aplastic_anemia",
         "hereditary_disease",
         "interferon_beta",
+        # A plan, a history pattern or a judgement, not a diagnosis: ICD-10-CM has only encounters for
+        # procreative counselling (Z31), any abnormal ECG (R94.31, broader than clinically significant), and
+        # hypertensive crisis (I16, a different thing from poor control); nothing for recurrent infections.
+        "planning_pregnancy",
+        "recurrent_infection",
+        "ecg_abnormality",
+        "uncontrolled_hypertension",
+        # Allergies no allowed source codes as such: "Allergic disposition" (SNOMED CT in Synthea) is any
+        # allergy, Z88.7/Z88.8 are serum-and-vaccine or any-drug allergy status, the study drug is the trial's.
+        "allergic_constitution",
+        "biologic_hypersensitivity",
+        "study_drug_hypersensitivity",
+        # ICD-10-CM files alveolar bleeding under R04.89 with bleeding from other airways (broader).
+        "alveolar_hemorrhage",
+        # Treatment regimens (a pulse dose, a first-line combination), not drug products.
+        "iv_methylprednisolone_pulse",
+        "first_line_acute_treatment",
     }
     assert named - covered <= uncodable, sorted(named - covered - uncodable)
