@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 
 from eligibility.errors import EligibilityError, ErrorGroup
-from eligibility.patient.contract import read_patients
+from eligibility.patient.contract import is_many, read_patients
 from eligibility.progress import count_lines, progress_bar
 from eligibility.resources import bundled_rules_dir
 from eligibility.trials.load import check_files
@@ -84,7 +84,7 @@ def _vocabulary(paths: list[Path]):
 @user_errors
 def screen(
     patients: Path = typer.Argument(
-        ..., help="A patient .json file, a .jsonl file (one patient per line) or a folder of them."
+        ..., help="A patient .json file, a .jsonl/.ndjson file (one patient per line), a folder of them, or - (stdin)."
     ),
     rules: list[Path] = typer.Option(
         None, "--rules", help="Rule file or folder (repeatable); default: the bundled rules."
@@ -117,7 +117,7 @@ def screen(
     screener = setup.build()
     _check_trial_ids(trial or [], screener.trials)
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
-    many = patients.is_dir() or patients.suffix == ".jsonl"
+    many = is_many(patients)
     out = Console(highlight=False, soft_wrap=False)
     style = ReportStyle(
         output.value,

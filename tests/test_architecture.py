@@ -25,7 +25,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "eligibility"
 
 # Lowest first. A module may import its own stage and any stage listed before it, never one after it.
 LAYERS: list[set[str]] = [
-    {"errors", "resources", "validation"},
+    {"errors", "resources", "validation", "inputs"},
     {"vocab"},
     {"lang"},
     {"patient"},
