@@ -189,8 +189,7 @@ def parse(
     from eligibility.text.output import describe, run_batch
 
     if batch is not None:
-        handle = sys.stdin if batch == "-" else _open(batch)
-        done, failed = run_batch(handle, batch, output.value, kind.value)
+        done, failed = run_batch(batch, output.value, kind.value)
         if failed:
             err.print(f"parsed {done} item(s); {failed} line(s) could not be read", markup=False)
             raise typer.Exit(1)
@@ -222,9 +221,10 @@ def import_(
     A JSON Lines file of criteria texts ({"nct", "criteria"} per line) drafts one rule file per trial into the
     folder given with -o.
     """
-    from eligibility.registry.importer import draft_many, draft_trial
+    from eligibility.registry.bulk import draft_many, write_file
+    from eligibility.registry.importer import draft_trial
 
-    if record.suffix == ".jsonl":
+    if record.suffix.lower() in (".jsonl", ".ndjson"):
         if output is None:
             raise EligibilityError(
                 "a JSON Lines import writes one file per trial: give a folder with -o",
@@ -243,7 +243,7 @@ def import_(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
     err.print(summary, markup=False)
 
 
@@ -263,16 +263,13 @@ def synth(
     if output is None:
         write_patients(sys.stdout, count, seed, on)
         return
-    with output.open("w", encoding="utf-8") as handle:
+    try:
+        handle = output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise EligibilityError(f"cannot write {output}: {exc.strerror}", hint="check the path") from None
+    with handle:
         write_patients(handle, count, seed, on)
     err.print(f"{count} synthetic patient(s) → {output}", markup=False)
-
-
-def _open(path: str):
-    try:
-        return open(path, encoding="utf-8")
-    except OSError as exc:
-        raise EligibilityError(f"cannot open {path}: {exc.strerror}", hint="check the path") from None
 
 
 def main() -> None:

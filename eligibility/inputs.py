@@ -23,6 +23,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import IO
 
+import yaml
+from yaml.events import CollectionEndEvent, CollectionStartEvent
+
 from eligibility.errors import EligibilityError, Location
 
 # --- limits (documented in the README, "Limits on input") ---------------------------------------------------
@@ -33,6 +36,11 @@ MAX_EXPONENT = 30  # numbers lie between 1e-30 and 1e30; the smallest clinical v
 MAX_STRING = 100_000  # characters in one text value; the longest registry criteria text is about 30,000
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one line of JSON Lines
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one document (patient, bundle, rule file, record page)
+MAX_RULE_DEPTH = 32  # and / or / not nested in one rule; the deepest bundled or drafted rule has 3
+MAX_DURATION_YEARS = 200  # windows, recency and ages; a human life and its records fit in it
+MAX_UNIT_LENGTH = 64  # characters of a unit; pint's parser is quadratic (30 KB took 12 s)
+MAX_UNIT_EXPONENT = 30  # |n| in 10^n and in powers of units; clinical scales stop at 10^12
+_DAYS = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7), "month": Decimal("30.4375")}
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _OPENERS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
@@ -155,6 +163,54 @@ def _skip_rest_of_line(handle: IO[bytes]) -> None:
             return
 
 
+# --- YAML ---------------------------------------------------------------------------------------------------
+
+
+def check_yaml_depth(text: str, file: str | None, error: type[EligibilityError] = InputError) -> None:
+    """:class:`EligibilityError` at the first collection nested deeper than ``MAX_DEPTH``.
+
+    YAML is composed recursively (libyaml's composer overflows the C stack on 100,000 nested brackets), so
+    the nesting is measured on the event stream, which the parsers produce without recursion, and the
+    scan stops at the first level beyond the limit. Syntax errors are left to the reader that follows.
+    """
+    loader = (getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader)(text)
+    depth = 0
+    try:
+        while (event := loader.get_event()) is not None:
+            if isinstance(event, CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    mark = event.start_mark
+                    line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+                    raise error(
+                        f"YAML nested more than {MAX_DEPTH} deep",
+                        location=Location(file=file, line=line, column=column),
+                        hint="flatten the data",
+                    )
+            elif isinstance(event, CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+    finally:
+        loader.dispose()
+
+
+def read_yaml_mapping(path: Path | str, what: str, error: type[EligibilityError] = InputError) -> dict:
+    """The mapping in a small YAML file (vocabulary, overrides), read safely within the limits; an empty file
+    is an empty mapping."""
+    text = read_text(path, what, error)
+    check_yaml_depth(text, str(path), error)
+    try:
+        data = yaml.safe_load(text) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        place = Location(file=str(path), line=mark.line + 1, column=mark.column + 1) if mark else Location(str(path))
+        raise error(f"invalid YAML: {getattr(exc, 'problem', None) or exc}", location=place) from None
+    if not isinstance(data, dict):
+        raise error(f"a {what} must be a mapping of names to values", location=Location(file=str(path)))
+    return data
+
+
 # --- JSON ---------------------------------------------------------------------------------------------------
 
 
@@ -178,6 +234,15 @@ def check_number(value: Decimal) -> Decimal:
     if abs(value.adjusted()) > MAX_EXPONENT:
         raise ValueError(f"the number {value:.3e} is out of range (1e-{MAX_EXPONENT} to 1e{MAX_EXPONENT})")
     return value
+
+
+def check_duration(value: Decimal, unit: str) -> None:
+    """``ValueError`` unless ``value`` ``unit`` (hours, days, weeks, months or years) is at most
+    ``MAX_DURATION_YEARS``."""
+    check_number(value)
+    days = value * _DAYS.get(unit, Decimal("365.25"))
+    if days > MAX_DURATION_YEARS * Decimal("365.25"):
+        raise ValueError(f"{value} {unit}s is longer than the limit of {MAX_DURATION_YEARS} years")
 
 
 def _number(text: str) -> Decimal:

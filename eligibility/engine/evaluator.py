@@ -140,7 +140,10 @@ def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Dec
         return age, age
     if person.age is None:
         return None
-    earliest, latest = birth_range_for_age(person.age, person.as_of or patient.as_of)
+    births = birth_range_for_age(person.age, person.as_of or patient.as_of)
+    if births is None:  # the age reaches back before year 1
+        return None
+    earliest, latest = births
     return age_in(unit, latest, on), age_in(unit, earliest, on)
 
 

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
+from eligibility.errors import EligibilityError
+from eligibility.inputs import read_yaml_mapping
 from eligibility.lang.render import render
 from eligibility.registry.records import Record, read_record
 from eligibility.text import parse_criterion
@@ -343,8 +343,6 @@ def _criterion(clause: Clause) -> dict:
 def apply_overrides(data: dict, overrides: dict) -> dict:
     """Hand corrections on top of a draft: trial fields replaced, criteria fields replaced or criteria split
     into several, criteria added. Unknown criterion ids are an error so that a stale override is noticed."""
-    from eligibility.errors import EligibilityError
-
     result = {**data, **overrides.get("trial", {})}
     by_id = {c["id"]: c for c in data["criteria"]}
     criteria = []
@@ -374,8 +372,7 @@ def find_overrides(record: Path, directory: Path) -> Path | None:
     if not directory.is_dir():
         return None
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if data.get("record") == Path(record).name:
+        if read_yaml_mapping(path, "overrides file").get("record") == Path(record).name:
             return path
     return None
 
@@ -388,7 +385,7 @@ def draft_trial(record: Path, overrides: Path | None = None, use_bundled: bool =
     data = trial_data(imported)
     chosen = overrides or (find_overrides(record, bundled_rules_dir() / "overrides") if use_bundled else None)
     if chosen is not None:
-        data = apply_overrides(data, yaml.safe_load(Path(chosen).read_text(encoding="utf-8")) or {})
+        data = apply_overrides(data, read_yaml_mapping(chosen, "overrides file"))
     counts = imported.coverage()
     total = sum(counts.values())
     summary = (
@@ -401,45 +398,3 @@ def draft_trial(record: Path, overrides: Path | None = None, use_bundled: bool =
         + ".\n"
     )
     return header + dump_trial(data), summary
-
-
-@dataclass
-class BulkSummary:
-    """What a bulk import wrote: trials, clauses by coverage, and the lines that could not be read."""
-
-    trials: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {"rule": 0, "partial": 0, "review": 0})
-    errors: list = field(default_factory=list)
-
-    def __str__(self) -> str:
-        total = sum(self.counts.values())
-        return (
-            f"{self.trials} trial(s) drafted, {total} clauses — {self.counts['rule']} read fully, "
-            f"{self.counts['partial']} partly, {self.counts['review']} left for review; "
-            f"{len(self.errors)} record(s) could not be read"
-        )
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
-
-
-def draft_many(source: Path, directory: Path, progress=None) -> BulkSummary:
-    """Draft one rule file per record of ``source`` (JSON Lines of criteria texts) into ``directory``."""
-    from eligibility.registry.records import read_records
-
-    directory.mkdir(parents=True, exist_ok=True)
-    summary = BulkSummary()
-    for record in read_records(source):
-        if progress is not None:
-            progress()
-        if not isinstance(record, Record):
-            summary.errors.append(record)
-            continue
-        imported = draft_record(record)
-        header = f"# Drafted by `eligibility import {Path(source).name}` from {record.source}.\n"
-        name = _UNSAFE.sub("_", imported.id).strip("._") or "trial"
-        (directory / f"{name}.yaml").write_text(header + dump_trial(trial_data(imported)), encoding="utf-8")
-        summary.trials += 1
-        for key, value in imported.coverage().items():
-            summary.counts[key] += value
-    return summary

@@ -34,7 +34,10 @@ class ScreenSetup:
         ranges = load_reference_table(self.reference_table, vocabulary) if self.reference_table else {}
         screener = Screener(trials, vocabulary, site_ranges=ranges)
         if self.lab_recency:
-            screener.lab_recency = parse_duration(self.lab_recency)
+            try:
+                screener.lab_recency = parse_duration(self.lab_recency)
+            except EligibilityError as error:
+                raise error.at(where="--lab-recency") from None
         return screener
 
 

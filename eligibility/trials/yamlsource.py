@@ -14,6 +14,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from eligibility.errors import EligibilityError, Location, RuleFileError
+from eligibility.inputs import check_yaml_depth
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def _error(message: str, mark, file: str, lines: list[str], hint: str) -> RuleFi
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     source = lines[line - 1] if line and line <= len(lines) else None
+    source = source if source is None or len(source) <= 500 else None  # no caret under a huge line
     return RuleFileError(message, location=Location(file=file, line=line, column=column), hint=hint, source_line=source)
 
 
@@ -62,6 +64,7 @@ def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
     the pure-Python parser, whose messages and positions the errors use.
     """
     lines = text.splitlines()
+    check_yaml_depth(text, file, RuleFileError)
     if _FastLoader is not None:
         loader = _FastLoader(text)
         try:

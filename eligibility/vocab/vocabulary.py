@@ -19,7 +19,8 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from eligibility.errors import EligibilityError, Location
+from eligibility.errors import EligibilityError, Location, VocabularyError
+from eligibility.inputs import read_yaml_mapping
 from eligibility.resources import data_path
 
 _SPACES = re.compile(r"\s+")
@@ -156,10 +157,14 @@ class Vocabulary:
         return frozenset(seen)
 
 
+def _yaml(path: Path) -> dict:
+    """The mapping in a vocabulary file, read through the input boundary."""
+    return read_yaml_mapping(path, "vocabulary file", VocabularyError)
+
+
 def _read(path: Path, model: type[BaseModel]) -> BaseModel:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return model.model_validate(data)
+        return model.model_validate(_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise EligibilityError(
             f"invalid vocabulary file: {exc}",
@@ -173,7 +178,7 @@ def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
     measures = {m.id: m for m in _read(data_path("measures.yaml"), _MeasureFile).measures}
     concepts = {c.id: c for c in _read(data_path("concepts.yaml"), _ConceptFile).concepts}
     for path in extra:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = _yaml(Path(path))
         if "measures" in data:
             measures.update({m.id: m for m in _read(Path(path), _MeasureFile).measures})
         if "concepts" in data:
