@@ -18,6 +18,7 @@ from eligibility.errors import EligibilityError, ErrorGroup
 from eligibility.patient.contract import is_many, read_patients
 from eligibility.progress import count_lines, progress_bar
 from eligibility.resources import bundled_rules_dir
+from eligibility.stopping import stoppable
 from eligibility.trials.load import check_files
 from eligibility.vocab.vocabulary import default_vocabulary, load_vocabulary
 
@@ -132,15 +133,18 @@ def screen(
     )
     screened = failed = 0
     show_progress = many and not out.is_terminal
-    with progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
-        for status, text in screen_many(setup, read_patients(patients), style, jobs, screener):
+    with stoppable() as stopping, progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
+        # held in a variable: on a signal the workers are killed before the pool could be shut down (which can
+        # wait forever for a killed worker), not when the loop is left
+        results = screen_many(setup, read_patients(patients), style, jobs, screener)
+        for status, text in results:
             advance()
             if status == "error":
                 failed += 1
                 err.print(text, markup=False)
                 continue
             screened += 1
-            sys.stdout.write(text)
+            stopping.write(text)
     if many or failed:
         err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
     if failed:
@@ -189,7 +193,8 @@ def parse(
     from eligibility.text.output import describe, run_batch
 
     if batch is not None:
-        done, failed = run_batch(batch, output.value, kind.value)
+        with stoppable() as stopping:
+            done, failed = run_batch(batch, output.value, kind.value, out=stopping)  # type: ignore[arg-type]
         if failed:
             err.print(f"parsed {done} item(s); {failed} line(s) could not be read", markup=False)
             raise typer.Exit(1)
@@ -230,7 +235,7 @@ def import_(
                 "a JSON Lines import writes one file per trial: give a folder with -o",
                 hint=f"e.g. eligibility import {record.name} -o trials/",
             )
-        with progress_bar("importing", count_lines(record)) as advance:
+        with stoppable(what=None), progress_bar("importing", count_lines(record)) as advance:
             summary = draft_many(record, output, advance)
         for error in summary.errors:
             err.print(str(error), markup=False)
@@ -261,7 +266,8 @@ def synth(
 
     on = _as_of(as_of)
     if output is None:
-        write_patients(sys.stdout, count, seed, on)
+        with stoppable() as stopping:
+            write_patients(stopping, count, seed, on)  # type: ignore[arg-type]
         return
     try:
         handle = output.open("w", encoding="utf-8")

@@ -35,7 +35,7 @@ LAYERS: list[set[str]] = [
     {"registry"},
     {"screen"},
     {"output"},
-    {"api", "progress", "cli", "__init__", "__main__"},
+    {"api", "progress", "stopping", "cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 

@@ -7,6 +7,7 @@ other trial is drafted. Nothing is overwritten silently.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,9 +88,12 @@ def draft_many(source: Path, directory: Path, progress=None) -> BulkSummary:
 
 def write_file(path: Path, text: str) -> None:
     """Write a drafted file; :class:`EligibilityError` (not a traceback) when it cannot be written."""
+    part = path.with_name(path.name + ".part")  # written whole, then renamed: never a half-written rule file
     try:
-        path.write_text(text, encoding="utf-8")
+        part.write_text(text, encoding="utf-8")
+        os.replace(part, path)
     except OSError as exc:
+        part.unlink(missing_ok=True)
         raise EligibilityError(
             f"cannot write: {exc.strerror}", location=Location(file=str(path)), hint="check the folder"
         ) from None
