@@ -36,6 +36,7 @@ MAX_EXPONENT = 30  # numbers lie between 1e-30 and 1e30; the smallest clinical v
 MAX_STRING = 100_000  # characters in one text value; the longest registry criteria text is about 30,000
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one line of JSON Lines
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one document (patient, bundle, rule file, record page)
+MAX_RULE_LENGTH = 10_000  # characters of one rule's text; the longest bundled or drafted rule has about 600
 MAX_RULE_DEPTH = 32  # and / or / not nested in one rule; the deepest bundled or drafted rule has 3
 MAX_DURATION_YEARS = 200  # windows, recency and ages; a human life and its records fit in it
 MAX_UNIT_LENGTH = 64  # characters of a unit; pint's parser is quadratic (30 KB took 12 s)
@@ -118,8 +119,8 @@ def read_lines(
 ) -> Iterator[tuple[int, str | EligibilityError]]:
     """``(line number, text)`` per non-blank line, or ``(line number, error)`` for a line that cannot be read.
 
-    A line that is not UTF-8 or longer than ``MAX_LINE_BYTES`` is an error of its own; the next line is read
-    as usual. A UTF-16 file is one error (its lines cannot be told apart).
+    A line that is not UTF-8 (UTF-16 included) or longer than ``MAX_LINE_BYTES`` is an error of its own; the
+    next line is read as usual.
     """
     number = 0
     while True:
@@ -138,9 +139,6 @@ def read_lines(
                 ),
             )
             continue
-        if number == 1 and data.startswith(_UTF16_BOMS):
-            yield number, _utf16(file, error)
-            return
         try:
             text = decode(data, file, number, error)
         except EligibilityError as problem:
@@ -148,12 +146,6 @@ def read_lines(
             continue
         if text.strip():
             yield number, text.rstrip("\r\n")
-
-
-def _utf16(file: str, error: type[EligibilityError]) -> EligibilityError:
-    return error(
-        "the text is UTF-16 or UTF-32, not UTF-8", location=Location(file=file, line=1), hint="save it as UTF-8"
-    )
 
 
 def _skip_rest_of_line(handle: IO[bytes]) -> None:

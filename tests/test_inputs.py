@@ -38,11 +38,12 @@ def test_json_lines_keep_every_good_record_in_order(tmp_path: Path):
     assert all(isinstance(r, PatientError) for r in results if not isinstance(r, Patient))
 
 
-def test_a_utf16_json_lines_file_is_one_error(tmp_path: Path):
+def test_utf16_json_lines_are_errors_never_misread(tmp_path: Path):
     path = tmp_path / "batch.jsonl"
-    path.write_text((GOOD % b"A").decode() * 3, encoding="utf-16")
-    (error,) = list(read_patients(path))
-    assert isinstance(error, PatientError) and "UTF-16" in error.message and error.location.line == 1
+    path.write_bytes((GOOD % b"A").decode().encode("utf-16") + b"\n" + GOOD % b"B")
+    results = list(read_patients(path))
+    assert isinstance(results[0], PatientError) and "UTF-16" in results[0].message and results[0].location.line == 1
+    assert all(isinstance(r, PatientError) for r in results[:-1]) and results[-1].id == "B"
 
 
 def test_an_overlong_line_is_skipped_and_the_next_is_read():

@@ -9,7 +9,7 @@ from functools import cache
 from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from eligibility.errors import Location, RuleSyntaxError
-from eligibility.inputs import MAX_RULE_DEPTH, check_duration, check_number
+from eligibility.inputs import MAX_RULE_DEPTH, MAX_RULE_LENGTH, check_duration, check_number
 from eligibility.lang import ast
 from eligibility.lang.transformer import RuleTransformer, time_unit
 from eligibility.resources import grammar_path
@@ -81,6 +81,11 @@ def parse_rule(text: str) -> ast.Rule:
     if not text or not text.strip():
         raise RuleSyntaxError(
             "empty rule", hint="write a rule, or leave out `rule:` so the criterion is marked for review"
+        )
+    if len(text) > MAX_RULE_LENGTH:
+        raise RuleSyntaxError(
+            f"the rule has {len(text):,} characters; at most {MAX_RULE_LENGTH:,} are read",
+            hint="split the criterion into several",
         )
     try:
         tree = parser("rule.lark").parse(text)
