@@ -30,14 +30,14 @@ from eligibility.errors import EligibilityError, Location
 
 # --- limits (documented in the README, "Limits on input") ---------------------------------------------------
 
-MAX_DEPTH = 64  # nesting of JSON or YAML collections; patients need 3, FHIR bundles about 10
+MAX_DEPTH = 64  # nesting of JSON or YAML collections; patients need 3, Synthea FHIR bundles 12
 MAX_DIGITS = 40  # significant digits of one number; lab values carry at most 6, ids are strings
 MAX_EXPONENT = 30  # numbers lie between 1e-30 and 1e30; the smallest clinical values are about 1e-15 mol/L
-MAX_STRING = 100_000  # characters in one text value; the longest registry criteria text is about 30,000
+MAX_STRING = 100_000  # characters in one text value; the longest ClinicalTrials.gov criteria text has 7,757
 MAX_LINE_BYTES = 16 * 1024 * 1024  # one line of JSON Lines
 MAX_FILE_BYTES = 256 * 1024 * 1024  # one document (patient, bundle, rule file, record page)
-MAX_RULE_LENGTH = 10_000  # characters of one rule's text; the longest bundled or drafted rule has about 600
-MAX_RULE_DEPTH = 32  # and / or / not nested in one rule; the deepest bundled or drafted rule has 3
+MAX_RULE_LENGTH = 10_000  # characters of one rule text; the longest bundled rule has 611
+MAX_RULE_DEPTH = 32  # and / or / not nested in one rule; the deepest bundled rule has 3
 MAX_DURATION_YEARS = 200  # windows, recency and ages; a human life and its records fit in it
 MAX_UNIT_LENGTH = 64  # characters of a unit; pint's parser is quadratic (30 KB took 12 s)
 MAX_UNIT_EXPONENT = 30  # |n| in 10^n and in powers of units; clinical scales stop at 10^12

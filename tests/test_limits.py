@@ -82,6 +82,8 @@ def test_rules_at_the_depth_limit_render_and_explain():
     with pytest.raises(EligibilityError, match=f"more than {MAX_RULE_DEPTH} deep"):
         parse_rule("not " * (MAX_RULE_DEPTH + 1) + "sex is female")
     with pytest.raises(EligibilityError, match="more than"):
+        parse_rule("not " * 2_000 + "sex is female")
+    with pytest.raises(EligibilityError, match="at most 10,000 are read"):
         parse_rule("not " * 100_000 + "sex is female")
 
 

@@ -309,7 +309,9 @@ def _empty_folders(paths: list[Path]) -> list[EligibilityError]:
 def check_files(paths: list[Path], vocabulary: Vocabulary | None = None) -> tuple[list[Trial], list[EligibilityError]]:
     """Load every rule file; return the trials that loaded and every problem of every file (a folder without
     rule files is one)."""
-    trials, errors, seen = [], _empty_folders(paths), {}
+    trials: list[Trial] = []
+    seen: dict[str, str] = {}
+    errors = _empty_folders(paths)
     for path in rule_files(paths):
         try:
             text = read_text(path, "rule file", RuleFileError)
