@@ -28,7 +28,7 @@ from eligibility import Patient, Screener
 from eligibility.output.report import report_json
 from eligibility.output.write import ReportStyle
 from eligibility.patient.synth import Synthesizer
-from eligibility.registry.importer import draft_many
+from eligibility.registry.bulk import draft_many
 from eligibility.screen.batch import ScreenSetup, screen_many
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "ctgov_criteria.jsonl"

@@ -13,7 +13,7 @@ from eligibility.errors import ErrorGroup
 from eligibility.lang import ast
 from eligibility.lang.parsing import parse_rule
 from eligibility.lang.resolve import resolve_rule
-from eligibility.patient.contract import Patient
+from eligibility.patient.contract import Patient, PatientSource, validate_patient
 from eligibility.patient.index import index_patient
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
@@ -36,9 +36,9 @@ def evaluate_rule(
     lab_recency: ast.Duration = DEFAULT_LAB_RECENCY,
     reference_ranges: Mapping[str, ReferenceRange] | None = None,
 ) -> Finding:
-    """The finding of one rule for one patient on ``as_of``."""
+    """The finding of one rule for one patient on ``as_of``; :class:`EligibilityError` for a bad rule or patient."""
     vocabulary = vocabulary or default_vocabulary()
-    person = patient if isinstance(patient, Patient) else Patient.model_validate(patient)
+    person = patient if isinstance(patient, Patient) else validate_patient(patient, PatientSource("patient"))
     plan = compile_rule(prepare_rule(rule, vocabulary), vocabulary)
     context = EvaluationContext(as_of, vocabulary, lab_recency, reference_ranges or {})
     return evaluate(plan, index_patient(person, vocabulary, as_of), context)

@@ -15,9 +15,10 @@ import typer
 from rich.console import Console
 
 from eligibility.errors import EligibilityError, ErrorGroup
-from eligibility.patient.contract import read_patients
+from eligibility.patient.contract import is_many, read_patients
 from eligibility.progress import count_lines, progress_bar
 from eligibility.resources import bundled_rules_dir
+from eligibility.stopping import stoppable
 from eligibility.trials.load import check_files
 from eligibility.vocab.vocabulary import default_vocabulary, load_vocabulary
 
@@ -91,7 +92,8 @@ def _vocabulary(paths: list[Path]):
 @user_errors
 def screen(
     patients: Path = typer.Argument(
-        None, help="A patient .json/.jsonl file, a FHIR Bundle/NDJSON/Bulk Data export, or a folder of them."
+        None,
+        help="Patient .json/.jsonl/.ndjson, a FHIR Bundle/NDJSON/Bulk Data export, a folder of them, or - (stdin).",
     ),
     rules: list[Path] = typer.Option(
         None, "--rules", help="Rule file or folder (repeatable); default: the bundled rules."
@@ -136,7 +138,7 @@ def screen(
     gc.freeze()  # the compiled trials live as long as the process: keep the garbage collector off them
     if patients is None:
         raise EligibilityError("no patients given", hint="give PATIENTS (or --db FILE with --engine duckdb)")
-    many = patients.is_dir() or patients.suffix in (".jsonl", ".ndjson")
+    many = is_many(patients)
     if output_path is not None and output is not ScreenFormat.html:
         raise EligibilityError("-o is for --format html", hint="the other formats go to standard output: use > FILE")
     if output is ScreenFormat.html and (many or output_path is not None):
@@ -160,15 +162,18 @@ def screen(
     )
     screened = failed = 0
     show_progress = many and not out.is_terminal
-    with progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
-        for status, text in screen_many(setup, read_patients(patients, screener.vocabulary), style, jobs, screener):
+    with stoppable() as stopping, progress_bar("screening", count_lines(patients) if show_progress else 0) as advance:
+        # held in a variable: on a signal the workers are killed before the pool could be shut down (which can
+        # wait forever for a killed worker), not when the loop is left
+        results = screen_many(setup, read_patients(patients, screener.vocabulary), style, jobs, screener)
+        for status, text in results:
             advance()
             if status == "error":
                 failed += 1
                 err.print(text, markup=False)
                 continue
             screened += 1
-            sys.stdout.write(text)
+            stopping.write(text)
     if many or failed:
         err.print(f"screened {screened} patient(s); {failed} could not be read", markup=False)
     if failed:
@@ -266,8 +271,14 @@ def parse(
     from eligibility.text.output import describe, run_batch
 
     if batch is not None:
-        handle = sys.stdin if batch == "-" else _open(batch)
-        done, failed = run_batch(handle, batch, output.value, kind.value, vocabulary=_vocabulary(vocabulary or []))
+        with stoppable() as stopping:
+            done, failed = run_batch(
+                batch,
+                output.value,
+                kind.value,
+                out=stopping,  # type: ignore[arg-type]  # writes whole lines, as a text file does
+                vocabulary=_vocabulary(vocabulary or []),
+            )
         if failed:
             err.print(f"parsed {done} item(s); {failed} line(s) could not be read", markup=False)
             raise typer.Exit(1)
@@ -300,8 +311,9 @@ def import_(
     A JSON Lines file of criteria texts ({"nct", "criteria"} per line) drafts one rule file per trial into the
     folder given with -o.
     """
+    from eligibility.registry.bulk import draft_many, write_file
     from eligibility.registry.ctgov import is_study_list
-    from eligibility.registry.importer import draft_many, draft_trial
+    from eligibility.registry.importer import draft_trial
 
     words = _vocabulary(vocabulary or [])
     if is_study_list(record):
@@ -310,7 +322,7 @@ def import_(
                 "a JSON Lines or search-result import writes one file per trial: give a folder with -o",
                 hint=f"e.g. eligibility import {record.name} -o trials/",
             )
-        with progress_bar("importing", count_lines(record)) as advance:
+        with stoppable(what=None), progress_bar("importing", count_lines(record)) as advance:
             bulk = draft_many(record, output, advance, words)
         for error in bulk.errors:
             err.print(str(error), markup=False)
@@ -323,7 +335,7 @@ def import_(
     if output is None:
         sys.stdout.write(text)
     else:
-        output.write_text(text, encoding="utf-8")
+        write_file(output, text)
     err.print(summary, markup=False)
 
 
@@ -364,18 +376,16 @@ def synth(
     on = _as_of(as_of)
     assert on is not None  # the option has a default
     if output is None:
-        write_patients(sys.stdout, count, seed, on)
+        with stoppable() as stopping:
+            write_patients(stopping, count, seed, on)  # type: ignore[arg-type]
         return
-    with output.open("w", encoding="utf-8") as handle:
+    try:
+        handle = output.open("w", encoding="utf-8")
+    except OSError as exc:
+        raise EligibilityError(f"cannot write {output}: {exc.strerror}", hint="check the path") from None
+    with handle:
         write_patients(handle, count, seed, on)
     err.print(f"{count} synthetic patient(s) → {output}", markup=False)
-
-
-def _open(path: str):
-    try:
-        return open(path, encoding="utf-8")
-    except OSError as exc:
-        raise EligibilityError(f"cannot open {path}: {exc.strerror}", hint="check the path") from None
 
 
 def main() -> None:

@@ -9,6 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
+from eligibility.patient.contract import is_many, patient_files
+
 
 @contextmanager
 def progress_bar(
@@ -29,8 +31,9 @@ def count_lines(path: Path) -> int | None:
     """Non-empty lines of a JSON Lines file, or the number of .json files in a folder (None for one file)."""
     path = Path(path)
     if path.is_dir():
-        return sum(1 for _ in path.glob("*.json")) + sum(count_lines(p) or 0 for p in path.glob("*.jsonl"))
-    if path.suffix != ".jsonl" or not path.is_file():
+        files = patient_files(path)
+        return sum(count_lines(p) or 1 for p in files)
+    if not is_many(path) or not path.is_file():
         return None
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())

@@ -64,7 +64,7 @@ def problems(error: ValidationError) -> list[FieldProblem]:
         loc = _clean_loc(tuple(item["loc"]))
         if loc in seen:
             continue
-        message = item["msg"]
+        message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown field"
         elif item["type"] not in ("missing",) and "input" in item and not isinstance(item["input"], (dict, list)):

@@ -168,6 +168,8 @@ def observations(draw) -> dict:
             written = exact_decimal(limit)
             if written is not None:
                 entry[side] = str(written)
+    if "low" in entry and "high" in entry and Decimal(entry["low"]) > Decimal(entry["high"]):
+        entry["low"], entry["high"] = entry["high"], entry["low"]  # a reversed range is refused on input
     return entry
 
 
@@ -244,5 +246,7 @@ def settings(draw) -> tuple[ast.Duration, dict[str, ReferenceRange]]:
     for measure in draw(st.lists(st.sampled_from(MEASURES), unique=True)):
         low = draw(st.none() | st.sampled_from(VALUES).map(Fraction))
         high = draw(st.none() | st.sampled_from(VALUES).map(Fraction))
+        if low is not None and high is not None and low > high:
+            low, high = high, low  # a reversed range is refused when a trial is loaded
         ranges[measure] = ReferenceRange(low, high, "the trial's reference ranges")
     return recency, ranges

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "eligibility"
 
 # Lowest first. A module may import its own stage and any stage listed before it, never one after it.
 LAYERS: list[set[str]] = [
-    {"errors", "resources", "validation"},
+    {"errors", "resources", "validation", "inputs"},
     {"vocab"},
     {"lang"},
     {"patient"},
@@ -37,7 +37,7 @@ LAYERS: list[set[str]] = [
     {"screen"},
     {"output"},
     {"cohort"},
-    {"api", "progress", "cli", "__init__", "__main__"},
+    {"api", "progress", "stopping", "cli", "__init__", "__main__"},
 ]
 LEVEL = {name: level for level, names in enumerate(LAYERS) for name in names}
 

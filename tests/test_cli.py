@@ -79,7 +79,11 @@ def test_screen_folder_of_patients():
 @pytest.mark.parametrize(
     "args,message,code",
     [
-        (["screen", "no/such/file.json"], "no/such/file.json: no such file", 1),
+        (
+            ["screen", "no/such/file.json"],
+            "no/such/file.json: cannot read the patient file: No such file or directory",
+            1,
+        ),
         (["screen", str(EXAMPLES / "P11-minimal.json"), "--trial", "NCT0000"], "unknown trial id(s): NCT0000", 1),
         (["screen", str(EXAMPLES / "P11-minimal.json"), "--as-of", "01/11/2026"], "is not a date; write YYYY-MM-DD", 2),
         (["lint", str(DATA / "bad_rules" / "many_problems.yaml")], "5 problem(s) found", 1),

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from eligibility import load_trials, render
-from eligibility.registry.importer import draft_many, draft_trial, find_overrides
+from eligibility.registry.bulk import draft_many
+from eligibility.registry.importer import draft_trial, find_overrides
 from eligibility.resources import bundled_rules_dir
 from eligibility.trials.load import read_trial
 

@@ -22,7 +22,7 @@ BAD = load_cases("bad_patients.yaml")
 @pytest.mark.parametrize("case", BAD, ids=[c["name"] for c in BAD])
 def test_bad_patient_message(case, tmp_path: Path):
     path = tmp_path / "patient.json"
-    path.write_text(case["json"], encoding="utf-8")
+    path.write_bytes(case["json"].encode(case.get("encoding", "utf-8")))
     (result,) = list(read_patients(path))
     assert isinstance(result, PatientError)
     assert str(result) == case["message"].replace("{file}", str(path))

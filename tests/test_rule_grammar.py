@@ -76,7 +76,11 @@ def test_raw_text_from_the_grammar_reads_or_fails_clearly(text):
 
 @given(grammar_text_strategy("rule.lark", READABLE_TOKENS))
 def test_canonical_form_of_grammar_text_is_a_fixed_point(text):
-    rule = parse_rule(text)
+    try:
+        rule = parse_rule(text)
+    except EligibilityError as error:  # only beyond the input limits (e.g. a window over 200 years)
+        assert error.hint == "see the limits on input in the README", str(error)
+        return
     assert parse_rule(text) == rule
     assert parse_rule(render(rule)) == rule
     assert render(parse_rule(render(rule))) == render(rule)

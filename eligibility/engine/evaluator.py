@@ -144,7 +144,10 @@ def _compute_age_bounds(unit: str, patient: PatientIndex, on: date) -> tuple[Dec
         return age_in(unit, births[1], on), age_in(unit, births[0], on)
     if person.age is None:
         return None
-    earliest, latest = birth_range_for_age(person.age, person.as_of or patient.as_of)
+    births = birth_range_for_age(person.age, person.as_of or patient.as_of)
+    if births is None:  # the age reaches back before year 1
+        return None
+    earliest, latest = births
     return age_in(unit, latest, on), age_in(unit, earliest, on)
 
 

@@ -27,18 +27,22 @@ _DAYS_PER_UNIT = {
 }
 
 
-def boundary(as_of: date, duration: Duration) -> datetime:
-    """The instant ``duration`` before the reference date (midnight-based)."""
+def boundary(as_of: date, duration: Duration) -> datetime | None:
+    """The instant ``duration`` before the reference date (midnight-based); ``None`` when that is before the
+    first day of year 1, i.e. before every date a record can have."""
     return _boundary(as_of, duration.value, duration.unit)
 
 
 @lru_cache(maxsize=4096)
-def _boundary(as_of: date, value: Decimal, unit: str) -> datetime:
+def _boundary(as_of: date, value: Decimal, unit: str) -> datetime | None:
     start = datetime(as_of.year, as_of.month, as_of.day)
-    if unit in ("month", "year") and value == value.to_integral_value():
-        months = int(value) * (12 if unit == "year" else 1)
-        return start - relativedelta(months=months)
-    return start - timedelta(days=float(value * _DAYS_PER_UNIT[unit]))
+    try:
+        if unit in ("month", "year") and value == value.to_integral_value():
+            months = int(value) * (12 if unit == "year" else 1)
+            return start - relativedelta(months=months)
+        return start - timedelta(days=float(value * _DAYS_PER_UNIT[unit]))
+    except (OverflowError, ValueError):  # year 0 or earlier
+        return None
 
 
 def in_window(start: date, end: date, as_of: date, window: Window | None) -> bool:
@@ -49,6 +53,8 @@ def in_window(start: date, end: date, as_of: date, window: Window | None) -> boo
     if window is None:
         return True
     edge = boundary(as_of, window.duration)
+    if edge is None:  # the window opens before year 1: every date is "within", none is "ago"
+        return window.op in ("<=", "<")
     first_dt = datetime(start.year, start.month, start.day)
     last_dt = datetime(last.year, last.month, last.day)
     if window.op == "<=":
@@ -81,8 +87,12 @@ def age_in(unit: str, birth: date, on: date) -> Decimal:
     return Decimal(days // 7 if unit == "week" else days)
 
 
-def birth_range_for_age(age: int, as_of: date) -> tuple[date, date]:
-    """Earliest and latest birth dates of someone aged ``age`` completed years on ``as_of``."""
-    latest = as_of - relativedelta(years=age)
-    earliest = as_of - relativedelta(years=age + 1) + timedelta(days=1)
+def birth_range_for_age(age: int, as_of: date) -> tuple[date, date] | None:
+    """Earliest and latest birth dates of someone aged ``age`` completed years on ``as_of``; ``None`` when
+    that is before year 1 (the age cannot be placed on the calendar)."""
+    try:
+        latest = as_of - relativedelta(years=age)
+        earliest = as_of - relativedelta(years=age + 1) + timedelta(days=1)
+    except (OverflowError, ValueError):
+        return None
     return earliest, latest

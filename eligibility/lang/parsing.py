@@ -3,13 +3,15 @@ point that reads canonical rule text into the AST."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from functools import cache
 
-from lark import Lark, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark import Lark, Token, Tree, UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from eligibility.errors import Location, RuleSyntaxError
+from eligibility.inputs import MAX_RULE_DEPTH, MAX_RULE_LENGTH, check_duration, check_number
 from eligibility.lang import ast
-from eligibility.lang.transformer import RuleTransformer
+from eligibility.lang.transformer import RuleTransformer, time_unit
 from eligibility.resources import grammar_path
 
 _FRIENDLY = {
@@ -84,8 +86,55 @@ def parse_rule(text: str) -> ast.Rule:
         raise RuleSyntaxError(
             "empty rule", hint="write a rule, or leave out `rule:` so the criterion is marked for review"
         )
+    if len(text) > MAX_RULE_LENGTH:
+        raise RuleSyntaxError(
+            f"the rule has {len(text):,} characters; at most {MAX_RULE_LENGTH:,} are read",
+            hint="split the criterion into several",
+        )
     try:
         tree = parser("rule.lark").parse(text)
     except UnexpectedInput as error:
         raise _syntax_error(text, error) from None
+    _check_limits(tree, text)
     return RuleTransformer().transform(tree)
+
+
+_LOGIC = {"any_of", "all_of", "negation"}
+
+
+def _check_limits(tree: Tree, text: str) -> None:
+    """Nesting, numbers and durations within the input limits (:mod:`eligibility.inputs`), checked without
+    recursion before the tree is transformed (which recurses)."""
+    stack: list[tuple[Tree, int]] = [(tree, 0)]
+    while stack:
+        node, depth = stack.pop()
+        depth += node.data in _LOGIC
+        if depth > MAX_RULE_DEPTH:
+            raise _limit_error(text, node, f"the rule nests and / or / not more than {MAX_RULE_DEPTH} deep")
+        tokens = [c for c in node.children if isinstance(c, Token)]
+        for token in tokens:
+            if token.type in ("NUMBER", "INT"):
+                _check(text, token, lambda t=token: check_number(Decimal(t)))
+        if node.data == "duration":
+            _check(text, tokens[0], lambda t=tokens: check_duration(Decimal(t[0]), time_unit(t[1])))
+        stack += [(c, depth) for c in node.children if isinstance(c, Tree)]
+
+
+def _check(text: str, token: Token, check) -> None:
+    try:
+        check()
+    except ValueError as exc:
+        raise _limit_error(text, token, str(exc)) from None
+
+
+def _limit_error(text: str, where: Tree | Token, message: str) -> RuleSyntaxError:
+    meta = where if isinstance(where, Token) else where.meta
+    line: int = getattr(meta, "line", None) or 1
+    column: int = getattr(meta, "column", None) or 1
+    source = (text.splitlines() or [""])[min(line, len(text.splitlines()) or 1) - 1]
+    return RuleSyntaxError(
+        message,
+        location=Location(line=line, column=column),
+        source_line=source if len(source) <= 500 else None,
+        hint="see the limits on input in the README",
+    )

@@ -119,7 +119,10 @@ def _add(found: dict[str, Series], leaf: Finding, index: PatientIndex, where: st
     if limit is not None:
         _threshold(series, limit * factor, node.op, where)
     window = node.window or ast.Window(op="<=", duration=recency)
-    start = boundary(index.as_of, window.duration).date()
+    moment = boundary(index.as_of, window.duration)
+    if moment is None:  # the window reaches back before year 1: nothing to shade
+        return
+    start = moment.date()
     if window.op in ("<=", "<") and start not in series.window_starts:
         series.window_starts.append(start)
 

@@ -7,22 +7,43 @@ patient is normalised against the vocabulary (:mod:`eligibility.patient_index`),
 from __future__ import annotations
 
 import datetime as dt
-import json
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
-from eligibility.errors import Location, PatientError
+from eligibility.errors import EligibilityError, Location, PatientError
+from eligibility.inputs import check_number, load_json, open_binary, read_lines, read_text
 from eligibility.validation import problems
 
 if TYPE_CHECKING:
     from eligibility.vocab.vocabulary import Vocabulary
 
 CompleteCategory = Literal["conditions", "medications", "procedures", "immunizations", "events"]
+PATIENT_SUFFIXES = (".json", ".jsonl", ".ndjson")  # compared without case
+
+
+def _date_text(value: object) -> object:
+    """Dates are written as text: a bare number (``as_of: 0``) is not read as seconds since 1970."""
+    if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+        raise ValueError("write dates as YYYY-MM-DD text")
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_date_text)]
 
 
 class _Record(BaseModel):
@@ -35,7 +56,7 @@ class Observation(_Record):
 
     value: Decimal | str
     unit: str = ""
-    date: dt.date
+    date: Date
     low: Decimal | None = None
     high: Decimal | None = None
 
@@ -51,30 +72,36 @@ class Observation(_Record):
                 return value.strip().lower()
         return value
 
-    @field_validator("value")
+    @field_validator("value", "low", "high")
     @classmethod
-    def _finite(cls, value: Decimal | str) -> Decimal | str:
-        if isinstance(value, Decimal) and not value.is_finite():
-            raise ValueError("value must be a finite number")
-        if isinstance(value, Decimal) and value < 0:
-            raise ValueError("value must not be negative")
+    def _finite(cls, value: Decimal | str | None, info: ValidationInfo) -> Decimal | str | None:
+        if isinstance(value, Decimal):
+            check_number(value)
+            if value < 0:
+                raise ValueError(f"{info.field_name} must not be negative")
         return value
+
+    @model_validator(mode="after")
+    def _range_ordered(self) -> Observation:
+        if self.low is not None and self.high is not None and self.low > self.high:
+            raise ValueError(f"the reference range is reversed: low {self.low} is above high {self.high}")
+        return self
 
 
 class Condition(_Record):
     """A diagnosis: ``active``, ``resolved``, or ``absent`` (explicitly ruled out)."""
 
     status: Literal["active", "resolved", "absent"] = "active"
-    onset: dt.date | None = None
-    end: dt.date | None = None
+    onset: Date | None = None
+    end: Date | None = None
 
 
 class Medication(_Record):
     """A drug taken from ``start`` to ``end``. Without ``end`` it is ongoing, unless ``status`` is ``ended``:
     then it ended on a day that is not known (on or after ``start``, on or before the reference date)."""
 
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Date | None = None
+    end: Date | None = None
     status: Literal["active", "ended"] | None = None
 
     @model_validator(mode="after")
@@ -87,7 +114,7 @@ class Medication(_Record):
 class DatedRecord(_Record):
     """A procedure, immunization or event on a date."""
 
-    date: dt.date | None = None
+    date: Date | None = None
 
 
 class Patient(BaseModel):
@@ -95,8 +122,8 @@ class Patient(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     id: str = Field(min_length=1)
-    as_of: dt.date | None = None
-    birth_date: dt.date | None = None
+    as_of: Date | None = None
+    birth_date: Date | None = None
     birth_partial: str | None = Field(default=None, pattern=r"^\d{4}(-(0[1-9]|1[0-2]))?$")
     age: int | None = Field(default=None, ge=0, le=150)
     sex: Literal["female", "male"] | None = None
@@ -150,22 +177,19 @@ class PatientSource:
 
 
 def parse_patient(text: str, source: PatientSource) -> Patient:
-    """Validate one patient from JSON text; :class:`PatientError` naming the field and the fix."""
-    try:
-        data = json.loads(text, parse_float=Decimal)
-    except json.JSONDecodeError as exc:
-        line = (source.line or 1) + exc.lineno - 1
-        raise PatientError(
-            f"invalid JSON: {exc.msg}",
-            location=Location(source.file, line, exc.colno),
-            hint="check brackets, commas and quotes",
-        ) from None
+    """Validate one patient from JSON text; :class:`EligibilityError` naming the place and the fix."""
+    data = load_json(text, source.file, source.line, PatientError)
     if not isinstance(data, dict):
         raise PatientError(
             "a patient must be a JSON object",
             location=source.location(),
             hint='write {"id": ..., "observations": [...], ...}',
         )
+    return validate_patient(data, source)
+
+
+def validate_patient(data: object, source: PatientSource) -> Patient:
+    """A patient from already-read data (a mapping); :class:`PatientError` naming the field and the fix."""
     try:
         return Patient.model_validate(data)
     except ValidationError as exc:
@@ -180,45 +204,75 @@ def parse_patient(text: str, source: PatientSource) -> Patient:
         raise PatientError(f"{first.message}{more}", location=source.location(where), hint=first.hint) from None
 
 
-def read_patients(path: Path, vocabulary: Vocabulary | None = None) -> Iterator[Patient | PatientError]:
-    """Patients from a ``.json`` file, a ``.jsonl`` file (streamed line by line) or a folder of either, or
-    from FHIR R4 (a Bundle, an NDJSON file of Bundles, a folder of Bundles, a Bulk Data export folder),
-    detected automatically and mapped through ``vocabulary`` (default: the bundled one).
+def patient_files(folder: Path) -> list[Path]:
+    """The patient files directly in ``folder`` (``.json``, ``.jsonl``, ``.ndjson`` in any case), sorted; a file
+    reached twice (through links) is listed once, and links to folders are not followed."""
+    files, seen = [], set()
+    for child in sorted(folder.iterdir()):
+        if child.suffix.lower() not in PATIENT_SUFFIXES or not child.is_file():
+            continue
+        real = child.resolve()
+        if real not in seen:
+            seen.add(real)
+            files.append(child)
+    return files
 
-    A bad patient yields its :class:`PatientError` in its place, so the others are still read.
+
+def is_many(path: Path) -> bool:
+    """True when ``path`` holds any number of patients: a folder, JSON Lines, or ``-`` (standard input)."""
+    return str(path) == "-" or path.is_dir() or path.suffix.lower() in (".jsonl", ".ndjson")
+
+
+def read_patients(path: Path | str, vocabulary: Vocabulary | None = None) -> Iterator[Patient | EligibilityError]:
+    """Patients from a ``.json`` file, a JSON Lines file (``.jsonl``/``.ndjson``, streamed line by line), ``-``
+    (JSON Lines on standard input) or a folder of such files; or from FHIR R4 (a Bundle, an NDJSON file of
+    Bundles, a folder of Bundles, a Bulk Data export folder), detected automatically and mapped through
+    ``vocabulary`` (default: the bundled one).
+
+    A bad patient yields its :class:`EligibilityError` in its place, so the others are still read.
     """
     path = Path(path)
     from eligibility.patient.fhir_read import is_fhir, read_fhir  # FHIR reading builds on this module
 
-    bulk_export = path.is_dir() and (path / "Patient.ndjson").exists()
-    if bulk_export or (path.is_file() and is_fhir(path)):
-        from eligibility.vocab.vocabulary import default_vocabulary
-
-        yield from (patient for patient, _ in read_fhir(path, vocabulary or default_vocabulary()))
-        return
-    if path.is_dir():
-        for child in sorted(path.iterdir()):
-            if child.suffix in (".json", ".jsonl", ".ndjson"):
-                yield from read_patients(child, vocabulary)
-        return
-    if not path.exists():
-        yield PatientError("no such file", location=Location(file=str(path)), hint="check the path")
-        return
-    if path.suffix == ".jsonl" or str(path) == "-":
-        yield from _read_lines(path)
-        return
     try:
-        yield parse_patient(path.read_text(encoding="utf-8"), PatientSource(str(path)))
-    except PatientError as error:
+        if (path.is_dir() and (path / "Patient.ndjson").exists()) or (path.is_file() and is_fhir(path)):
+            from eligibility.vocab.vocabulary import default_vocabulary
+
+            yield from (patient for patient, _ in read_fhir(path, vocabulary or default_vocabulary()))
+            return
+        if path.is_dir():
+            files = patient_files(path)
+            if not files:
+                raise PatientError(
+                    "no patient files in the folder",
+                    location=Location(file=str(path)),
+                    hint="patient files end in .json, .jsonl or .ndjson",
+                )
+            for child in files:
+                yield from read_patients(child, vocabulary)
+            return
+        if is_many(path):
+            yield from _read_lines(path)
+            return
+        yield parse_patient(read_text(path, "patient file", PatientError), PatientSource(str(path)))
+    except EligibilityError as error:
         yield error
+    except OSError as error:  # a folder that cannot be listed
+        yield PatientError(f"cannot read: {error.strerror}", location=Location(file=str(path)), hint="check the path")
 
 
-def _read_lines(path: Path) -> Iterator[Patient | PatientError]:
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+def _read_lines(path: Path) -> Iterator[Patient | EligibilityError]:
+    name = "<stdin>" if str(path) == "-" else str(path)
+    handle = open_binary(path, PatientError)
+    try:
+        for number, line in read_lines(handle, name, PatientError):
+            if isinstance(line, EligibilityError):
+                yield line
                 continue
             try:
-                yield parse_patient(line, PatientSource(str(path), number))
-            except PatientError as error:
+                yield parse_patient(line, PatientSource(name, number))
+            except EligibilityError as error:
                 yield error
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()

@@ -33,17 +33,15 @@ def is_fhir(path: Path) -> bool:
     """True for a FHIR file or folder (NDJSON, a JSON resource, a folder holding either)."""
     if path.is_dir():
         children = sorted(path.iterdir())
-        if any(c.suffix == ".ndjson" for c in children):
+        if any(c.suffix.lower() == ".ndjson" and is_fhir(c) for c in children):
             return True
         first = next((c for c in children if c.suffix == ".json"), None)
         return first is not None and is_fhir(first)
-    if path.suffix == ".ndjson":
-        return True
-    if path.suffix != ".json" or not path.is_file():
+    if path.suffix.lower() not in (".json", ".ndjson") or not path.is_file():
         return False
     with path.open(encoding="utf-8", errors="replace") as handle:
         head = handle.read(4096)
-    return '"resourceType"' in head
+    return '"resourceType"' in head  # contract patients (JSON or JSON Lines) never name a resource type
 
 
 def read_fhir(path: Path, vocabulary: Vocabulary) -> Iterator[Result]:

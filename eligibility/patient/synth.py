@@ -19,6 +19,7 @@ from typing import IO
 
 import yaml
 
+from eligibility.errors import EligibilityError
 from eligibility.vocab.units import as_decimal, measure_factor
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
@@ -79,10 +80,18 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+EARLIEST_AS_OF = date(200, 1, 1)  # births (up to 86 years back) and record dates stay after year 1
+
+
 class Synthesizer:
     """Makes patients from a seed; ``patient(n)`` is the n-th patient of the seed."""
 
     def __init__(self, seed: int, as_of: date, vocabulary: Vocabulary | None = None) -> None:
+        if as_of < EARLIEST_AS_OF:
+            raise EligibilityError(
+                f"synthetic patients need a reference date from {EARLIEST_AS_OF} on (got {as_of})",
+                hint="patients are born up to 86 years before it; give a later --as-of",
+            )
         self.seed, self.as_of = seed, as_of
         self.vocabulary = vocabulary or default_vocabulary()
         self.measures = _measure_specs(self.vocabulary)

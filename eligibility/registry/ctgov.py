@@ -69,7 +69,7 @@ def studies_in(data: object, source: str) -> Iterator[Record | EligibilityError]
 
 def is_study_list(path: Path) -> bool:
     """True for a file holding several trials: JSON Lines, or an API v2 search result with several studies."""
-    if Path(path).suffix == ".jsonl":
+    if Path(path).suffix.lower() in (".jsonl", ".ndjson"):
         return True
     try:
         with Path(path).open(encoding="utf-8") as handle:

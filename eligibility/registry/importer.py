@@ -3,24 +3,22 @@ rule-file writer (``trials.dump``), and a coverage summary."""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from eligibility.errors import EligibilityError
+from eligibility.inputs import read_yaml_mapping
 from eligibility.lang.render import render
-from eligibility.registry.drafting import DraftedClause, Imported, draft_record, import_record
+from eligibility.registry.drafting import DraftedClause, Imported, import_record
 from eligibility.registry.overrides import apply_overrides, find_overrides
-from eligibility.registry.records import Record, read_records
+from eligibility.registry.records import Record
 from eligibility.resources import bundled_rules_dir
 from eligibility.trials.dump import dump_spec
 from eligibility.trials.schema import CriterionSpec, TrialSpec
 from eligibility.vocab.vocabulary import Vocabulary
 
-__all__ = ["BulkSummary", "coverage_of", "draft_many", "draft_trial", "find_overrides", "trial_spec"]
+__all__ = ["coverage_of", "draft_trial", "find_overrides", "record_header", "trial_spec"]
 
 
 def trial_data(imported: Imported) -> dict:
@@ -76,7 +74,7 @@ def coverage_of(spec: TrialSpec) -> dict[str, int]:
     return counts
 
 
-def _header(record: Record, line: str) -> str:
+def record_header(record: Record, line: str) -> str:
     healthy = record.healthy_volunteers
     volunteers = "" if healthy is None else f"# Accepts healthy volunteers: {'yes' if healthy else 'no'}.\n"
     return line + volunteers
@@ -91,7 +89,7 @@ def draft_trial(
     data = trial_data(imported)
     chosen = overrides or (find_overrides(record, bundled_rules_dir() / "overrides") if use_bundled else None)
     if chosen is not None:
-        data = apply_overrides(data, yaml.safe_load(Path(chosen).read_text(encoding="utf-8")) or {})
+        data = apply_overrides(data, read_yaml_mapping(chosen, "overrides file"))
     spec = trial_spec(data, str(chosen or record))
     counts = coverage_of(spec)
     summary = (
@@ -103,45 +101,4 @@ def draft_trial(
         + (f" with the corrections in {Path(chosen).name}" if chosen else "")
         + ".\n"
     )
-    return _header(imported.record, header) + dump_spec(spec), summary
-
-
-@dataclass
-class BulkSummary:
-    """What a bulk import wrote: trials, clauses by coverage, and the lines that could not be read."""
-
-    trials: int = 0
-    counts: dict[str, int] = field(default_factory=lambda: {"rule": 0, "partial": 0, "review": 0})
-    errors: list = field(default_factory=list)
-
-    def __str__(self) -> str:
-        total = sum(self.counts.values())
-        return (
-            f"{self.trials} trial(s) drafted, {total} clauses — {self.counts['rule']} read fully, "
-            f"{self.counts['partial']} partly, {self.counts['review']} left for review; "
-            f"{len(self.errors)} record(s) could not be read"
-        )
-
-
-_UNSAFE = re.compile(r"[^A-Za-z0-9_.\-]+")
-
-
-def draft_many(source: Path, directory: Path, progress=None, vocabulary: Vocabulary | None = None) -> BulkSummary:
-    """Draft one rule file per record of ``source`` (JSON Lines of criteria texts) into ``directory``."""
-    directory.mkdir(parents=True, exist_ok=True)
-    summary = BulkSummary()
-    for record in read_records(source):
-        if progress is not None:
-            progress()
-        if not isinstance(record, Record):
-            summary.errors.append(record)
-            continue
-        imported = draft_record(record, vocabulary)
-        header = _header(record, f"# Drafted by `eligibility import {Path(source).name}` from {record.source}.\n")
-        name = _UNSAFE.sub("_", imported.id).strip("._") or "trial"
-        spec = trial_spec(trial_data(imported), str(source))
-        (directory / f"{name}.yaml").write_text(header + dump_spec(spec), encoding="utf-8")
-        summary.trials += 1
-        for key, value in coverage_of(spec).items():
-            summary.counts[key] += value
-    return summary
+    return record_header(imported.record, header) + dump_spec(spec), summary

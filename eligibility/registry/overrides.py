@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from eligibility.errors import EligibilityError
+from eligibility.inputs import read_yaml_mapping
 
 
 def apply_overrides(data: dict, overrides: dict) -> dict:
@@ -41,7 +40,7 @@ def find_overrides(record: Path, directory: Path) -> Path | None:
     if not directory.is_dir():
         return None
     for path in sorted(directory.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = read_yaml_mapping(path, "overrides file")
         if data.get("record") == Path(record).name:
             return path
     return None

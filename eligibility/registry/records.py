@@ -7,13 +7,13 @@ study JSON (``protocolSection.eligibilityModule``), and JSON Lines of criteria t
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from eligibility.errors import EligibilityError, Location
+from eligibility.inputs import load_json, open_binary, read_lines, read_text
 
 
 @dataclass(frozen=True)
@@ -62,14 +62,7 @@ _SEX = {
 def read_record(path: Path) -> Record:
     """The eligibility parts of a registry record file (format detected from its content)."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise EligibilityError(
-            f"cannot read record: {exc}",
-            location=Location(file=str(path)),
-            hint="give a ChiCTR or ClinicalTrials.gov page saved as text, or API v2 JSON",
-        ) from None
+    text = read_text(path, "record")
     stripped = text.lstrip()
     if stripped.startswith("{"):
         return _ctgov_json(text, str(path))
@@ -89,50 +82,53 @@ def read_records(path: Path) -> Iterator[Record | EligibilityError]:
     from eligibility.registry.ctgov import studies_in
 
     path = Path(path)
-    if path.suffix != ".jsonl":
-        if path.read_text(encoding="utf-8").lstrip().startswith("{"):
-            yield from studies_in(json.loads(path.read_text(encoding="utf-8")), str(path))
+    if path.suffix.lower() not in (".jsonl", ".ndjson"):
+        text = read_text(path, "record")
+        if text.lstrip().startswith("{"):
+            yield from studies_in(load_json(text, str(path)), str(path))
         else:
             yield read_record(path)
         return
-    try:
-        handle = path.open(encoding="utf-8")
-    except OSError as exc:
-        raise EligibilityError(
-            f"cannot read records: {exc.strerror}", location=Location(file=str(path)), hint="check the path"
-        ) from None
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                yield _criteria_line(line, path, number)
+    with open_binary(path) as handle:
+        for number, line in read_lines(handle, str(path)):
+            yield line if isinstance(line, EligibilityError) else _criteria_line(line, path, number)
+
+
+_TEXT_FIELDS = ("title", "min_age", "max_age", "sex")
 
 
 def _criteria_line(line: str, path: Path, number: int) -> Record | EligibilityError:
-    from eligibility.registry.ctgov import study_record
-
+    place = Location(file=str(path), line=number)
+    hint = 'write one JSON object per line: {"nct": "...", "criteria": "...", "min_age": "18 Years"}'
     try:
-        item = json.loads(line)
-        if isinstance(item, dict) and "protocolSection" in item:  # JSON Lines of API v2 studies
-            return study_record(item, str(path), line=number)
-        identifier = str(item.get("nct") or item["id"])
-        criteria = str(item["criteria"])
+        item = load_json(line, str(path), number)
     except EligibilityError as error:
         return error
-    except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
-        return EligibilityError(
-            f"not a criteria record: {exc}",
-            location=Location(file=str(path), line=number),
-            hint='write one JSON object per line: {"nct": ..., "criteria": ...}',
-        )
+    if isinstance(item, dict) and "protocolSection" in item:  # JSON Lines of API v2 studies
+        from eligibility.registry.ctgov import study_record
+
+        try:
+            return study_record(item, str(path), line=number)
+        except EligibilityError as error:
+            return error
+    if not isinstance(item, dict):
+        return EligibilityError("not a criteria record: a JSON object is needed", location=place, hint=hint)
+    identifier = item.get("nct") or item.get("id")
+    wrong = [k for k in ("criteria", *_TEXT_FIELDS) if item.get(k) is not None and not isinstance(item[k], str)]
+    if not isinstance(identifier, str) or not identifier.strip():
+        return EligibilityError("not a criteria record: no text `nct` or `id`", location=place, hint=hint)
+    if wrong or not isinstance(item.get("criteria"), str) or not item["criteria"].strip():
+        problem = f"{', '.join(wrong)} must be text" if wrong else "`criteria` is missing or empty"
+        return EligibilityError(f"not a criteria record ({identifier}): {problem}", location=place, hint=hint)
     return Record(
         "ClinicalTrials.gov",
         f"{path.name}:{number}",
-        identifier,
+        identifier.strip(),
         item.get("title"),
         _years(item.get("min_age")),
         _years(item.get("max_age")),
         _SEX.get(str(item.get("sex") or "all").lower(), "all"),
-        [Block(criteria)],
+        [Block(item["criteria"])],
     )
 
 
@@ -144,15 +140,7 @@ def _between(text: str, start: str, end: str) -> str:
 def _ctgov_json(text: str, source: str) -> Record:
     from eligibility.registry.ctgov import studies_in
 
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise EligibilityError(
-            f"not ClinicalTrials.gov API v2 study JSON: {exc}",
-            location=Location(file=source),
-            hint="the file needs protocolSection.eligibilityModule",
-        ) from None
-    found = list(studies_in(data, source))
+    found = list(studies_in(load_json(text, source), source))
     if len(found) != 1:
         raise EligibilityError(
             f"{len(found)} studies in one file: a search result drafts one rule file per study",
@@ -162,6 +150,17 @@ def _ctgov_json(text: str, source: str) -> Record:
     if isinstance(found[0], EligibilityError):
         raise found[0]
     return found[0]
+
+
+def _part(data: dict, key: str) -> dict:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(data: dict, key: str) -> str | None:
+    """A text field of a JSON object; anything else (a number, a list, null) counts as absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) else None
 
 
 def _years(text: str | None) -> str | None:

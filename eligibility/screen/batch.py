@@ -4,8 +4,13 @@ optionally spread over several worker processes (results in input order, identic
 
 from __future__ import annotations
 
+import ctypes
 import gc
+import itertools
 import multiprocessing
+import os
+import signal
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,7 +39,10 @@ class ScreenSetup:
         ranges = load_reference_table(self.reference_table, vocabulary) if self.reference_table else {}
         screener = Screener(trials, vocabulary, site_ranges=ranges)
         if self.lab_recency:
-            screener.lab_recency = parse_duration(self.lab_recency)
+            try:
+                screener.lab_recency = parse_duration(self.lab_recency)
+            except EligibilityError as error:
+                raise error.at(where="--lab-recency") from None
         return screener
 
 
@@ -50,10 +58,28 @@ class PatientWriter(Protocol):
 # --- many patients ------------------------------------------------------------------------------------------
 
 _WORKER: tuple[Screener, PatientWriter] | None = None
+_PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 
 
-def _start_worker(setup: ScreenSetup, style: PatientWriter, inherited: bool) -> None:
+def _die_with_parent(parent: int) -> None:
+    """A worker never outlives the process that screens: Linux kills it when its parent ends (even by SIGKILL)."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):  # not Linux: the parent's clean-up kills its workers
+        pass
+    if os.getppid() != parent:  # the parent ended before the line above
+        os._exit(0)
+
+
+def _start_worker(setup: ScreenSetup, style: PatientWriter, inherited: bool, parent: int) -> None:
     global _WORKER
+    # Ctrl-C goes to the whole process group: stopping is the parent's job. SIGTERM (how a worker is stopped)
+    # ends a worker at once and quietly.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _die_with_parent(parent)
+    # A forked worker holds a copy of the parent's unwritten output: it must never reach the output.
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     if not inherited or _WORKER is None:
         _WORKER = (setup.build(), style)
         gc.freeze()
@@ -73,6 +99,16 @@ def _work(item: tuple[str, object]) -> tuple[str, str]:
     assert _WORKER is not None, "worker process started without a screener"
     screener, style = _WORKER
     return _screen_item(screener, style, item)
+
+
+def _chunks(items: Iterable[tuple[str, object]], size: int) -> Iterator[tuple[tuple[str, object], ...]]:
+    iterator = iter(items)
+    while chunk := tuple(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _work_chunk(items: tuple[tuple[str, object], ...]) -> list[tuple[str, str]]:
+    return [_work(item) for item in items]
 
 
 def _tagged(items: Iterable[Patient | EligibilityError]) -> Iterator[tuple[str, object]]:
@@ -101,5 +137,25 @@ def screen_many(
     context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
     inherited = context.get_start_method() == "fork" and screener is not None
     _WORKER = (screener, style) if inherited and screener is not None else None  # what forked workers start with
-    with context.Pool(jobs, initializer=_start_worker, initargs=(setup, style, inherited)) as pool:
-        yield from pool.imap(_work, _tagged(items), chunksize=4)
+    pool = context.Pool(jobs, initializer=_start_worker, initargs=(setup, style, inherited, os.getpid()))
+    try:
+        yield from _in_order(pool, items)
+    except (GeneratorExit, Exception):
+        pool.terminate()
+        raise
+    except BaseException:  # a signal (Ctrl-C, SIGTERM): the pool's own shutdown can wait forever for a worker
+        for worker in pool._pool:  # type: ignore[attr-defined]  # killed while it held the task queue's lock
+            worker.kill()
+        raise
+    pool.terminate()
+
+
+def _in_order(pool, items: Iterable[Patient | EligibilityError]) -> Iterator[tuple[str, str]]:
+    results = pool.imap(_work_chunk, _chunks(_tagged(items), 4))
+    while True:  # wake up now and then: a signal is handled only when the main thread runs
+        try:
+            yield from results.next(timeout=0.2)
+        except multiprocessing.TimeoutError:
+            continue
+        except StopIteration:
+            return

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from eligibility.errors import EligibilityError, Location
+from eligibility.inputs import load_json, open_binary, read_lines
 from eligibility.lang import ast
 from eligibility.lang.render import render
 from eligibility.text.parse import parse_criterion
@@ -36,36 +37,46 @@ def describe(text: str, style: str, kind: str = "inclusion", vocabulary: Vocabul
     return render(rule)
 
 
-def batch_lines(handle: IO[str], source: str) -> Iterator[tuple[str, str] | EligibilityError]:
-    """(id, text) pairs from JSON Lines; an error in place of a malformed line."""
-    for number, line in enumerate(handle, start=1):
-        if not line.strip():
+def batch_lines(handle: IO[bytes], source: str) -> Iterator[tuple[str, str] | EligibilityError]:
+    """(id, text) pairs from JSON Lines; an error in place of a line that is not ``{"id", "text"}``."""
+    hint = 'write one JSON object per line: {"id": ..., "text": "..."}'
+    for number, line in read_lines(handle, source):
+        if isinstance(line, EligibilityError):
+            yield line
             continue
         try:
-            record = json.loads(line)
-            yield str(record["id"]), str(record["text"])
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            yield EligibilityError(
-                f"cannot read this line: {exc}",
-                location=Location(file=source, line=number),
-                hint='write one JSON object per line: {"id": ..., "text": ...}',
-            )
+            record = load_json(line, source, number)
+        except EligibilityError as error:
+            yield error
+            continue
+        place = Location(file=source, line=number)
+        if not isinstance(record, dict) or not isinstance(record.get("text"), str):
+            yield EligibilityError("cannot read this line: `text` must be a text value", location=place, hint=hint)
+        elif isinstance(record.get("id"), (str, int)) and not isinstance(record["id"], bool):
+            yield str(record["id"]), record["text"]
+        else:
+            yield EligibilityError("cannot read this line: `id` must be a text or a number", location=place, hint=hint)
 
 
 def run_batch(
-    handle: IO[str], source: str, style: str, kind: str, out: IO[str] = sys.stdout, vocabulary: Vocabulary | None = None
+    source: str, style: str, kind: str, out: IO[str] = sys.stdout, vocabulary: Vocabulary | None = None
 ) -> tuple[int, int]:
-    """Parse every line of a batch; returns (parsed, unreadable)."""
+    """Parse every line of a batch file (``-``: standard input); returns (parsed, unreadable)."""
     done = failed = 0
     key = "atoms" if style == "atoms" else "rule"
-    for item in batch_lines(handle, source):
-        if isinstance(item, EligibilityError):
-            failed += 1
-            print(str(item), file=sys.stderr)
-            continue
-        identifier, text = item
-        out.write(
-            json.dumps({"id": identifier, key: describe(text, style, kind, vocabulary)}, ensure_ascii=False) + "\n"
-        )
-        done += 1
+    handle = open_binary(source)
+    name = "<stdin>" if source == "-" else source
+    try:
+        for item in batch_lines(handle, name):
+            if isinstance(item, EligibilityError):
+                failed += 1
+                print(str(item), file=sys.stderr)
+                continue
+            identifier, text = item
+            result = describe(text, style, kind, vocabulary)
+            out.write(json.dumps({"id": identifier, key: result}, ensure_ascii=False) + "\n")
+            done += 1
+    finally:
+        if handle is not sys.stdin.buffer:
+            handle.close()
     return done, failed

@@ -6,9 +6,7 @@ then each criterion's rule text is parsed (canonical grammar) and resolved again
 
 from __future__ import annotations
 
-import re
 from dataclasses import replace
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
@@ -16,16 +14,16 @@ from pydantic import ValidationError
 
 from eligibility.engine.context import ReferenceRange
 from eligibility.errors import EligibilityError, ErrorGroup, Location, RuleFileError
+from eligibility.inputs import read_text
 from eligibility.lang import ast
 from eligibility.lang.parsing import parse_rule
 from eligibility.lang.resolve import resolve_rule
+from eligibility.trials.quantities import parse_duration, parse_quantity
 from eligibility.trials.schema import Clause, CriterionSpec, RangeSpec, Trial, TrialSpec
 from eligibility.trials.yamlsource import Position, load_yaml
 from eligibility.validation import problems
-from eligibility.vocab.units import canonical_unit, measure_factor
+from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
-
-_QUANTITY = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(.*?)\s*$")
 
 
 class _Collector:
@@ -82,25 +80,6 @@ class _Collector:
             remaining -= len(content) + 1
             line, start = line + 1, None
         return position.line, position.column
-
-
-def parse_quantity(text: str) -> ast.Quantity:
-    """``"40 U/L"`` → Quantity; :class:`EligibilityError` if it is not a number with an optional unit."""
-    match = _QUANTITY.match(str(text))
-    if not match:
-        raise RuleFileError(f"expected a number with a unit, got {text!r}", hint="write e.g. `40 U/L`")
-    return ast.Quantity(value=Decimal(match.group(1)), unit=canonical_unit(match.group(2)))
-
-
-def parse_duration(text: str) -> ast.Duration:
-    """``"30 days"`` → Duration."""
-    quantity = parse_quantity(text)
-    unit = quantity.unit
-    if unit not in ast.TIME_UNITS:
-        raise RuleFileError(
-            f"expected a duration such as `30 days`, got {text!r}", hint="use hours, days, weeks, months or years"
-        )
-    return ast.Duration(value=quantity.value, unit=unit)
 
 
 def _load_criterion(spec: CriterionSpec, index: int, vocabulary: Vocabulary, found: _Collector) -> Clause:
@@ -182,6 +161,12 @@ def _reference_ranges(
         for key in ("low", "high"):
             text = getattr(limits, key)
             bounds.append(None if text is None else _limit(text, measure, found, ("reference_ranges", name, key)))
+        if bounds[0] is not None and bounds[1] is not None and bounds[0] > bounds[1]:
+            found.add(
+                RuleFileError(f"the range of {name} is reversed: low is above high", hint="swap low and high"),
+                ("reference_ranges", name),
+                "reference_ranges",
+            )
         ranges[measure.id] = ReferenceRange(bounds[0], bounds[1], source)
     return ranges
 
@@ -294,27 +279,46 @@ def read_trial(
 
 
 def rule_files(paths: list[Path]) -> list[Path]:
-    """The ``.yaml``/``.yml`` files named, or found directly inside named folders, in sorted order."""
+    """The ``.yaml``/``.yml`` files named, or found directly inside named folders (any case), in sorted order;
+    a file reached twice through links is listed once."""
     files: list[Path] = []
+    seen: set[Path] = set()
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            files += sorted(p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
-        else:
-            files.append(path)
+        found = sorted(p for p in path.iterdir() if p.suffix.lower() in (".yaml", ".yml")) if path.is_dir() else [path]
+        for file in found:
+            real = file.resolve()
+            if real not in seen and not (path.is_dir() and not file.is_file()):
+                seen.add(real)
+                files.append(file)
     return files
 
 
+def _empty_folders(paths: list[Path]) -> list[EligibilityError]:
+    return [
+        RuleFileError(
+            "no rule files (.yaml, .yml) in the folder",
+            location=Location(file=str(path)),
+            hint="give the folder that holds the trials' rule files",
+        )
+        for path in map(Path, paths)
+        if path.is_dir() and not rule_files([path])
+    ]
+
+
 def check_files(paths: list[Path], vocabulary: Vocabulary | None = None) -> tuple[list[Trial], list[EligibilityError]]:
-    """Load every rule file; return the trials that loaded and every problem of every file."""
+    """Load every rule file; return the trials that loaded and every problem of every file (a folder without
+    rule files is one)."""
     trials: list[Trial] = []
-    errors: list[EligibilityError] = []
     seen: dict[str, str] = {}
+    errors: list[EligibilityError] = _empty_folders(paths)
     for path in rule_files(paths):
-        if not path.exists():
-            errors.append(RuleFileError("no such file", location=Location(file=str(path)), hint="check the path"))
+        try:
+            text = read_text(path, "rule file", RuleFileError)
+        except EligibilityError as error:
+            errors.append(error)
             continue
-        trial, found = read_trial(path.read_text(encoding="utf-8"), str(path), vocabulary)
+        trial, found = read_trial(text, str(path), vocabulary)
         errors += found
         if trial is None:
             continue
@@ -343,7 +347,7 @@ def load_trials(paths: list[Path], vocabulary: Vocabulary | None = None) -> list
 def load_reference_table(path: Path, vocabulary: Vocabulary | None = None) -> dict[str, ReferenceRange]:
     """A site's reference table: a YAML mapping ``measure: {low: ..., high: ...}``."""
     vocabulary = vocabulary or default_vocabulary()
-    text = Path(path).read_text(encoding="utf-8")
+    text = read_text(path, "reference table", RuleFileError)
     data, positions = load_yaml(text, str(path))
     found = _Collector(str(path), text, positions)
     table: dict[str, RangeSpec] = {}

@@ -14,6 +14,7 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from eligibility.errors import EligibilityError, Location, RuleFileError
+from eligibility.inputs import check_yaml_depth
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ def _error(message: str, mark, file: str, lines: list[str], hint: str) -> RuleFi
     line = mark.line + 1 if mark else None
     column = mark.column + 1 if mark else None
     source = lines[line - 1] if line and line <= len(lines) else None
+    source = source if source is None or len(source) <= 500 else None  # no caret under a huge line
     return RuleFileError(message, location=Location(file=file, line=line, column=column), hint=hint, source_line=source)
 
 
@@ -62,6 +64,7 @@ def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
     the pure-Python parser, whose messages and positions the errors use.
     """
     lines = text.splitlines()
+    check_yaml_depth(text, file, RuleFileError)
     if _FastLoader is not None:
         loader = _FastLoader(text)
         try:
@@ -77,7 +80,10 @@ def load_yaml(text: str, file: str) -> tuple[object, dict[tuple, Position]]:
 
 
 def _load_checked(text: str, file: str, lines: list[str]) -> tuple[object, dict[tuple, Position]]:
-    loader = _NoAliasLoader(text)
+    try:
+        loader = _NoAliasLoader(text)
+    except yaml.reader.ReaderError as exc:  # a control character: no mark, a position in the text
+        raise _unprintable(text, file, exc) from None
     try:
         root = loader.get_single_node()
         if root is None:
@@ -99,8 +105,20 @@ def _load_checked(text: str, file: str, lines: list[str]) -> tuple[object, dict[
         elif "aliases" in problem:
             hint = "write the value out in full instead of referring to an anchor"
         raise _error(f"invalid YAML: {problem}", mark, file, lines, hint) from None
+    except yaml.reader.ReaderError as exc:
+        raise _unprintable(text, file, exc) from None
     finally:
         loader.dispose()
+
+
+def _unprintable(text: str, file: str, error: yaml.reader.ReaderError) -> RuleFileError:
+    line = text.count("\n", 0, error.position) + 1
+    column = error.position - (text.rfind("\n", 0, error.position) + 1) + 1
+    return RuleFileError(
+        f"invalid YAML: character U+{error.character:04X} is not allowed",
+        location=Location(file=file, line=line, column=column),
+        hint="remove the control character",
+    )
 
 
 def _build(node: Node, path: tuple, loader, positions: dict, file: str, lines: list[str], seen: set | None) -> object:

@@ -21,6 +21,7 @@ from typing import Any
 import pint
 
 from eligibility.errors import UnitError
+from eligibility.inputs import MAX_UNIT_EXPONENT, MAX_UNIT_LENGTH
 from eligibility.resources import data_path
 
 _registry: pint.UnitRegistry | None = None
@@ -186,6 +187,7 @@ def pint_expression(unit: str) -> tuple[Fraction, str]:
 @lru_cache(maxsize=4096)
 def parse_unit(unit: str) -> tuple[Fraction, pint.Unit]:
     """Read a canonical unit spelling into (scale, pint unit); :class:`UnitError` when pint cannot."""
+    _check_unit_size(unit)
     scale, expr = pint_expression(unit)
     try:
         parsed = unit_registry().parse_units(expr)
@@ -197,6 +199,25 @@ def parse_unit(unit: str) -> tuple[Fraction, pint.Unit]:
     except Exception as exc:  # pint raises assorted errors for odd text (e.g. tokenizer errors)
         raise UnitError(f"unknown unit {unit!r}", hint="check the spelling of the unit") from exc
     return scale, parsed
+
+
+_POWERS = re.compile(r"(?:\^|\*\*|[eE])\s*([+-]?\d+)|(\d{7,})")
+
+
+def _check_unit_size(unit: str) -> None:
+    """Refuse units beyond the input limits before pint reads them (pint is quadratic in the length of the
+    text, and ``10^99999999`` or ``L^99999999`` would be computed exactly)."""
+    if len(unit) > MAX_UNIT_LENGTH:
+        raise UnitError(
+            f"the unit has {len(unit)} characters; at most {MAX_UNIT_LENGTH} are read",
+            hint="write the unit as e.g. 10^9/L, g/dL, umol/L",
+        )
+    for match in _POWERS.finditer(unit):
+        if match.group(2) or abs(int(match.group(1))) > MAX_UNIT_EXPONENT:
+            raise UnitError(
+                f"unit {unit[:20]!r} has a power or number beyond the limit (powers up to {MAX_UNIT_EXPONENT})",
+                hint="write the unit as e.g. 10^9/L, g/dL, umol/L",
+            )
 
 
 def is_known_unit(unit: str) -> bool:

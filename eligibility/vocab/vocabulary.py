@@ -19,7 +19,8 @@ from typing import Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from eligibility.errors import EligibilityError, Location
+from eligibility.errors import EligibilityError, Location, VocabularyError
+from eligibility.inputs import read_yaml_mapping
 from eligibility.resources import data_path
 from eligibility.vocab.codes import LOINC, CodeFile, CodeTable
 
@@ -191,10 +192,14 @@ class Vocabulary:
         return frozenset(seen)
 
 
+def _yaml(path: Path) -> dict:
+    """The mapping in a vocabulary file, read through the input boundary."""
+    return read_yaml_mapping(path, "vocabulary file", VocabularyError)
+
+
 def _read(path: Path, model: type[_Model]) -> _Model:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return model.model_validate(data)
+        return model.model_validate(_yaml(path))
     except (yaml.YAMLError, ValidationError) as exc:
         raise EligibilityError(
             f"invalid vocabulary file: {exc}",
@@ -219,7 +224,7 @@ def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
         concepts.update({c.id: c for c in _read(path, _ConceptFile).concepts})
     codes.extend(_read(path, CodeFile) for path in _bundled("codes_*.yaml"))
     for path in extra:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = _yaml(Path(path))
         if "measures" in data:
             measures.update({m.id: m for m in _read(Path(path), _MeasureFile).measures})
         if "concepts" in data:
