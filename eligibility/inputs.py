@@ -163,9 +163,18 @@ def check_yaml_depth(text: str, file: str | None, error: type[EligibilityError] 
 
     YAML is composed recursively (libyaml's composer overflows the C stack on 100,000 nested brackets), so
     the nesting is measured on the event stream, which the parsers produce without recursion, and the
-    scan stops at the first level beyond the limit. Syntax errors are left to the reader that follows.
+    scan stops at the first level beyond the limit. Syntax errors are left to the reader that follows. Where
+    libyaml stops at a syntax error, the pure-Python parser (which the reader then uses, and which may read
+    further) is scanned too.
     """
-    loader = (getattr(yaml, "CSafeLoader", None) or yaml.SafeLoader)(text)
+    fast = getattr(yaml, "CSafeLoader", None)
+    if fast is None or not _scan_depth(fast, text, file, error):
+        _scan_depth(yaml.SafeLoader, text, file, error)
+
+
+def _scan_depth(loader_class: type, text: str, file: str | None, error: type[EligibilityError]) -> bool:
+    """Scan the events of ``text`` for nesting beyond the limit; False when the parser stopped at an error."""
+    loader = loader_class(text)
     depth = 0
     try:
         while (event := loader.get_event()) is not None:
@@ -182,9 +191,10 @@ def check_yaml_depth(text: str, file: str | None, error: type[EligibilityError] 
             elif isinstance(event, CollectionEndEvent):
                 depth -= 1
     except yaml.YAMLError:
-        return
+        return False
     finally:
         loader.dispose()
+    return True
 
 
 def read_yaml_mapping(path: Path | str, what: str, error: type[EligibilityError] = InputError) -> dict:

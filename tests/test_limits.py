@@ -118,3 +118,17 @@ def test_reversed_reference_ranges_are_refused(tmp_path: Path):
     with pytest.raises(EligibilityError) as caught:
         load_reference_table(table)
     assert "reversed" in str(caught.value) and "expected a number with a unit, got '-15 U/L'" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("prefix", "problem"),
+    [("%FOO bar\n---\n", "nested more than"), ("x: \u2028", "invalid YAML"), ("x: \x85", "invalid YAML")],
+    ids=["unknown-directive", "line-separator", "next-line"],
+)
+def test_yaml_nesting_is_measured_with_the_parser_that_reads_the_file(prefix: str, problem: str):
+    # libyaml stops at these prefixes, the pure-Python reader does not: the depth must be measured on the
+    # reader's own events, else 2,000 nested brackets overflow the Python stack (found by the fuzz law).
+    text = prefix + "[" * 2000 + "]" * 2000
+    trial, errors = read_trial(text, "deep.yaml", None)
+    assert trial is None
+    assert [(type(e), e.location.file, problem in e.message) for e in errors] == [(RuleFileError, "deep.yaml", True)]
