@@ -174,7 +174,10 @@ def check_yaml_depth(text: str, file: str | None, error: type[EligibilityError] 
 
 def _scan_depth(loader_class: type, text: str, file: str | None, error: type[EligibilityError]) -> bool:
     """Scan the events of ``text`` for nesting beyond the limit; False when the parser stopped at an error."""
-    loader = loader_class(text)
+    try:
+        loader = loader_class(text)
+    except yaml.YAMLError:  # the pure-Python reader refuses control characters as it is made
+        return False
     depth = 0
     try:
         while (event := loader.get_event()) is not None:

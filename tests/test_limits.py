@@ -132,3 +132,9 @@ def test_yaml_nesting_is_measured_with_the_parser_that_reads_the_file(prefix: st
     trial, errors = read_trial(text, "deep.yaml", None)
     assert trial is None
     assert [(type(e), e.location.file, problem in e.message) for e in errors] == [(RuleFileError, "deep.yaml", True)]
+
+
+def test_a_control_character_in_a_rule_file_is_an_error_naming_the_file():
+    trial, errors = read_trial("\x00", "nul.yaml", None)
+    assert trial is None
+    assert [(type(e), e.location.file) for e in errors] == [(RuleFileError, "nul.yaml")]
