@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from eligibility import load_trials, render
+from eligibility import EligibilityError, load_trials, render
 from eligibility.registry.bulk import draft_many
 from eligibility.registry.importer import draft_trial, find_overrides
 from eligibility.resources import bundled_rules_dir
@@ -158,3 +158,18 @@ def test_one_heading_per_section_makes_no_cohort(tmp_path):
     draft_many(source, tmp_path / "out")
     (trial,) = load_trials([tmp_path / "out"])
     assert trial.cohorts == {} and render(trial.clause("E1").rule) == "has active condition pregnancy"
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"eligibilityCriteria": ["Age >= 18 years"]}, {"eligibilityCriteria": 18}, {"eligibilityCriteria": "  "}],
+    ids=["list", "number", "blank"],
+)
+def test_api_v2_criteria_that_are_not_text_are_reported_not_drafted(tmp_path: Path, fields: dict):
+    study = {"protocolSection": {"identificationModule": {"nctId": 5}, "eligibilityModule": fields}}
+    path = tmp_path / "study.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    with pytest.raises(EligibilityError) as caught:
+        draft_trial(path, use_bundled=False)
+    assert caught.value.location.file == str(path)
+    assert "has no eligibilityModule.eligibilityCriteria" in caught.value.message

@@ -20,6 +20,17 @@ def _age(text: object) -> str | None:
     return f"{match.group(1)} {match.group(2).lower()}s" if match else None
 
 
+def _part(data: dict, key: str) -> dict:
+    value = data.get(key)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(data: dict, key: str) -> str | None:
+    """A text field of a JSON object; anything else (a number, a list, null) counts as absent."""
+    value = data.get(key)
+    return value if isinstance(value, str) and value.strip() else None
+
+
 def study_record(study: object, source: str, where: str | None = None, line: int | None = None) -> Record:
     """The record of one API v2 study; an error naming the study when it has no criteria to import."""
     location = Location(file=source, line=line, where=where)
@@ -30,10 +41,10 @@ def study_record(study: object, source: str, where: str | None = None, line: int
             hint="download studies with the API v2 (format=json), or give the record page saved as text",
         )
     protocol = study["protocolSection"]
-    ident = protocol.get("identificationModule") or {}
-    nct = ident.get("nctId")
+    ident = _part(protocol, "identificationModule")
+    nct = _text(ident, "nctId")
     module = protocol.get("eligibilityModule")
-    if not isinstance(module, dict) or not str(module.get("eligibilityCriteria") or "").strip():
+    if not isinstance(module, dict) or _text(module, "eligibilityCriteria") is None:
         missing = "eligibilityModule" if not isinstance(module, dict) else "eligibilityModule.eligibilityCriteria"
         raise EligibilityError(
             f"study {nct or '(no nctId)'} has no {missing}: nothing to import",
@@ -45,11 +56,11 @@ def study_record(study: object, source: str, where: str | None = None, line: int
         "ClinicalTrials.gov",
         source,
         nct,
-        ident.get("briefTitle") or ident.get("officialTitle"),
-        _age(module.get("minimumAge")),
-        _age(module.get("maximumAge")),
-        _SEX.get(str(module.get("sex") or "ALL").lower(), "all"),
-        [Block(str(module["eligibilityCriteria"]))],
+        _text(ident, "briefTitle") or _text(ident, "officialTitle"),
+        _age(_text(module, "minimumAge")),
+        _age(_text(module, "maximumAge")),
+        _SEX.get((_text(module, "sex") or "ALL").lower(), "all"),
+        [Block(module["eligibilityCriteria"])],
         healthy_volunteers=healthy if isinstance(healthy, bool) else None,
     )
 

@@ -152,17 +152,6 @@ def _ctgov_json(text: str, source: str) -> Record:
     return found[0]
 
 
-def _part(data: dict, key: str) -> dict:
-    value = data.get(key)
-    return value if isinstance(value, dict) else {}
-
-
-def _text(data: dict, key: str) -> str | None:
-    """A text field of a JSON object; anything else (a number, a list, null) counts as absent."""
-    value = data.get(key)
-    return value if isinstance(value, str) else None
-
-
 def _years(text: str | None) -> str | None:
     match = re.match(r"\s*(\d+)\s*(year|month|week|day)", text or "", re.I)
     return f"{match.group(1)} {match.group(2).lower()}s" if match else None
