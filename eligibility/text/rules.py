@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text.builder import Builder
 from eligibility.text.cues import cue
@@ -98,9 +99,29 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
     if builder.sex_leaf is not None:
         rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
-    if isinstance(rule, ast.NeedsReview):
+    # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
+    if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _within_limits(rule: ast.Node) -> bool:
+    """True when every number and duration of ``rule`` is within the limits the rule language reads."""
+    try:
+        for node in ast.walk(rule):
+            for duration in _durations(node):
+                check_duration(duration.value, duration.unit)
+            quantity = getattr(node, "quantity", None)
+            if quantity is not None:
+                check_number(quantity.value)
+    except ValueError:
+        return False
+    return True
+
+
+def _durations(node: ast.Node) -> list[ast.Duration]:
+    found = [getattr(node, "duration", None), getattr(getattr(node, "window", None), "duration", None)]
+    return [d for d in found if isinstance(d, ast.Duration)]
 
 
 def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
