@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from eligibility.lang import ast
-
 # What must be accounted for: words, numbers, comparators, and sex words however short ("men", "男").
 CONTENT = re.compile(
     r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}|\d+(?:[.,]\d+)?|[<>≤≥≦≧＜＞]|(?i:\bm[ae]n\b)|[男女]|\b[A-Z]\b"
@@ -15,13 +13,6 @@ CONTENT = re.compile(
 ABBREVIATION = re.compile(r"\s*[(（]\s*((?=[^)）]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）]")
 # Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
 EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*[(（]([A-Za-z][A-Za-z\s\-]{4,80})[)）]")
-# What may come before the one condition an inclusion is about: "Patients with", "Diagnosis of", "确诊为".
-SUBJECT = re.compile(
-    r"(?i)\W*(?:(?:adult\s+|male\s+|female\s+)?(?:patients?|subjects?|participants?|individuals?|people|persons?)\s+"
-    r"(?:with|who\s+have|having|diagnosed\s+with|suffering\s+from)\s+(?:an?\s+|the\s+)?(?:active\s+)?|"
-    r"(?:a\s+)?(?:confirmed\s+|documented\s+|established\s+|clinical\s+|definite\s+|histologically\s+confirmed\s+)?"
-    r"diagnos(?:is|ed)\s+(?:of|with|as)\s+(?:an?\s+)?|确诊为?|诊断为?|患有)\s*"
-)
 SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
 AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
 FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
@@ -65,11 +56,3 @@ def expansion_spans(body: str, is_covered: Callable[[int], bool]) -> list[tuple[
         if is_covered(match.start(1)) and initials.lower() == letters.lower():
             spans.append((match.end(1), match.end()))
     return spans
-
-
-def subject_concept(body: str, begin: int, found: list[ast.Node]) -> bool:
-    """ "Patients with rheumatoid arthritis who …", "Diagnosis of RRMS by …": an inclusion whose subject is one
-    condition (named at ``begin``) the patient must have; the rest of the item only narrows it."""
-    if len(found) != 1 or isinstance(found[0], ast.Not) or getattr(found[0], "category", "") != "condition":
-        return False
-    return bool(SUBJECT.fullmatch(body[:begin]))

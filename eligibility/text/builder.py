@@ -14,7 +14,6 @@ from eligibility.text.accounting import (
     SEX_WORDS,
     abbreviation_spans,
     expansion_spans,
-    subject_concept,
 )
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
@@ -31,6 +30,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
+from eligibility.text.necessity import necessity, negated_list
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -63,6 +63,7 @@ class Builder:
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
         self.scored: list[tuple[int, int]] = []
+        self.negated = self.examples = False
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
@@ -305,22 +306,20 @@ class Builder:
         ordered = sorted(spans)
         if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
             return
+        found, places = negated_list(body[start:], found, spans, start)
+        if not found:
+            return
         covered = list(self.covered)
         self.covered += spans
-        if self.leftover() and (
-            (self.kind != "exclusion" and not subject_concept(body[start:], spans[0][0] - start, found))
-            or self.qualified
-            or cue("not_had").search(body)
-            or any(isinstance(n, ast.Not) for n in found)
-        ):
-            # A concept beside unread words is a necessary condition only of an exclusion ("intra-ocular
-            # surgery"); an inclusion may only name whom it concerns ("women of childbearing potential must …").
-            # "Unable to undergo MRI", "allergy to penicillin": not a record of it; "For subjects receiving …:"
-            # the item concerns only some patients.
-            self.covered = covered
-            return
+        if self.leftover():
+            found_alone = not self.leaves
+            verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
+            self.negated, self.examples = verdict.negated and found_alone, verdict.examples
+            if not verdict.holds or (verdict.negated and not found_alone):
+                self.covered = covered
+                return
         self.leaves += found
-        self.places += spans
+        self.places += places
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""

@@ -155,6 +155,10 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     ("inactivated vaccines are permitted") is a separate part.
     """
     qualifying, separate = builder.leftover_kinds()
+    if builder.negated:  # "No history of X requiring Q" states not (X and Q): true without X
+        return review if separate else ast.AnyOf(items=(rule, review))
+    if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
+        return ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):

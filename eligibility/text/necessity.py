@@ -1,0 +1,159 @@
+"""When a concept named beside unread words still settles part of a clause: the concept is a necessary condition
+of what the clause states, so a rule ``has X and review "…"`` decides the patients without it and leaves the rest
+to a person.
+
+A clause naming X with unread qualifiers Q ("renal disease requiring dialysis", "Diagnosis of asthma for at least
+one year as defined by …") states X ∧ Q: without X it is false, with X it depends on Q. That holds for an
+exclusion whenever X is had (not "allergy to X", "planned X", "family history of X"), and for an inclusion only
+when the clause requires X of the patient — not when X only says whom the rest concerns ("women of childbearing
+potential must …"), is planned ("undergoing elective surgery") or is one alternative among others ("X or Y").
+A clause that opens with a negation ("No history of X requiring Q") states ¬(X ∧ Q): true without X, for review
+otherwise — the join is decided by the caller from these answers.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from eligibility.lang import ast
+from eligibility.text.cues import cue
+from eligibility.vocab.vocabulary import Vocabulary
+
+# "at screening", "prior to the screening visit": a time, not a screening test for the concept.
+_SCREENING_TIME = re.compile(
+    r"(?i)\b(?:at|during|before|prior\s+to|since|until|from|of|after)\s+(?:the\s+)?(?:time\s+of\s+)?"
+    r"(?:screening|enrol(?:l)?ment|randomi[sz]ation)(?:\s+visit)?\b"
+)
+# "requiring", "need of": a need before the concept ("requiring dialysis") is not a record of it; after it, the
+# word qualifies what was had ("renal disease requiring dialysis").
+_NEED = re.compile(r"(?i)requir|need")
+# A clause that is wholly negated: "No history of …", "Patient has no …", "Without …", "无…".
+_NEGATED_CLAUSE = re.compile(
+    r"(?i)\W*(?:(?:the\s+)?(?:patients?|subjects?|participants?)\s+(?:has|have|had|must\s+have|should\s+have)\s+)?"
+    r"(?:no|not|without|absence\s+of|free\s+of|never\s+(?:had|been))\b|\W*(?:无|没有|未)"
+)
+# "history of", "prior", "underwent", "status post": a procedure the patient has had, not one planned.
+_HAD = re.compile(
+    r"(?i)\b(?:history\s+of|previous(?:ly)?|prior|underwent|had|status\s+post|s/p)\s+(?:[\w\-]+\s+){0,3}$"
+)
+# Concepts an inclusion names to say whom it concerns rather than to require them.
+_WHOM = {"childbearing_potential"}
+# Tests and examinations: named beside unread words they say how something is found ("QTc > 500 ms on EKG at
+# screening"), which may yet be done; never a condition of their own.
+_EXAMINATIONS = {"imaging", "ecg", "echocardiography", "pulmonary_function_test", "lumbar_puncture"}
+_EXAMINATIONS |= {"bone_marrow_examination"}
+# "e.g.", "such as", "including": what follows is an example of something broader, enough but not needed.
+EXAMPLE = re.compile(r"(?i)\b(?:e\.\s?g|such\s+as|including|like|for\s+example|for\s+instance)\b|例如|比如|诸如")
+
+
+def _masked(body: str, spans: list[tuple[int, int]]) -> str:
+    chars = list(body)
+    for start, end in spans:
+        chars[start:end] = " " * (end - start)
+    return "".join(chars)
+
+
+def unheld(body: str, spans: list[tuple[int, int]]) -> bool:
+    """True when a word says the concepts at ``spans`` are named without the patient having them ("allergy to
+    penicillin", "planned surgery", "family history of cancer"). The concepts' own words ("heart failure") and
+    times ("at screening") are not such words, nor is a need after every concept ("renal disease requiring
+    dialysis")."""
+    times = [(m.start(), m.end()) for m in _SCREENING_TIME.finditer(body)]
+    masked = _masked(body, spans + times)
+    for match in cue("not_had").finditer(masked):
+        if _NEED.match(match.group(0)) and all(start < match.start() for start, _ in spans):
+            continue
+        return True
+    return False
+
+
+def negated_clause(body: str) -> bool:
+    """True when the clause opens with a negation that scopes over all of it ("No history of X requiring Q")."""
+    return bool(_NEGATED_CLAUSE.match(body))
+
+
+def in_parentheses(text: str, position: int) -> bool:
+    """True when ``position`` is inside an open parenthesis."""
+    opened = max(text.rfind("(", 0, position), text.rfind("（", 0, position))
+    return opened >= 0 and max(text.rfind(")", 0, position), text.rfind("）", 0, position)) < opened
+
+
+def required_by_inclusion(body: str, found: list[ast.Node], spans: list[tuple[int, int]]) -> bool:
+    """True when an inclusion requires the concepts it names beside unread words ("Type I or II diabetes
+    mellitus", "Currently treated with peritoneal dialysis"): every one is a condition or drug the patient must
+    have (a procedure only as history), and no word makes the clause conditional, planned or a choice."""
+    masked = _masked(body, spans)
+    if cue("inclusion_conditional").search(masked) or re.search(r"[^\W\d_]\s*/\s*[^\W\d_]", masked):
+        return False  # "CT/RT": a slash between words offers a choice
+    for node, (start, _end) in zip(found, spans, strict=True):
+        if not isinstance(node, ast.Presence) or node.concept in _WHOM or in_parentheses(body, start):
+            return False  # in parentheses: an example, an exception or a code ("(MDS B0800)"), not the subject
+        if node.category == "procedure" and not _HAD.search(body[max(0, start - 60) : start]):
+            return False
+        if node.category not in ("condition", "medication", "procedure"):
+            return False
+    return True
+
+
+def examination(vocabulary: Vocabulary, concept: str) -> bool:
+    """True for a test or examination (an ECG, any imaging)."""
+    return bool(({concept} | set(vocabulary.ancestors(concept))) & _EXAMINATIONS)
+
+
+def examples(body: str, spans: list[tuple[int, int]]) -> bool:
+    """True when the concepts are named as examples of something broader ("a pathology that could cause
+    neuropathy (e.g. diabetes, renal failure)"): each is enough for the clause, none is needed."""
+    return bool(spans) and bool(EXAMPLE.search(body[: min(start for start, _ in spans)]))
+
+
+@dataclass(frozen=True)
+class Necessity:
+    """Whether the concepts found settle part of their clause, and how: negated ("No history of X …", the rule
+    is ``not X or review``) or as examples (``X or review``); otherwise ``X and review`` (qualified)."""
+
+    holds: bool
+    negated: bool = False
+    examples: bool = False
+
+
+def necessity(
+    kind: str,
+    qualified: bool,
+    vocabulary: Vocabulary,
+    body: str,
+    found: list[ast.Node],
+    spans: list[tuple[int, int]],
+    offset: int = 0,
+) -> Necessity:
+    """How concepts named beside unread words settle part of the clause (``spans`` are offsets in the item, whose
+    ``body`` starts at ``offset``): never for an item about some patients ("For subjects receiving …:"), for
+    concepts not had or for examinations; a negation only when it opens the clause."""
+    spans = [(start - offset, end - offset) for start, end in spans]
+    concepts = [(node.item if isinstance(node, ast.Not) else node) for node in found]
+    if qualified or unheld(body, spans) or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts):
+        return Necessity(False)
+    named_as_examples = examples(body, spans)
+    if any(isinstance(node, ast.Not) for node in found):
+        negated = all(isinstance(node, ast.Not) for node in found) and negated_clause(body)
+        return Necessity(negated, negated, named_as_examples)
+    if kind == "exclusion":
+        return Necessity(True, False, named_as_examples)
+    return Necessity(not named_as_examples and required_by_inclusion(body, found, spans))
+
+
+def negated_list(
+    body: str, found: list[ast.Node], spans: list[tuple[int, int]], offset: int = 0
+) -> tuple[list[ast.Node], list[tuple[int, int]]]:
+    """ "No history of diabetes or hypertension", "Not pregnant or breastfeeding": a negation opening the clause
+    denies every concept of the list — ``not (A or B)``, one leaf over the list's extent. A list joined by "and"
+    ("no A and B": neither, or not both?) is not read (empty). Anything else is returned as it was."""
+    if len(found) < 2 or not isinstance(found[0], ast.Not) or not negated_clause(body):
+        return found, spans
+    ordered = sorted(spans)
+    gaps = [body[a[1] - offset : b[0] - offset] for a, b in itertools.pairwise(ordered)]
+    if any(re.search(r"(?i)\band\b(?!/or)|&|和|及|并", gap) for gap in gaps):
+        return [], []
+    inner = tuple(node.item if isinstance(node, ast.Not) else node for node in found)
+    return [ast.Not(item=ast.AnyOf(items=inner))], [(ordered[0][0], ordered[-1][1])]
