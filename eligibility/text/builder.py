@@ -40,6 +40,7 @@ _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
     r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
 )
+_OR_ONLY = re.compile(r"(?i)[\s,]*(?:or|and/or|/|或)[\s,]*")
 _QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
 _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
@@ -312,10 +313,9 @@ class Builder:
         covered = list(self.covered)
         self.covered += spans
         if self.leftover():
-            found_alone = not self.leaves
             verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
-            self.negated, self.examples = verdict.negated and found_alone, verdict.examples
-            if not verdict.holds or (verdict.negated and not found_alone):
+            self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
+            if not verdict.holds or (verdict.negated and self.leaves):
                 self.covered = covered
                 return
         self.leaves += found
@@ -341,18 +341,20 @@ class Builder:
         return " ".join(token.group(0) for token in self.leftover_tokens())
 
     def leftover_kinds(self) -> tuple[bool, bool]:
-        """Whether some leftover word qualifies a leaf (next to it with no separator between: "intra-ocular
-        surgery", "prednisone > 10 mg/day", "GCS motor component"), and whether some is a separate part."""
+        """Whether some leftover word qualifies a leaf (next to it, no separator between: "intra-ocular surgery",
+        "prednisone > 10 mg/day"), and whether some is a separate part (or a choice: "X or Y within 5 days")."""
         body = self.text.text
         spans = [span for span in self.places + self.covered if span[1] > self.introduced]
         qualifying = separate = False
         for token in self.leftover_tokens():
-            adjacent = not in_exception_parentheses(body, token.start()) and any(
-                not SEPARATOR.search(body[end : token.start()] if end <= token.start() else body[token.end() : start])
+            gaps = [
+                body[end : token.start()] if end <= token.start() else body[token.end() : start]
                 for start, end in spans
                 if end <= token.start() or token.end() <= start
-            )
-            qualifying, separate = qualifying or adjacent, separate or not adjacent
+            ]
+            adjacent = not in_exception_parentheses(body, token.start()) and any(not SEPARATOR.search(g) for g in gaps)
+            choice = any(_OR_ONLY.fullmatch(gap) for gap in gaps)
+            qualifying, separate = qualifying or adjacent, separate or not adjacent or choice
         return qualifying, separate
 
     def sex_left(self) -> bool:

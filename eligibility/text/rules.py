@@ -21,6 +21,7 @@ from eligibility.text.cues import cue
 from eligibility.text.parse import ParsedCriterion
 
 Coverage = Literal["rule", "partial", "review"]
+_CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
 _ALTERNATIVES = re.compile(r"(?i)\b(?:one or more of|any (?:one )?of|either|at least one of)\b|以下任[意一]|之一|任一")
 
 
@@ -155,8 +156,10 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     ("inactivated vaccines are permitted") is a separate part.
     """
     qualifying, separate = builder.leftover_kinds()
-    if builder.negated:  # "No history of X requiring Q" states not (X and Q): true without X
+    if builder.negated or isinstance(rule, ast.Not):  # "No X requiring Q" states not (X and Q): true without X
         return review if separate else ast.AnyOf(items=(rule, review))
+    if separate and kind != "exclusion" and not alternatives and _CHOICE.search(builder.text.text):
+        return review  # "ticagrelor or prasugrel": an unread alternative of an inclusion
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
         return ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
