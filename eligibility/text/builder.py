@@ -30,7 +30,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import necessity, negated_list
+from eligibility.text.necessity import OR_ONLY, necessity, negations
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -40,7 +40,6 @@ _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
     r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
 )
-_OR_ONLY = re.compile(r"(?i)[\s,]*(?:or|and/or|/|或)[\s,]*")
 _QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
 _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
@@ -163,6 +162,7 @@ class Builder:
                 active=active,
                 span=span_of(self.text, offset + hit.start, mention.phrase.end),
             )
+            self._cover_cues(before, max(0, subject.start - 12), ("negation",))
             nodes.append(ast.Not(item=node) if cue("negation").search(before) else node)
         return nodes[0] if len(nodes) == 1 else ast.AnyOf(items=tuple(nodes))
 
@@ -307,11 +307,11 @@ class Builder:
         ordered = sorted(spans)
         if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
             return
-        found, places = negated_list(body[start:], found, spans, start)
+        found, places, negation = negations(body[start:], found, spans, start)
         if not found:
             return
         covered = list(self.covered)
-        self.covered += spans
+        self.covered += spans + negation
         if self.leftover():
             verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
             self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
@@ -353,7 +353,7 @@ class Builder:
                 if end <= token.start() or token.end() <= start
             ]
             adjacent = not in_exception_parentheses(body, token.start()) and any(not SEPARATOR.search(g) for g in gaps)
-            choice = any(_OR_ONLY.fullmatch(gap) for gap in gaps)
+            choice = any(OR_ONLY.fullmatch(gap) for gap in gaps)
             qualifying, separate = qualifying or adjacent, separate or not adjacent or choice
         return qualifying, separate
 

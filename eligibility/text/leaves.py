@@ -121,10 +121,14 @@ def in_exception_parentheses(text: str, position: int) -> bool:
 
 
 def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
-    """ "active infection of hepatitis B": the first name qualifies the second; its "active" carries over."""
+    """ "active infection of hepatitis B": the first name qualifies the second; its "active" carries over. A
+    condition named right before a procedure or drug ("glaucoma surgery") says what that was for: not a record."""
     keep_nodes, keep_spans = [], []
     for index, (node, (begin, end)) in enumerate(zip(found, spans, strict=False)):
         following = [b for b, _ in spans[index + 1 :]]
+        pairs = zip(found, spans, strict=True)
+        if any(start >= end and _purpose(node, other, text[end:start]) for other, (start, _) in pairs):
+            continue
         joined = re.match(r"\s+(?:of|with|by|from|due to|caused by)\s+(?:the\s+)?", text[end:])
         if joined and end + joined.end() in following:
             if cue("active").search(text[begin:end]):
@@ -135,6 +139,16 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         keep_nodes.append(node)
         keep_spans.append((begin, end))
     return keep_nodes, keep_spans
+
+
+def _purpose(node: ast.Node, following: ast.Node, gap: str) -> bool:
+    """True for a condition right before a procedure or drug ("glaucoma surgery", "cancer chemotherapy")."""
+    inner = following.item if isinstance(following, ast.Not) else following
+    return (
+        getattr(node, "category", "") == "condition"
+        and getattr(inner, "category", "") in ("procedure", "medication")
+        and re.fullmatch(r"[\s\-]*", gap) is not None
+    )
 
 
 _EXAMPLE = re.compile(r"(?i)\b(?:such as|e\.?\s?g|including|like|especially|for example|for instance)\b|如|例如|包括")

@@ -38,6 +38,8 @@ _NEGATED_CLAUSE = re.compile(
 _HAD = re.compile(
     r"(?i)\b(?:history\s+of|previous(?:ly)?|prior|underwent|had|status\s+post|s/p)\s+(?:[\w\-]+\s+){0,3}$"
 )
+# An unread word joined to a read part by "or" alone is another choice ("ticagrelor or prasugrel").
+OR_ONLY = re.compile(r"(?i)[\s,]*(?:or|and/or|/|或)[\s,]*")
 # Concepts an inclusion names to say whom it concerns rather than to require them.
 _WHOM = {"childbearing_potential"}
 # Tests and examinations: named beside unread words they say how something is found ("QTc > 500 ms on EKG at
@@ -157,3 +159,22 @@ def negated_list(
         return [], []
     inner = tuple(node.item if isinstance(node, ast.Not) else node for node in found)
     return [ast.Not(item=ast.AnyOf(items=inner))], [(ordered[0][0], ordered[-1][1])]
+
+
+def negated_all(body: str, found: list[ast.Node], offset: int = 0) -> tuple[list[ast.Node], list[tuple[int, int]]]:
+    """ "Not currently receiving a monoamine oxidase inhibitor": a negation opening the clause, however far from
+    the concept, denies it. The concepts (negated), and the span of the negation read."""
+    opening = _NEGATED_CLAUSE.match(body)
+    if not opening or not found or any(isinstance(node, ast.Not) for node in found):
+        return found, []
+    return [ast.Not(item=node) for node in found], [(offset, offset + opening.end())]
+
+
+def negations(
+    body: str, found: list[ast.Node], spans: list[tuple[int, int]], offset: int = 0
+) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]]]:
+    """The concepts with the clause's opening negation applied (:func:`negated_all`, :func:`negated_list`): the
+    nodes, their places, and the span of the negation read."""
+    found, negation = negated_all(body, found, offset)
+    found, places = negated_list(body, found, spans, offset)
+    return found, places, negation
