@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import re
 
 from eligibility.lang import ast
@@ -30,7 +29,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import OR_ONLY, necessity, negations
+from eligibility.text.necessity import OR_ONLY, necessity, negations, objects_unread, relation_heads
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -63,7 +62,7 @@ class Builder:
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
         self.scored: list[tuple[int, int]] = []
-        self.negated = self.examples = False
+        self.negated = self.examples = self.related = False
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
@@ -263,9 +262,8 @@ class Builder:
                 self.cover(start, start + len(found.group(0)))
 
     def concepts(self) -> None:
-        """Conditions, drugs, procedures named without a number ("HIV infection", "history of splenectomy"),
-        kept only when they account for the whole item: a concept in a relation ("allergy to the study drug")
-        or in an exception ("inactivated vaccines are permitted") must not become a rule of its own."""
+        """Conditions, drugs, procedures named without a number ("HIV infection"): never one in an exception
+        ("inactivated vaccines are permitted"); beside unread words only where text.necessity settles it."""
         start = numbering_end(self.text.text)
         body = self.text.text
         exception = cue("conditional").search(body)
@@ -304,14 +302,15 @@ class Builder:
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
-        ordered = sorted(spans)
-        if not found or any(cue("relation").search(body[a[1] : b[0]]) for a, b in itertools.pairwise(ordered)):
-            return
+        found, spans, objects = relation_heads(body, found, spans)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
             return
         covered = list(self.covered)
         self.covered += spans + negation
+        if not objects_unread(self.leftover_tokens(), objects):
+            self.covered = covered
+            return
         if self.leftover():
             verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
             self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
@@ -320,6 +319,7 @@ class Builder:
                 return
         self.leaves += found
         self.places += places
+        self.related = bool(objects)
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""

@@ -138,7 +138,9 @@ def necessity(
         return Necessity(False)
     named_as_examples = examples(body, spans)
     if any(isinstance(node, ast.Not) for node in found):
-        negated = all(isinstance(node, ast.Not) for node in found) and negated_clause(body)
+        # "Absence of bone lesion or knee osteoarthritis": denied alternatives, one unread — nothing is settled
+        listed = re.search(r"(?i)\b(?:or|and|nor)\b|[,;/]|或|和", _masked(body, spans))
+        negated = all(isinstance(node, ast.Not) for node in found) and negated_clause(body) and not listed
         return Necessity(negated, negated, named_as_examples)
     if kind == "exclusion":
         return Necessity(True, False, named_as_examples)
@@ -161,12 +163,17 @@ def negated_list(
     return [ast.Not(item=ast.AnyOf(items=inner))], [(ordered[0][0], ordered[-1][1])]
 
 
-def negated_all(body: str, found: list[ast.Node], offset: int = 0) -> tuple[list[ast.Node], list[tuple[int, int]]]:
+def negated_all(
+    body: str, found: list[ast.Node], spans: list[tuple[int, int]], offset: int = 0
+) -> tuple[list[ast.Node], list[tuple[int, int]]]:
     """ "Not currently receiving a monoamine oxidase inhibitor": a negation opening the clause, however far from
     the concept, denies it. The concepts (negated), and the span of the negation read."""
     opening = _NEGATED_CLAUSE.match(body)
     if not opening or not found or any(isinstance(node, ast.Not) for node in found):
         return found, []
+    first = min(start for start, _ in spans) - offset
+    if re.search(r"[,;:，；：]", body[opening.end() : max(opening.end(), first)]):
+        return found, []  # "no cooperation …, allergy to …": the negation ends before the concept
     return [ast.Not(item=node) for node in found], [(offset, offset + opening.end())]
 
 
@@ -175,6 +182,29 @@ def negations(
 ) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]]]:
     """The concepts with the clause's opening negation applied (:func:`negated_all`, :func:`negated_list`): the
     nodes, their places, and the span of the negation read."""
-    found, negation = negated_all(body, found, offset)
+    found, negation = negated_all(body, found, spans, offset)
     found, places = negated_list(body, found, spans, offset)
     return found, places, negation
+
+
+def relation_heads(
+    body: str, found: list[ast.Node], spans: list[tuple[int, int]]
+) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]]]:
+    """ "Allergy to penicillin", "hypertension secondary to renal disease", "aspirin prior to surgery": a relation
+    word after the first concepts makes the rest its objects, which the patient need not have had. The concepts
+    before the first relation (the heads), their spans, and the spans of the objects (left for review)."""
+    order = sorted(range(len(found)), key=lambda index: spans[index])
+    kept = order[:1]
+    for previous, index in itertools.pairwise(order):
+        if cue("relation").search(body[spans[previous][1] : spans[index][0]]):
+            break
+        kept.append(index)
+    objects = [spans[index] for index in order if index not in kept]
+    kept.sort()
+    return [found[index] for index in kept], [spans[index] for index in kept], objects
+
+
+def objects_unread(tokens: list[re.Match[str]], objects: list[tuple[int, int]]) -> bool:
+    """True when every object of a relation keeps a word for review ("Allergy to the study drug" has none left:
+    its words are filler, and the allergy alone would read as any allergy)."""
+    return all(any(start <= token.start() < end for token in tokens) for start, end in objects)

@@ -158,8 +158,13 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     qualifying, separate = builder.leftover_kinds()
     if builder.negated or isinstance(rule, ast.Not):  # "No X requiring Q" states not (X and Q): true without X
         return review if separate else ast.AnyOf(items=(rule, review))
+    last = max((start for start, _ in builder.places), default=-1)
+    if any(cue("negation").fullmatch(t.group(0)) and t.start() < last for t in builder.leftover_tokens()):
+        return review  # "Are not between 18 and 50 years": an unread negation before what was read turns it around
     if separate and kind != "exclusion" and not alternatives and _CHOICE.search(builder.text.text):
         return review  # "ticagrelor or prasugrel": an unread alternative of an inclusion
+    if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
+        return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
         return ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
