@@ -29,7 +29,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import OR_ONLY, necessity, negations, objects_unread, relation_heads
+from eligibility.text.necessity import OR_ONLY, beside_window, necessity, negations, objects_unread, relation_heads
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -302,7 +302,7 @@ class Builder:
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
-        found, spans, objects = relation_heads(body, found, spans)
+        found, spans, objects = relation_heads(body, beside_window(self.leaves, found), spans)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
             return

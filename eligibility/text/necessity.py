@@ -39,7 +39,7 @@ _HAD = re.compile(
     r"(?i)\b(?:history\s+of|previous(?:ly)?|prior|underwent|had|status\s+post|s/p)\s+(?:[\w\-]+\s+){0,3}$"
 )
 # An unread word joined to a read part by "or" alone is another choice ("ticagrelor or prasugrel").
-OR_ONLY = re.compile(r"(?i)[\s,]*(?:or|and/or|/|或)[\s,]*")
+OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and/or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
 # Concepts an inclusion names to say whom it concerns rather than to require them.
 _WHOM = {"childbearing_potential"}
 # Tests and examinations: named beside unread words they say how something is found ("QTc > 500 ms on EKG at
@@ -208,3 +208,10 @@ def objects_unread(tokens: list[re.Match[str]], objects: list[tuple[int, int]]) 
     """True when every object of a relation keeps a word for review ("Allergy to the study drug" has none left:
     its words are filler, and the allergy alone would read as any allergy)."""
     return all(any(start <= token.start() < end for token in tokens) for start, end in objects)
+
+
+def beside_window(leaves: list[ast.Node], found: list[ast.Node]) -> list[ast.Node]:
+    """ "Previous myocardial infarction or a PCI within the past 3 months": beside a record read with a window, a
+    concept named without one may share that window or not; it is left unread (empty) rather than read as ever."""
+    windowed = any(isinstance(node, ast.Presence) and node.window for leaf in leaves for node in ast.walk(leaf))
+    return [] if windowed else found
