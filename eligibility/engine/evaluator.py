@@ -26,6 +26,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
+from eligibility.engine.sharing import keep, logic, shared, untouched
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from eligibility.lang import ast
@@ -207,7 +208,16 @@ def _negated(
         return False
     if negations.get(concept) == "resolved" and active:
         return True
-    return any(negations.get(a) == "absent" for a in context.vocabulary.ancestors(concept))
+    return not _absent(patient, category, negations).isdisjoint(context.vocabulary.ancestors(concept))
+
+
+def _absent(patient: PatientIndex, category: str, negations: dict[str, str]) -> frozenset[str]:
+    """The concepts of ``category`` recorded as absent for the patient (memoised per patient)."""
+    key = ("absent", category)
+    found = patient.memo.get(key)
+    if found is None:
+        found = patient.memo[key] = frozenset(c for c, status in negations.items() if status == "absent")
+    return found
 
 
 def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Occurrence], bool]:
@@ -238,14 +248,15 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
-    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
+    occurrences = patient.occurrences(node.category, node.concept)
+    hits, undated = _matching(occurrences, node, context.as_of) if occurrences else ([], False)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if _negated(plan, patient, context, node.category, node.concept, node.active):
-        return Finding(FALSE, plan, Reason.NEGATED)
+        return shared(FALSE, plan, Reason.NEGATED)
     if node.category in patient.complete and not undated:
-        return Finding(FALSE, plan, Reason.COMPLETE)
-    return Finding(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
+        return shared(FALSE, plan, Reason.COMPLETE)
+    return shared(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
 
 
 @EVALUATE.register(ast.Count)
@@ -271,25 +282,42 @@ def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Fin
 
 @EVALUATE.register(ast.NeedsReview)
 def _review(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    return Finding(UNKNOWN, plan, Reason.REVIEW)
+    return shared(UNKNOWN, plan, Reason.REVIEW)
+
+
+def _children(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> tuple[Finding, ...]:
+    """The findings of a plan's children (those already in the memo read from it directly)."""
+    memo = context.memo
+    if memo is None:
+        return tuple([evaluate(child, patient, context) for child in plan.children])
+    return tuple([memo.get(id(child)) or evaluate(child, patient, context) for child in plan.children])
 
 
 @EVALUATE.register(ast.AllOf)
 def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(all_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
+    known, key = untouched(plan, patient)  # a subtree the patient has no data for: its finding is known
+    if known is not None:
+        return known
+    children = _children(plan, patient, context)
+    return keep(key, logic(all_of([c.truth for c in children]), plan, children))
 
 
 @EVALUATE.register(ast.AnyOf)
 def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(any_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
+    known, key = untouched(plan, patient)
+    if known is not None:
+        return known
+    children = _children(plan, patient, context)
+    return keep(key, logic(any_of([c.truth for c in children]), plan, children))
 
 
 @EVALUATE.register(ast.Not)
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    known, key = untouched(plan, patient)
+    if known is not None:
+        return known
     child = evaluate(plan.children[0], patient, context)
-    return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))
+    return keep(key, logic(~child.truth, plan, (child,)))
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested
