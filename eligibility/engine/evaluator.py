@@ -78,10 +78,10 @@ def _latest(
 def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Comparison, plan.node)
     if plan.threshold is None:
-        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
+        return shared(UNKNOWN, plan, Reason.UNRESOLVED)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     met = OPS[node.op](reading.value, plan.threshold)
     return Finding(Truth.of(met), plan, Reason.DECIDED, LabEvidence(reading))
 
@@ -102,10 +102,10 @@ def _reference(
 def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.RelativeComparison, plan.node)
     if plan.measure is None:
-        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
+        return shared(UNKNOWN, plan, Reason.UNRESOLVED)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     limit, source = _reference(node, plan.measure.id, reading, context)
     if limit is None:
         return Finding(UNKNOWN, plan, Reason.NO_REFERENCE_RANGE, LabEvidence(reading))
@@ -118,8 +118,14 @@ def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
     node = cast(ast.Qualitative, plan.node)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
+
+
+def _unread(plan: Plan, patient: PatientIndex, reason: Reason) -> Finding:
+    """A lab node without a usable reading: the newest unusable one as evidence, else a shared finding."""
+    evidence = _stale_evidence(plan, patient)
+    return shared(UNKNOWN, plan, reason) if evidence is None else Finding(UNKNOWN, plan, reason, evidence)
 
 
 def _stale_evidence(plan: Plan, patient: PatientIndex) -> LabEvidence | None:

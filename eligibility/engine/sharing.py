@@ -4,9 +4,10 @@ A finding without evidence says nothing about the patient beyond its plan, truth
 condition not on record, a review leaf, a logic node over such findings): it is made once and every patient
 gets the same object, so its wording can be kept too (see :func:`is_shared`).
 
-A subtree made only of presence, review and logic nodes, for a patient with no record of any of its concepts
-and no negation in its categories, has a finding that depends only on which of its categories the patient's
-records are complete in: :func:`untouched` finds it without evaluating the subtree again.
+A subtree made only of presence, lab, review and logic nodes, for a patient with no record of any of its
+concepts, no negation in its categories and no result of its measures, has a finding that depends only on which
+of its categories the patient's records are complete in: :func:`untouched` finds it without evaluating the
+subtree again.
 
 Every table keeps the objects whose ids it is keyed by alive, so an id is never reused while it is a key; the
 tables are emptied when they reach their limit.
@@ -24,6 +25,7 @@ LIMIT = 100_000
 _SHARED: dict[tuple, Finding] = {}  # (id(plan), truth, reason, id(child)...) → the finding
 _SHARED_IDS: set[int] = set()  # ids of the findings in _SHARED
 _STRUCTURE = (ast.Presence, ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
+_LABS = (ast.Comparison, ast.RelativeComparison, ast.Qualitative)
 Looks = tuple[frozenset[tuple[str, str]], frozenset[str]]  # (category, concept) pairs, categories
 _LOOKS: dict[int, tuple[Plan, Looks | None]] = {}
 _UNTOUCHED: dict[tuple[int, frozenset[str]], Finding] = {}
@@ -57,7 +59,7 @@ def logic(truth: Truth, plan: Plan, children: tuple[Finding, ...]) -> Finding:
 
 
 def _looks(plan: Plan) -> Looks | None:
-    """What a subtree of presence, review and logic nodes looks at; None for a subtree with other nodes."""
+    """What a subtree of presence, lab, review and logic nodes looks at; None for a subtree with other nodes."""
     entry = _LOOKS.get(id(plan))
     if entry is None or entry[0] is not plan:
         if len(_LOOKS) >= LIMIT:
@@ -68,6 +70,8 @@ def _looks(plan: Plan) -> Looks | None:
 
 def _compute_looks(plan: Plan) -> Looks | None:
     node = plan.node
+    if isinstance(node, _LABS):  # without a reading of its measure a lab node is unknown, the same for all
+        return frozenset({("lab", plan.measure.id if plan.measure else "")}), frozenset()
     if not isinstance(node, _STRUCTURE):
         return None
     if isinstance(node, ast.Presence):
@@ -87,7 +91,10 @@ def _touched(patient: PatientIndex) -> Looks:
     """The (category, concept) pairs the patient has records of, and the categories with negations."""
     found = patient.memo.get("touched")
     if found is None:
-        pairs = frozenset((category, concept) for category, by in patient.records.items() for concept in by)
+        pairs = frozenset(
+            [(category, concept) for category, by in patient.records.items() for concept in by]
+            + [("lab", measure) for measure in patient.readings]
+        )
         found = patient.memo["touched"] = (pairs, frozenset(c for c, n in patient.negations.items() if n))
     return found
 
