@@ -1,7 +1,7 @@
 """Write the OMOP CDM test fixture (``tests/data/omop/``): the bundled example patients and a few synthetic
 patients as OMOP tables (CSV), and the same patients in the JSON contract (``patients.jsonl``).
 
-    python scripts/omop_fixture.py
+    python scripts/omop_fixture.py [--out DIR] [--synthetic N]
 
 Only what OMOP can say is kept on both sides: records whose concept has a code in a vocabulary OMOP uses
 (LOINC, SNOMED, ICD10CM, RxNorm, CVX, ICD10PCS, CPT4); conditions recorded as absent, medications ended on an
@@ -14,6 +14,7 @@ site concepts); gender uses the standard 8507/8532. Some units are written as UC
 
 from __future__ import annotations
 
+import argparse
 import csv
 import json
 from datetime import date
@@ -174,15 +175,15 @@ class Fixture:
             self.row(table, pid, ident, when, code)
         return {"code": concept.id, **({"date": when} if when else {})}
 
-    def write(self) -> None:
-        """Write the CSV tables and ``patients.jsonl``."""
-        OUT.mkdir(parents=True, exist_ok=True)
+    def write(self, out: Path) -> None:
+        """Write the CSV tables and ``patients.jsonl`` into ``out``."""
+        out.mkdir(parents=True, exist_ok=True)
         for name, rows in self.tables.items():
-            with (OUT / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
+            with (out / f"{name}.csv").open("w", newline="", encoding="utf-8") as handle:
                 writer = csv.writer(handle, lineterminator="\n")
                 writer.writerow(COLUMNS[name].split())
                 writer.writerows(rows)
-        with (OUT / "patients.jsonl").open("w", encoding="utf-8") as handle:
+        with (out / "patients.jsonl").open("w", encoding="utf-8") as handle:
             for patient in self.patients:
                 handle.write(json.dumps(patient, ensure_ascii=False, default=_plain) + "\n")
 
@@ -192,13 +193,17 @@ def _plain(value):
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for the tables (default: the test fixture)")
+    parser.add_argument("--synthetic", type=int, default=12, help="synthetic patients after the examples")
+    args = parser.parse_args()
     fixture = Fixture()
     examples = sorted((ROOT / "examples" / "patients").glob("*.json"))
     for path in examples:
         fixture.add(json.loads(path.read_text(encoding="utf-8")))
-    for patient in Synthesizer(11, AS_OF).patients(12):
+    for patient in Synthesizer(11, AS_OF).patients(args.synthetic):
         fixture.add(patient)
-    fixture.write()
+    fixture.write(args.out)
     counts = {name: len(rows) for name, rows in fixture.tables.items()}
     print(f"{len(fixture.patients)} patients, {sum(counts.values())} rows: {counts}")
 

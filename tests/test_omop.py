@@ -180,3 +180,10 @@ def test_load_omop_into_a_store_from_the_command_line(tmp_path):
     (tmp_path / "broken" / "person.csv").write_text("person_id\n1\n", encoding="utf-8")
     broken = run("load", str(tmp_path / "broken"), "--into", str(tmp_path / "b.duckdb"))
     assert broken.returncode == 1 and "no concept table" in broken.stderr and "Traceback" not in broken.stderr
+
+
+def test_a_duckdb_file_without_omop_tables_is_refused(tmp_path):
+    with duckdb.connect(str(tmp_path / "other.duckdb")) as con:
+        con.execute("CREATE TABLE patients (seq BIGINT)")
+    (error,) = list(read_patients(tmp_path / "other.duckdb"))
+    assert "no person table" in str(error) and "--db FILE" in str(error)

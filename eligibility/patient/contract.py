@@ -219,8 +219,9 @@ def patient_files(folder: Path) -> list[Path]:
 
 
 def is_many(path: Path) -> bool:
-    """True when ``path`` holds any number of patients: a folder, JSON Lines, or ``-`` (standard input)."""
-    return str(path) == "-" or path.is_dir() or path.suffix.lower() in (".jsonl", ".ndjson")
+    """True when ``path`` holds any number of patients: a folder, JSON Lines, ``-`` (standard input), or a
+    DuckDB file (OMOP tables)."""
+    return str(path) == "-" or path.is_dir() or path.suffix.lower() in (".jsonl", ".ndjson", ".duckdb", ".db")
 
 
 def read_patients(path: Path | str, vocabulary: Vocabulary | None = None) -> Iterator[Patient | EligibilityError]:
@@ -241,6 +242,12 @@ def read_patients(path: Path | str, vocabulary: Vocabulary | None = None) -> Ite
 
             yield from read_omop(path, vocabulary or default_vocabulary())
             return
+        if path.suffix.lower() in (".duckdb", ".db"):
+            raise PatientError(
+                "not an OMOP CDM database: it has no person table",
+                location=Location(file=str(path)),
+                hint="screen a record store with --engine duckdb --db FILE; OMOP input needs person and concept",
+            )
         if (path.is_dir() and (path / "Patient.ndjson").exists()) or (path.is_file() and is_fhir(path)):
             from eligibility.vocab.vocabulary import default_vocabulary
 

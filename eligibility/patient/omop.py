@@ -221,12 +221,14 @@ class OmopSource:
     def orphans(self, table: str) -> PatientError | None:
         """An error for the rows of ``table`` whose person is not in ``person`` (or whose person_id is not a
         number), or None."""
-        count, first, person = self.con.execute(
-            f"SELECT count(*), min(row_id), min(person_id) FROM {_name('s_' + table)} AS r WHERE person_key IS NULL "
-            "OR NOT EXISTS (SELECT 1 FROM s_person AS p WHERE p.person_key = r.person_key)"
+        found = self.con.execute(
+            f"SELECT count(*) OVER (), row_id, person_id FROM {_name('s_' + table)} AS r WHERE person_key IS NULL "
+            "OR NOT EXISTS (SELECT 1 FROM s_person AS p WHERE p.person_key = r.person_key) "
+            "ORDER BY TRY_CAST(row_id AS BIGINT), row_id LIMIT 1"
         ).fetchone()
-        if not count:
+        if found is None:
             return None
+        count, first, person = found
         return PatientError(
             f"{count} row(s) refer to no person of the person table (first: {table} {first}, person_id {person})",
             location=Location(file=self.place, where=self.files[table]),
