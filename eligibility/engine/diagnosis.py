@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eligibility.engine.findings import Finding, Reason
+from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import UNKNOWN
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -37,6 +38,7 @@ class Need:
 DIAGNOSE: NodeDispatch[Callable[[ast.Node, Finding], list[Need]]] = NodeDispatch("diagnose")
 _LEAF_NEEDS: dict[tuple[int, Reason], tuple[object, tuple[Need, ...]]] = {}  # (id(plan), reason) → (plan, needs)
 _LEAF_NEEDS_LIMIT = 100_000
+_REVIEW_ONLY: dict[int, tuple[Finding, bool]] = {}  # id(shared finding) → (finding, review only?)
 
 
 def needs(finding: Finding) -> list[Need]:
@@ -75,7 +77,16 @@ def leaf_needs(leaf: Finding) -> tuple[Need, ...]:
 
 def review_only(finding: Finding) -> bool:
     """True when a finding is unknown only because part of it needs a person's review."""
-    return finding.truth is UNKNOWN and not _needs_data(finding)
+    if finding.truth is not UNKNOWN:
+        return False
+    if not is_shared(finding):
+        return not _needs_data(finding)
+    entry = _REVIEW_ONLY.get(id(finding))  # a shared finding: worked out once
+    if entry is None or entry[0] is not finding:  # the entry keeps the finding alive: its id is not reused
+        if len(_REVIEW_ONLY) >= _LEAF_NEEDS_LIMIT:
+            _REVIEW_ONLY.clear()
+        entry = _REVIEW_ONLY[id(finding)] = (finding, not _needs_data(finding))
+    return entry[1]
 
 
 def _needs_data(finding: Finding) -> bool:

@@ -67,11 +67,24 @@ def _latest(
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
         return Reason.MISSING
-    window = window or ast.Window(op="<=", duration=context.lab_recency)
+    window = window or _recency_window(context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
             return reading
     return Reason.STALE
+
+
+_WINDOWS: dict[int, tuple[ast.Duration, ast.Window]] = {}  # id(recency) → (recency, its window)
+
+
+def _recency_window(recency: ast.Duration) -> ast.Window:
+    """The window ``within <recency>``, made once per recency object (the entry keeps it alive)."""
+    entry = _WINDOWS.get(id(recency))
+    if entry is None or entry[0] is not recency:
+        if len(_WINDOWS) >= 1000:
+            _WINDOWS.clear()
+        entry = _WINDOWS[id(recency)] = (recency, ast.Window(op="<=", duration=recency))
+    return entry[1]
 
 
 @EVALUATE.register(ast.Comparison)
@@ -255,6 +268,9 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
     occurrences = patient.occurrences(node.category, node.concept)
+    if not occurrences and not patient.negations.get(node.category):  # nothing on record either way
+        complete = node.category in patient.complete
+        return shared(FALSE if complete else UNKNOWN, plan, Reason.COMPLETE if complete else Reason.MISSING)
     hits, undated = _matching(occurrences, node, context.as_of) if occurrences else ([], False)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))

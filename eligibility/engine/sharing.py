@@ -29,6 +29,7 @@ _LABS = (ast.Comparison, ast.RelativeComparison, ast.Qualitative)
 Looks = tuple[frozenset[tuple[str, str]], frozenset[str]]  # (category, concept) pairs, categories
 _LOOKS: dict[int, tuple[Plan, Looks | None]] = {}
 _UNTOUCHED: dict[tuple[int, frozenset[str]], Finding] = {}
+_NONE: frozenset[str] = frozenset()
 
 
 def shared(truth: Truth, plan: Plan, reason: Reason, children: tuple[Finding, ...] = ()) -> Finding:
@@ -108,7 +109,7 @@ def untouched(plan: Plan, patient: PatientIndex) -> tuple[Finding | None, tuple[
     records, negated = _touched(patient)
     if not looks[0].isdisjoint(records) or not looks[1].isdisjoint(negated):
         return None, None
-    key = (id(plan), looks[1] & patient.complete)
+    key = (id(plan), looks[1] & patient.complete if patient.complete else _NONE)
     return _UNTOUCHED.get(key), key
 
 
