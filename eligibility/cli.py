@@ -93,7 +93,8 @@ def _vocabulary(paths: list[Path]):
 def screen(
     patients: Path = typer.Argument(
         None,
-        help="Patient .json/.jsonl/.ndjson, a FHIR Bundle/NDJSON/Bulk Data export, a folder of them, or - (stdin).",
+        help="Patient .json/.jsonl/.ndjson, a FHIR Bundle/NDJSON/Bulk Data export, an OMOP CDM folder or DuckDB "
+        "file, a folder of them, or - (stdin).",
     ),
     rules: list[Path] = typer.Option(
         None, "--rules", help="Rule file or folder (repeatable); default: the bundled rules."
@@ -215,7 +216,7 @@ def _report(text: str) -> None:
 @app.command("load")
 @user_errors
 def load(
-    patients: list[Path] = typer.Argument(..., help="Patient .json/.jsonl files or folders."),
+    patients: list[Path] = typer.Argument(..., help="Patient .json/.jsonl files or folders, FHIR, or OMOP CDM."),
     into: Path = typer.Option(..., "--into", help="A DuckDB file (.duckdb/.db) or a folder for Parquet files."),
     vocabulary: list[Path] = typer.Option(None, "--vocabulary", help="Extra vocabulary YAML (repeatable)."),
 ) -> None:

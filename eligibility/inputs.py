@@ -251,6 +251,9 @@ def check_duration(value: Decimal, unit: str) -> None:
 
 
 def _number(text: str) -> Decimal:
+    if len(text) <= 16 and "e" not in text and "E" not in text:  # at most 15 digits: within every limit
+        value = Decimal(text)
+        return value if value else Decimal(0)
     if len(text) > MAX_DIGITS + 10:
         raise _Refused(f"a number of {len(text)} characters", f"numbers have at most {MAX_DIGITS} digits")
     try:
@@ -260,7 +263,7 @@ def _number(text: str) -> Decimal:
 
 
 def _integer(text: str) -> int:
-    return int(_number(text))
+    return int(text) if len(text) <= 16 else int(_number(text))  # at most 16 digits: within every limit
 
 
 def _constant(name: str) -> object:

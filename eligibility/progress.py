@@ -33,7 +33,7 @@ def count_lines(path: Path) -> int | None:
     if path.is_dir():
         files = patient_files(path)
         return sum(count_lines(p) or 1 for p in files)
-    if not is_many(path) or not path.is_file():
+    if not is_many(path) or not path.is_file() or path.suffix.lower() in (".duckdb", ".db"):
         return None
     with path.open("rb") as handle:
         return sum(1 for line in handle if line.strip())

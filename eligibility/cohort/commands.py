@@ -21,7 +21,7 @@ def load_patients(paths: Iterable[Path], vocabulary: Vocabulary, report, connect
     writer = StoreWriter(vocabulary)
     failed = 0
     for path in paths:
-        for item in read_patients(path):
+        for item in read_patients(path, vocabulary):
             if isinstance(item, EligibilityError):
                 failed += 1
                 report(str(item))

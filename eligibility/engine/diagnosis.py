@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from eligibility.engine.findings import Finding, Reason
+from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import UNKNOWN
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -32,23 +33,60 @@ class Need:
     window: ast.Window | None = None
 
 
+# A leaf's needs follow from its plan (node, measure) and its reason only: handlers must not read the evidence,
+# so that what a leaf needs can be worked out once per plan and reason (see leaf_needs).
 DIAGNOSE: NodeDispatch[Callable[[ast.Node, Finding], list[Need]]] = NodeDispatch("diagnose")
+_LEAF_NEEDS: dict[tuple[int, Reason], tuple[object, tuple[Need, ...]]] = {}  # (id(plan), reason) → (plan, needs)
+_LEAF_NEEDS_LIMIT = 100_000
+_REVIEW_ONLY: dict[int, tuple[Finding, bool]] = {}  # id(shared finding) → (finding, review only?)
 
 
 def needs(finding: Finding) -> list[Need]:
     """The data that would decide an unknown finding (empty when decided or when only review is left)."""
-    if finding.truth is not UNKNOWN:
-        return []
-    if finding.children:
-        return list(dict.fromkeys(need for child in finding.children for need in needs(child)))
-    if finding.reason is Reason.REVIEW:
-        return []
-    return DIAGNOSE[type(finding.plan.node)](finding.plan.node, finding)
+    found: dict[Need, None] = {}
+    for leaf in unknown_leaves(finding):
+        found.update(dict.fromkeys(leaf_needs(leaf)))
+    return list(found)
+
+
+def unknown_leaves(finding: Finding, into: list[Finding] | None = None) -> list[Finding]:
+    """The unknown leaves under ``finding`` (itself when it is one), in order."""
+    into = [] if into is None else into
+    if finding.truth is UNKNOWN:
+        if finding.children:
+            for child in finding.children:
+                unknown_leaves(child, into)
+        else:
+            into.append(finding)
+    return into
+
+
+def leaf_needs(leaf: Finding) -> tuple[Need, ...]:
+    """What an unknown leaf needs (nothing for a review leaf), worked out once per plan and reason: the tuple
+    returned is the same object for the same plan and reason."""
+    if leaf.reason is Reason.REVIEW:
+        return ()
+    plan, key = leaf.plan, (id(leaf.plan), leaf.reason)
+    cached = _LEAF_NEEDS.get(key)
+    if cached is None or cached[0] is not plan:  # the entry keeps its plan alive, so the id is not reused
+        if len(_LEAF_NEEDS) >= _LEAF_NEEDS_LIMIT:
+            _LEAF_NEEDS.clear()
+        cached = _LEAF_NEEDS[key] = (plan, tuple(DIAGNOSE[type(plan.node)](plan.node, leaf)))
+    return cached[1]
 
 
 def review_only(finding: Finding) -> bool:
     """True when a finding is unknown only because part of it needs a person's review."""
-    return finding.truth is UNKNOWN and not _needs_data(finding)
+    if finding.truth is not UNKNOWN:
+        return False
+    if not is_shared(finding):
+        return not _needs_data(finding)
+    entry = _REVIEW_ONLY.get(id(finding))  # a shared finding: worked out once
+    if entry is None or entry[0] is not finding:  # the entry keeps the finding alive: its id is not reused
+        if len(_REVIEW_ONLY) >= _LEAF_NEEDS_LIMIT:
+            _REVIEW_ONLY.clear()
+        entry = _REVIEW_ONLY[id(finding)] = (finding, not _needs_data(finding))
+    return entry[1]
 
 
 def _needs_data(finding: Finding) -> bool:

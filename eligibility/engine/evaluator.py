@@ -26,6 +26,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
+from eligibility.engine.sharing import keep, logic, shared, untouched
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from eligibility.lang import ast
@@ -66,21 +67,34 @@ def _latest(
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
         return Reason.MISSING
-    window = window or ast.Window(op="<=", duration=context.lab_recency)
+    window = window or _recency_window(context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
             return reading
     return Reason.STALE
 
 
+_WINDOWS: dict[int, tuple[ast.Duration, ast.Window]] = {}  # id(recency) → (recency, its window)
+
+
+def _recency_window(recency: ast.Duration) -> ast.Window:
+    """The window ``within <recency>``, made once per recency object (the entry keeps it alive)."""
+    entry = _WINDOWS.get(id(recency))
+    if entry is None or entry[0] is not recency:
+        if len(_WINDOWS) >= 1000:
+            _WINDOWS.clear()
+        entry = _WINDOWS[id(recency)] = (recency, ast.Window(op="<=", duration=recency))
+    return entry[1]
+
+
 @EVALUATE.register(ast.Comparison)
 def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Comparison, plan.node)
     if plan.threshold is None:
-        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
+        return shared(UNKNOWN, plan, Reason.UNRESOLVED)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     met = OPS[node.op](reading.value, plan.threshold)
     return Finding(Truth.of(met), plan, Reason.DECIDED, LabEvidence(reading))
 
@@ -101,10 +115,10 @@ def _reference(
 def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.RelativeComparison, plan.node)
     if plan.measure is None:
-        return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
+        return shared(UNKNOWN, plan, Reason.UNRESOLVED)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     limit, source = _reference(node, plan.measure.id, reading, context)
     if limit is None:
         return Finding(UNKNOWN, plan, Reason.NO_REFERENCE_RANGE, LabEvidence(reading))
@@ -117,8 +131,14 @@ def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
     node = cast(ast.Qualitative, plan.node)
     reading = _latest(plan, node.window, patient, context)
     if isinstance(reading, Reason):
-        return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
+        return _unread(plan, patient, reading)
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
+
+
+def _unread(plan: Plan, patient: PatientIndex, reason: Reason) -> Finding:
+    """A lab node without a usable reading: the newest unusable one as evidence, else a shared finding."""
+    evidence = _stale_evidence(plan, patient)
+    return shared(UNKNOWN, plan, reason) if evidence is None else Finding(UNKNOWN, plan, reason, evidence)
 
 
 def _stale_evidence(plan: Plan, patient: PatientIndex) -> LabEvidence | None:
@@ -207,7 +227,16 @@ def _negated(
         return False
     if negations.get(concept) == "resolved" and active:
         return True
-    return any(negations.get(a) == "absent" for a in context.vocabulary.ancestors(concept))
+    return not _absent(patient, category, negations).isdisjoint(context.vocabulary.ancestors(concept))
+
+
+def _absent(patient: PatientIndex, category: str, negations: dict[str, str]) -> frozenset[str]:
+    """The concepts of ``category`` recorded as absent for the patient (memoised per patient)."""
+    key = ("absent", category)
+    found = patient.memo.get(key)
+    if found is None:
+        found = patient.memo[key] = frozenset(c for c, status in negations.items() if status == "absent")
+    return found
 
 
 def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Occurrence], bool]:
@@ -238,14 +267,18 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
-    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
+    occurrences = patient.occurrences(node.category, node.concept)
+    if not occurrences and not patient.negations.get(node.category):  # nothing on record either way
+        complete = node.category in patient.complete
+        return shared(FALSE if complete else UNKNOWN, plan, Reason.COMPLETE if complete else Reason.MISSING)
+    hits, undated = _matching(occurrences, node, context.as_of) if occurrences else ([], False)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if _negated(plan, patient, context, node.category, node.concept, node.active):
-        return Finding(FALSE, plan, Reason.NEGATED)
+        return shared(FALSE, plan, Reason.NEGATED)
     if node.category in patient.complete and not undated:
-        return Finding(FALSE, plan, Reason.COMPLETE)
-    return Finding(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
+        return shared(FALSE, plan, Reason.COMPLETE)
+    return shared(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
 
 
 @EVALUATE.register(ast.Count)
@@ -271,25 +304,42 @@ def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Fin
 
 @EVALUATE.register(ast.NeedsReview)
 def _review(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    return Finding(UNKNOWN, plan, Reason.REVIEW)
+    return shared(UNKNOWN, plan, Reason.REVIEW)
+
+
+def _children(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> tuple[Finding, ...]:
+    """The findings of a plan's children (those already in the memo read from it directly)."""
+    memo = context.memo
+    if memo is None:
+        return tuple([evaluate(child, patient, context) for child in plan.children])
+    return tuple([memo.get(id(child)) or evaluate(child, patient, context) for child in plan.children])
 
 
 @EVALUATE.register(ast.AllOf)
 def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(all_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
+    known, key = untouched(plan, patient)  # a subtree the patient has no data for: its finding is known
+    if known is not None:
+        return known
+    children = _children(plan, patient, context)
+    return keep(key, logic(all_of([c.truth for c in children]), plan, children))
 
 
 @EVALUATE.register(ast.AnyOf)
 def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    children = tuple(evaluate(child, patient, context) for child in plan.children)
-    return Finding(any_of(c.truth for c in children), plan, Reason.LOGIC, None, children)
+    known, key = untouched(plan, patient)
+    if known is not None:
+        return known
+    children = _children(plan, patient, context)
+    return keep(key, logic(any_of([c.truth for c in children]), plan, children))
 
 
 @EVALUATE.register(ast.Not)
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    known, key = untouched(plan, patient)
+    if known is not None:
+        return known
     child = evaluate(plan.children[0], patient, context)
-    return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))
+    return keep(key, logic(~child.truth, plan, (child,)))
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-from eligibility.engine.diagnosis import Need, needs
+from eligibility.engine.diagnosis import Need, leaf_needs, unknown_leaves
 from eligibility.engine.findings import (
     AgeEvidence,
     Finding,
@@ -17,6 +17,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
+from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import TRUE, UNKNOWN
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -274,6 +275,36 @@ def need_text(need: Need) -> str:
     return _NEED_WORDS[need.kind](need)
 
 
+_LEAF_TEXTS: dict[int, tuple[tuple[Need, ...], tuple[str, ...]]] = {}  # id(needs) → (needs, their words)
+
+
+_SHARED_MISSING: dict[int, tuple[Finding, tuple[str, ...]]] = {}  # id(shared finding) → (finding, words)
+
+
 def missing(finding: Finding) -> list[str]:
     """The data that would decide an unknown finding, worded (empty when decided or only review is left)."""
-    return list(dict.fromkeys(need_text(need) for need in needs(finding)))
+    if not is_shared(finding):
+        return _missing(finding)
+    cached = _SHARED_MISSING.get(id(finding))
+    if cached is None or cached[0] is not finding:  # the entry keeps the finding alive: its id is not reused
+        if len(_SHARED_MISSING) >= 100_000:
+            _SHARED_MISSING.clear()
+        cached = _SHARED_MISSING[id(finding)] = (finding, tuple(_missing(finding)))
+    return list(cached[1])
+
+
+def _missing(finding: Finding) -> list[str]:
+    found: dict[str, None] = {}
+    for leaf in unknown_leaves(finding):
+        found.update(dict.fromkeys(_leaf_words(leaf_needs(leaf))))
+    return list(found)
+
+
+def _leaf_words(leaf: tuple[Need, ...]) -> tuple[str, ...]:
+    """The words of a leaf's needs (the needs tuple is shared per plan and reason: worded once)."""
+    cached = _LEAF_TEXTS.get(id(leaf))
+    if cached is None or cached[0] is not leaf:  # the entry keeps the tuple alive, so its id is not reused
+        if len(_LEAF_TEXTS) >= 100_000:
+            _LEAF_TEXTS.clear()
+        cached = _LEAF_TEXTS[id(leaf)] = (leaf, tuple(need_text(need) for need in leaf))
+    return cached[1]

@@ -60,16 +60,16 @@ def brief_trial_json(result: TrialResult, seen: dict | None = None) -> dict:
     missing: dict[str, None] = {}
     if "fail" in result.outcomes or "unknown" in result.outcomes:
         for clause, finding, outcome in result.entries():
-            known = seen.get(id(finding))
-            if outcome == "fail":
+            if outcome == "unknown":
+                known = seen.get(id(finding))
+                if known is None:
+                    known = seen[id(finding)] = explain.missing(finding)
+                missing.update(dict.fromkeys(known))
+            elif outcome == "fail":
+                known = seen.get(id(finding))
                 if known is None:
                     known = seen[id(finding)] = explain.explain(finding)
                 blocking.append({"id": clause.id, "explanation": known})
-            elif outcome == "unknown":
-                if known is None:
-                    known = seen[id(finding)] = explain.missing(finding)
-                for name in known:
-                    missing[name] = None
     return {
         "trial": result.label,
         "verdict": result.verdict,

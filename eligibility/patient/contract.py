@@ -219,22 +219,35 @@ def patient_files(folder: Path) -> list[Path]:
 
 
 def is_many(path: Path) -> bool:
-    """True when ``path`` holds any number of patients: a folder, JSON Lines, or ``-`` (standard input)."""
-    return str(path) == "-" or path.is_dir() or path.suffix.lower() in (".jsonl", ".ndjson")
+    """True when ``path`` holds any number of patients: a folder, JSON Lines, ``-`` (standard input), or a
+    DuckDB file (OMOP tables)."""
+    return str(path) == "-" or path.is_dir() or path.suffix.lower() in (".jsonl", ".ndjson", ".duckdb", ".db")
 
 
 def read_patients(path: Path | str, vocabulary: Vocabulary | None = None) -> Iterator[Patient | EligibilityError]:
     """Patients from a ``.json`` file, a JSON Lines file (``.jsonl``/``.ndjson``, streamed line by line), ``-``
     (JSON Lines on standard input) or a folder of such files; or from FHIR R4 (a Bundle, an NDJSON file of
-    Bundles, a folder of Bundles, a Bulk Data export folder), detected automatically and mapped through
-    ``vocabulary`` (default: the bundled one).
+    Bundles, a folder of Bundles, a Bulk Data export folder) or the OMOP CDM (a folder of OMOP tables, a DuckDB
+    file), detected automatically and mapped through ``vocabulary`` (default: the bundled one).
 
     A bad patient yields its :class:`EligibilityError` in its place, so the others are still read.
     """
     path = Path(path)
-    from eligibility.patient.fhir_read import is_fhir, read_fhir  # FHIR reading builds on this module
+    from eligibility.patient.fhir_read import is_fhir, read_fhir  # FHIR and OMOP reading build on this module
+    from eligibility.patient.omop import is_omop, read_omop
 
     try:
+        if is_omop(path):
+            from eligibility.vocab.vocabulary import default_vocabulary
+
+            yield from read_omop(path, vocabulary or default_vocabulary())
+            return
+        if path.suffix.lower() in (".duckdb", ".db"):
+            raise PatientError(
+                "not an OMOP CDM database: it has no person table",
+                location=Location(file=str(path)),
+                hint="screen a record store with --engine duckdb --db FILE; OMOP input needs person and concept",
+            )
         if (path.is_dir() and (path / "Patient.ndjson").exists()) or (path.is_file() and is_fhir(path)):
             from eligibility.vocab.vocabulary import default_vocabulary
 

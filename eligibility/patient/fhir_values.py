@@ -155,6 +155,12 @@ def qualitative(resource: dict) -> str | None:
     return None
 
 
+def result_word(code: Any, text: Any) -> str | None:
+    """``positive`` / ``negative`` from a coded result (SNOMED CT qualifier or HL7 interpretation code) or its
+    words; None when neither says."""
+    return _CODED_WORDS.get(str(code)) if code is not None and str(code) in _CODED_WORDS else _word(text)
+
+
 def _word(text: Any) -> str | None:
     if not isinstance(text, str):
         return None

@@ -108,16 +108,21 @@ def _reading(observation, place: str, vocabulary: Vocabulary, warnings: list[str
     factor = _factor(observation.unit, measure, place, warnings)
     if factor is None:
         return None, measure
-    scaled = [None if v is None else Fraction(v) * factor for v in (observation.low, observation.high)]
+    scaled = [None if v is None else _scaled(v, factor) for v in (observation.low, observation.high)]
     return Reading(
         observation.date,
-        Fraction(observation.value) * factor,
+        _scaled(observation.value, factor),
         observation.value,
         canonical_unit(observation.unit),
         scaled[0],
         scaled[1],
         place,
     ), measure
+
+
+def _scaled(value: Decimal, factor: Fraction) -> Fraction:
+    """``value`` in the measure's unit, exactly."""
+    return Fraction(value) if factor == 1 else Fraction(value) * factor
 
 
 def _word_reading(observation, measure: MeasureDef, place: str, warnings: list[str]) -> Reading | None:

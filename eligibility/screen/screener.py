@@ -19,6 +19,7 @@ from eligibility.engine.context import DEFAULT_LAB_RECENCY, EvaluationContext, R
 from eligibility.engine.diagnosis import Need, needs, review_only
 from eligibility.engine.evaluator import evaluate
 from eligibility.engine.findings import Finding, Reason
+from eligibility.engine.sharing import shared as shared_finding
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
 from eligibility.errors import Location, PatientError
 from eligibility.lang.ast import Duration, NeedsReview, walk
@@ -211,7 +212,7 @@ class Screener:
         # Findings that are the same for every patient (review leaves): made once, used for the clauses that are
         # review-only and given to each patient's memo from the start.
         self._fixed_memo = {
-            id(plan): Finding(UNKNOWN, plan, Reason.REVIEW)
+            id(plan): shared_finding(UNKNOWN, plan, Reason.REVIEW)
             for plan in shared.values()
             if isinstance(plan.node, NeedsReview)
         }

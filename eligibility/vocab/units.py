@@ -142,8 +142,9 @@ _SUPERSCRIPT_POWER = re.compile(r"10([⁻]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 _SI_COUNT = {"G/L": "10^9/L", "T/L": "10^12/L", "G/l": "10^9/L", "T/l": "10^12/L"}
 
 
+@lru_cache(maxsize=4096)
 def canonical_unit(text: str) -> str:
-    """The canonical spelling of a unit as written (``""`` for none).
+    """The canonical spelling of a unit as written (``""`` for none); cached (labs repeat a few spellings).
 
     >>> canonical_unit("×10⁹/L"), canonical_unit("mg/dl"), canonical_unit("mL/min/1.73 m²")
     ('10^9/L', 'mg/dL', 'mL/min/1.73m^2')

@@ -28,8 +28,9 @@ _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
 
 
+@lru_cache(maxsize=16384)
 def name_key(text: str) -> str:
-    """The form names are compared in: NFKC, case-folded, one space, unified dashes and quotes."""
+    """The form names are compared in: NFKC, case-folded, one space, unified dashes and quotes (cached)."""
     text = unicodedata.normalize("NFKC", text).translate(_DASHES).casefold()
     return _SPACES.sub(" ", text).strip()
 

@@ -1,0 +1,120 @@
+"""Findings shared by every patient, to save work when screening many patients.
+
+A finding without evidence says nothing about the patient beyond its plan, truth, reason and children (a
+condition not on record, a review leaf, a logic node over such findings): it is made once and every patient
+gets the same object, so its wording can be kept too (see :func:`is_shared`).
+
+A subtree made only of presence, lab, review and logic nodes, for a patient with no record of any of its
+concepts, no negation in its categories and no result of its measures, has a finding that depends only on which
+of its categories the patient's records are complete in: :func:`untouched` finds it without evaluating the
+subtree again.
+
+Every table keeps the objects whose ids it is keyed by alive, so an id is never reused while it is a key; the
+tables are emptied when they reach their limit.
+"""
+
+from __future__ import annotations
+
+from eligibility.engine.compiler import Plan
+from eligibility.engine.findings import Finding, Reason
+from eligibility.engine.truth import Truth
+from eligibility.lang import ast
+from eligibility.patient.index import PatientIndex
+
+LIMIT = 100_000
+_SHARED: dict[tuple, Finding] = {}  # (id(plan), truth, reason, id(child)...) → the finding
+_SHARED_IDS: set[int] = set()  # ids of the findings in _SHARED
+_STRUCTURE = (ast.Presence, ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
+_LABS = (ast.Comparison, ast.RelativeComparison, ast.Qualitative)
+Looks = tuple[frozenset[tuple[str, str]], frozenset[str]]  # (category, concept) pairs, categories
+_LOOKS: dict[int, tuple[Plan, Looks | None]] = {}
+_UNTOUCHED: dict[tuple[int, frozenset[str]], Finding] = {}
+_NONE: frozenset[str] = frozenset()
+
+
+def shared(truth: Truth, plan: Plan, reason: Reason, children: tuple[Finding, ...] = ()) -> Finding:
+    """The one finding without evidence for ``plan``, ``truth``, ``reason`` and (shared) ``children``."""
+    key = (id(plan), truth, reason, *[id(child) for child in children]) if children else (id(plan), truth, reason)
+    found = _SHARED.get(key)
+    if found is None:
+        if len(_SHARED) >= LIMIT:
+            _SHARED.clear()
+            _SHARED_IDS.clear()
+            _UNTOUCHED.clear()
+        found = _SHARED[key] = Finding(truth, plan, reason, None, children)
+        _SHARED_IDS.add(id(found))
+    return found
+
+
+def is_shared(finding: Finding) -> bool:
+    """True when ``finding`` is one object shared by every patient it applies to."""
+    return id(finding) in _SHARED_IDS
+
+
+def logic(truth: Truth, plan: Plan, children: tuple[Finding, ...]) -> Finding:
+    """A logic node's finding: shared when all its children are."""
+    for child in children:
+        if id(child) not in _SHARED_IDS:
+            return Finding(truth, plan, Reason.LOGIC, None, children)
+    return shared(truth, plan, Reason.LOGIC, children)
+
+
+def _looks(plan: Plan) -> Looks | None:
+    """What a subtree of presence, lab, review and logic nodes looks at; None for a subtree with other nodes."""
+    entry = _LOOKS.get(id(plan))
+    if entry is None or entry[0] is not plan:
+        if len(_LOOKS) >= LIMIT:
+            _LOOKS.clear()
+        entry = _LOOKS[id(plan)] = (plan, _compute_looks(plan))
+    return entry[1]
+
+
+def _compute_looks(plan: Plan) -> Looks | None:
+    node = plan.node
+    if isinstance(node, _LABS):  # without a reading of its measure a lab node is unknown, the same for all
+        return frozenset({("lab", plan.measure.id if plan.measure else "")}), frozenset()
+    if not isinstance(node, _STRUCTURE):
+        return None
+    if isinstance(node, ast.Presence):
+        return frozenset({(node.category, node.concept)}), frozenset({node.category})
+    pairs: set[tuple[str, str]] = set()
+    categories: set[str] = set()
+    for child in plan.children:
+        looks = _looks(child)
+        if looks is None:
+            return None
+        pairs |= looks[0]
+        categories |= looks[1]
+    return frozenset(pairs), frozenset(categories)
+
+
+def _touched(patient: PatientIndex) -> Looks:
+    """The (category, concept) pairs the patient has records of, and the categories with negations."""
+    found = patient.memo.get("touched")
+    if found is None:
+        pairs = frozenset(
+            [(category, concept) for category, by in patient.records.items() for concept in by]
+            + [("lab", measure) for measure in patient.readings]
+        )
+        found = patient.memo["touched"] = (pairs, frozenset(c for c, n in patient.negations.items() if n))
+    return found
+
+
+def untouched(plan: Plan, patient: PatientIndex) -> tuple[Finding | None, tuple[int, frozenset[str]] | None]:
+    """(the known finding, or None; the key to keep it under with :func:`keep`, or None when the patient has
+    data the subtree looks at, or the subtree has other nodes)."""
+    looks = _looks(plan)
+    if looks is None:
+        return None, None
+    records, negated = _touched(patient)
+    if not looks[0].isdisjoint(records) or not looks[1].isdisjoint(negated):
+        return None, None
+    key = (id(plan), looks[1] & patient.complete if patient.complete else _NONE)
+    return _UNTOUCHED.get(key), key
+
+
+def keep(key: tuple[int, frozenset[str]] | None, finding: Finding) -> Finding:
+    """Remember the finding of an untouched subtree under ``key`` (when it is shared); returns it."""
+    if key is not None and id(finding) in _SHARED_IDS:
+        _UNTOUCHED[key] = finding  # the finding keeps its plan alive, so the key's id is not reused
+    return finding
