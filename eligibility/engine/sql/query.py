@@ -260,16 +260,16 @@ class CohortQuery:
         table, key = f"{node.category}s", (node.category, node.concept, window, active, excluding)
         within = self._descendants_of(node.concept)
 
-        def hits() -> tuple[exp.Expression, exp.Expression]:
-            return exp.Sum(this=self._hit(window)), self._record_filter(node.concept, active, excluding)
+        def counting(test: Callable[[ast.Window | None], exp.Expression]) -> Callable[[], tuple]:
+            return lambda: (
+                exp.Count(this=number(1)),
+                conj(self._record_filter(node.concept, active, excluding), test(window)),
+            )
 
-        def undated() -> tuple[exp.Expression, exp.Expression]:
-            return exp.Sum(this=self._undated(window)), self._record_filter(node.concept, active, excluding)
-
-        return Records(
-            _zero_if_null(self.per_patient(table, ("hits", *key), hits, within)),
-            _zero_if_null(self.per_patient(table, ("undated", *key), undated, within)),
-        )
+        hits = _zero_if_null(self.per_patient(table, ("hits", *key), counting(self._hit), within))
+        if window is None:  # without a window every record is placed: an undated one counts
+            return Records(hits, number(0))
+        return Records(hits, _zero_if_null(self.per_patient(table, ("undated", *key), counting(self._undated), within)))
 
     # --- pieces -------------------------------------------------------------------------------------------
 
@@ -279,26 +279,29 @@ class CohortQuery:
         return conj(is_null(col("stop", ROW)), exp.NEQ(this=col("status", ROW), expression=text("active")))
 
     def _hit(self, window: ast.Window | None) -> exp.Expression:
-        """1 for a record that lies in ``window`` (an undated one only without a window), else 0: a record
-        ended on a day not known matches when its start day alone does."""
+        """TRUE for a record that lies in ``window`` (an undated one only without a window): a record ended on
+        a day not known matches when its start day alone does."""
         start, ref = col("start", ROW), col("ref_date", REF)
         last = exp.Least(this=exp.Coalesce(this=col("stop", ROW), expressions=[ref.copy()]), expressions=[ref.copy()])
-        return case(
-            (is_null(start), number(int(window is None))),
-            (self._end_unknown(), case((window_condition(window, start, start, ref), number(1)), default=number(0))),
-            (window_condition(window, start, last, ref), number(1)),
-            default=number(0),
+        return exp.Paren(
+            this=case(
+                (is_null(start), exp.Boolean(this=window is None)),
+                (self._end_unknown(), window_condition(window, start, start, ref)),
+                default=window_condition(window, start.copy(), last, ref.copy()),
+            )
         )
 
     def _undated(self, window: ast.Window | None) -> exp.Expression:
-        """1 for a record a windowed node cannot place: undated, or one only its unknown end could bring in."""
+        """TRUE for a record a windowed node cannot place: undated, or one only its unknown end could bring in."""
         start, ref = col("start", ROW), col("ref_date", REF)
         could_match = conj(
             self._end_unknown(),
             negate(window_condition(window, start, start, ref)),
             window_condition(window, start.copy(), ref.copy(), ref.copy()),
         )
-        return case((is_null(start), number(int(window is not None))), (could_match, number(1)), default=number(0))
+        return exp.Paren(
+            this=case((is_null(start), exp.Boolean(this=window is not None)), default=exp.Paren(this=could_match))
+        )
 
     def _record_filter(self, concept: str, active: bool, excluding: tuple[str, ...]) -> exp.Expression:
         start = col("start", ROW)
