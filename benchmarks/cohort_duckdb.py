@@ -124,9 +124,8 @@ def main() -> None:
 def report(args, load_s: float | None, found: dict, rate: float, sample_pairs: int) -> None:
     pairs, floor = found["pairs"], found["floor"]
     verdicts_rate, clauses_rate = pairs / found["verdicts"], pairs / found["clauses"]
-    print(
-        f"patients: {args.patients * args.copies:,}; trials: {found['trials']} ({found['clause_count']} clauses, one query)"
-    )
+    trials = f"{found['trials']} ({found['clause_count']} clauses, one query)"
+    print(f"patients: {args.patients * args.copies:,}; trials: {trials}")
     print(f"patient-trial pairs: {pairs:,}; verdicts: {found['counts']}")
     print("| what | figure |\n|---|---|")
     if load_s is not None:
@@ -138,9 +137,8 @@ def report(args, load_s: float | None, found: dict, rate: float, sample_pairs: i
     )
     print(f"| DuckDB verdicts (every clause decided) | {found['verdicts']:.1f} s ({verdicts_rate:,.0f} pairs/s) |")
     print(f"| verdicts / scan floor | {found['verdicts'] / floor:.1f}× |")
-    print(
-        f"| DuckDB every clause's met, reason, outcome to Parquet | {found['clauses']:.1f} s ({clauses_rate:,.0f} pairs/s) |"
-    )
+    every = f"{found['clauses']:.1f} s ({clauses_rate:,.0f} pairs/s)"
+    print(f"| DuckDB every clause's met, reason, outcome to Parquet | {every} |")
     print(f"| every clause / scan floor | {found['clauses'] / floor:.1f}× |")
     print(f"| peak memory of the screening process | {found['peak']:,.0f} MiB |")
     print(f"| in-process summary, one core ({args.sample} patients, {sample_pairs} pairs) | {rate:,.0f} pairs/s |")
