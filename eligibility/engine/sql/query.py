@@ -142,10 +142,9 @@ class CohortQuery:
         """Compile one clause; returns its position (its columns are ``c<position>_met`` …)."""
         compiled = compile_sql(plan, self, settings)
         met = compiled.met
-        undecided = case(
-            (conj(exp.Boolean(this=may_review), negate(compiled.needs_data)), text("review")),
-            default=text("unknown"),
-        )
+        undecided: exp.Expression = text("unknown")
+        if may_review:
+            undecided = case((negate(compiled.needs_data), text("review")), default=undecided)
         passing, failing = (text("pass"), text("fail")) if inclusion else (text("fail"), text("pass"))
         outcome = case((is_null(met), undecided), (met, passing), default=failing)
         self._clauses.append((met, compiled.reason, outcome))
