@@ -1,9 +1,15 @@
 """Rule plans → SQL: one handler per rule node type (the ``sql`` stage), each giving the node's truth and reason.
 
 A leaf becomes two columns of the per-patient ``leaves`` relation: ``met`` (TRUE, FALSE or NULL for unknown) and
-``reason`` (a :class:`~eligibility.engine.findings.Reason` code), computed from aggregates joined per patient
-(see :mod:`eligibility.engine.sql.query`). ``and``/``or``/``not`` are SQL's own, which are Kleene's on NULL.
-The handlers reproduce :mod:`eligibility.engine.evaluator` node for node; the differential test holds them to it.
+``reason`` (a :class:`~eligibility.engine.findings.Reason` code), plain column expressions over the patient's
+``ref`` row (``r.ref_date``, ``r.sex``, ``r.birth_early`` …) and per-patient aggregates. A handler never adds a
+subquery or a join: it asks the :class:`~eligibility.engine.sql.query.CohortQuery` for aggregates
+(:meth:`~eligibility.engine.sql.query.CohortQuery.latest_reading`, ``has_readings``, ``onset``, ``negated``,
+``matching_records``, or any conditional aggregate over a record table through ``per_patient(table, key,
+build)``), which folds them into the single grouped pass over that table shared by every clause and trial of the
+batch (see :mod:`eligibility.engine.sql.passes`), and registers its leaf with ``_leaf(query, key, met, reason)``.
+``and``/``or``/``not`` are SQL's own, which are Kleene's on NULL. The handlers reproduce
+:mod:`eligibility.engine.evaluator` node for node; the differential test holds them to it.
 """
 
 from __future__ import annotations
