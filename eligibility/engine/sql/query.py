@@ -109,8 +109,13 @@ def _birth_range(ref_date: exp.Expression) -> list[exp.Expression]:
     earliest = date_plus_days(date_minus(anchor, exp.Add(this=age, expression=number(1)), "YEAR"), 1)
     latest = date_minus(anchor.copy(), age.copy(), "YEAR")
     return [
-        exp.Coalesce(this=col("birth_low", "p"), expressions=[earliest]).as_("birth_early", copy=False),
-        exp.Coalesce(this=col("birth_high", "p"), expressions=[latest]).as_("birth_late", copy=False),
+        exp.Alias(
+            this=exp.Coalesce(this=col("birth_low", "p"), expressions=[earliest]),
+            alias=exp.to_identifier("birth_early"),
+        ),
+        exp.Alias(
+            this=exp.Coalesce(this=col("birth_high", "p"), expressions=[latest]), alias=exp.to_identifier("birth_late")
+        ),
     ]
 
 
@@ -345,7 +350,9 @@ class CohortQuery:
             .from_("completeness", copy=False)
             .group_by(col("patient_id"), copy=False)
         )
-        columns = [col(name, "p") for name in ("patient_id", "birth_low", "birth_high", "age", "as_of", "sex")]
+        columns: list[exp.Expression] = [
+            col(name, "p") for name in ("patient_id", "birth_low", "birth_high", "age", "as_of", "sex")
+        ]
         columns += _birth_range(ref_date)
         completes = [
             exp.GT(this=_zero_if_null(col(c, "k")), expression=number(0)).as_(f"complete_{c}", copy=False)
