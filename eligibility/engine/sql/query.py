@@ -213,7 +213,7 @@ class CohortQuery:
         def build() -> tuple[exp.Expression, exp.Expression]:
             on = col("date", ROW)
             usable = window_condition(window, on, on, col("ref_date", REF))
-            return exp.Min(this=col("rank", ROW)), conj(self._measure(measure), self._dated("date"), usable)
+            return exp.Min(this=col("rank", ROW)), conj(self._measure(measure), self.on_or_before("date"), usable)
 
         rank = self.per_patient("observations", ("latest", measure, window), build, within=(measure,))
         return Reading(self, measure, rank, not_null(rank.copy()))
@@ -225,7 +225,7 @@ class CohortQuery:
         return self.per_patient(
             "observations",
             ("newest", measure, column),
-            lambda: (function(this=col(column, ROW)), conj(self._measure(measure), self._dated("date"))),
+            lambda: (function(this=col(column, ROW)), conj(self._measure(measure), self.on_or_before("date"))),
             within=(measure,),
         )
 
@@ -235,9 +235,9 @@ class CohortQuery:
 
         def build() -> tuple[exp.Expression, exp.Expression]:
             start = col("start", ROW)
-            return exp.Min(this=start), conj(self._kind_of(concept), not_null(start.copy()), self._dated("start"))
+            return exp.Min(this=start), conj(self.kind_of(concept), not_null(start.copy()), self.on_or_before("start"))
 
-        return self.per_patient("conditions", ("onset", concept), build, within=self._descendants_of(concept))
+        return self.per_patient("conditions", ("onset", concept), build, within=self.descendants_of(concept))
 
     def negated(self, category: str, concept: str, active: bool) -> exp.Expression:
         """TRUE when recorded absent (the concept or a broader one), or, for ``active``, resolved."""
@@ -262,7 +262,7 @@ class CohortQuery:
         window, active = node.window, getattr(node, "active", False)
         excluding = tuple(getattr(node, "excluding", ()))
         table, key = f"{node.category}s", (node.category, node.concept, window, active, excluding)
-        within = self._descendants_of(node.concept)
+        within = self.descendants_of(node.concept)
 
         def counting(test: Callable[[ast.Window | None], exp.Expression]) -> Callable[[], tuple]:
             return lambda: (
@@ -309,14 +309,14 @@ class CohortQuery:
 
     def _record_filter(self, concept: str, active: bool, excluding: tuple[str, ...]) -> exp.Expression:
         start = col("start", ROW)
-        conditions = [self._kind_of(concept), disj(is_null(start), self._dated("start"))]
+        conditions = [self.kind_of(concept), disj(is_null(start), self.on_or_before("start"))]
         if active:
             conditions.append(exp.EQ(this=col("status", ROW), expression=text("active")))
-        conditions += [negate(self._kind_of(excluded)) for excluded in excluding]
+        conditions += [negate(self.kind_of(excluded)) for excluded in excluding]
         return conj(*conditions)
 
     @staticmethod
-    def _dated(column: str) -> exp.Expression:
+    def on_or_before(column: str) -> exp.Expression:
         """The row's ``column`` is on or before the reference date."""
         return exp.LTE(this=col(column, ROW), expression=col("ref_date", REF))
 
@@ -324,7 +324,7 @@ class CohortQuery:
     def _measure(measure: str) -> exp.Expression:
         return exp.EQ(this=col("measure", ROW), expression=text(measure))
 
-    def _descendants_of(self, concept: str) -> list[str]:
+    def descendants_of(self, concept: str) -> list[str]:
         """``concept`` and every kind of it (through the vocabulary's hierarchy)."""
         if concept not in self._descendants:
             self._descendants[concept] = sorted(
@@ -332,9 +332,9 @@ class CohortQuery:
             )
         return self._descendants[concept]
 
-    def _kind_of(self, concept: str) -> exp.Expression:
+    def kind_of(self, concept: str) -> exp.Expression:
         """The row's concept is ``concept`` or a kind of it."""
-        return _in(col("concept", ROW), self._descendants_of(concept))
+        return _in(col("concept", ROW), self.descendants_of(concept))
 
     def _ref(self) -> exp.Select:
         chosen = [day(d) for d in (self.as_of,) if d] + [col("as_of", "p")] + [day(d) for d in (self.fallback,) if d]
