@@ -31,9 +31,6 @@ from eligibility.engine.sql.expressions import (
     case,
     col,
     conj,
-    date_minus,
-    date_plus_days,
-    day,
     disj,
     is_null,
     negate,
@@ -43,6 +40,7 @@ from eligibility.engine.sql.expressions import (
     window_condition,
 )
 from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
+from eligibility.engine.sql.reference import reference_rows
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -99,24 +97,6 @@ class Records:
 def _in(value: exp.Expression, options: Iterable[str]) -> exp.Expression:
     listed = [text(o) for o in options]
     return exp.In(this=value, expressions=listed) if listed else exp.false()
-
-
-def _birth_range(ref_date: exp.Expression) -> list[exp.Expression]:
-    """``birth_early`` and ``birth_late``: the earliest and latest possible birth date, from the stored range (a
-    known or partial birth date), else from the age (as of the patient's ``as_of``, else the reference date)."""
-    age = col("age", "p")
-    anchor = exp.Coalesce(this=col("as_of", "p"), expressions=[ref_date.copy()])
-    earliest = date_plus_days(date_minus(anchor, exp.Add(this=age, expression=number(1)), "YEAR"), 1)
-    latest = date_minus(anchor.copy(), age.copy(), "YEAR")
-    return [
-        exp.Alias(
-            this=exp.Coalesce(this=col("birth_low", "p"), expressions=[earliest]),
-            alias=exp.to_identifier("birth_early"),
-        ),
-        exp.Alias(
-            this=exp.Coalesce(this=col("birth_high", "p"), expressions=[latest]), alias=exp.to_identifier("birth_late")
-        ),
-    ]
 
 
 def _zero_if_null(value: exp.Expression) -> exp.Expression:
@@ -336,39 +316,6 @@ class CohortQuery:
         """The row's concept is ``concept`` or a kind of it."""
         return _in(col("concept", ROW), self.descendants_of(concept))
 
-    def _ref(self) -> exp.Select:
-        chosen = [day(d) for d in (self.as_of,) if d] + [col("as_of", "p")] + [day(d) for d in (self.fallback,) if d]
-        ref_date = exp.Coalesce(this=chosen[0], expressions=chosen[1:]) if len(chosen) > 1 else chosen[0]
-        flags = [
-            exp.Max(this=case((exp.EQ(this=col("category"), expression=text(c)), number(1)), default=number(0))).as_(
-                c, copy=False
-            )
-            for c in ast.CATEGORIES
-        ]
-        complete = (
-            exp.select(col("patient_id"), *flags, copy=False)
-            .from_("completeness", copy=False)
-            .group_by(col("patient_id"), copy=False)
-        )
-        columns: list[exp.Expression] = [
-            col(name, "p") for name in ("patient_id", "birth_low", "birth_high", "age", "as_of", "sex")
-        ]
-        columns += _birth_range(ref_date)
-        completes = [
-            exp.GT(this=_zero_if_null(col(c, "k")), expression=number(0)).as_(f"complete_{c}", copy=False)
-            for c in ast.CATEGORIES
-        ]
-        return (
-            exp.select(*columns, ref_date.as_("ref_date"), *completes, copy=False)
-            .from_(exp.alias_(exp.to_table("patients"), "p", table=True), copy=False)
-            .join(
-                exp.alias_(exp.Subquery(this=complete), "k", table=True),
-                on=exp.EQ(this=col("patient_id", "k"), expression=col("patient_id", "p")),
-                join_type="left",
-                copy=False,
-            )
-        )
-
     def _used_passes(self) -> list[tuple[str, TablePass]]:
         """(relation name, pass) for every pass with an aggregate, the observations pass first."""
         used = [(name, p) for name, p in self._passes.items() if p.aggregates]
@@ -404,7 +351,9 @@ class CohortQuery:
         )
         for position, members in enumerate(self._groups):
             query = query.select(self._verdict(members).as_(f"v{position}"), copy=False)
-        query = query.from_("clauses", copy=False).with_("ref", as_=self._ref(), copy=False)
+        query = query.from_("clauses", copy=False).with_(
+            "ref", as_=reference_rows(self.as_of, self.fallback), copy=False
+        )
         for alias, table_pass in passes:
             query = query.with_(alias, as_=table_pass.relation(), copy=False)
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
