@@ -86,10 +86,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         rules = Path(folder) / "trials"
         summary = draft_many(args.corpus, rules)
-        print(f"corpus: {args.corpus.name}: {summary}")
+        print(f"corpus: {args.corpus.name}: {summary}", flush=True)
         store = args.store or Path(folder) / "store.duckdb"
         build_store(store, max(patient_sizes), args.seed, args.jobs)
-        grid = {(p, t): run_cell(rules, store, p, t, args.batch) for t in trial_sizes for p in patient_sizes}
+        grid = {}
+        for t in trial_sizes:
+            for p in patient_sizes:
+                grid[(p, t)] = found = run_cell(rules, store, p, t, args.batch)
+                rate = found["pairs"] / found["seconds"]
+                print(f"{p:,} patients × {t:,} trials: {found['seconds']:.0f} s, {rate:,.0f} pairs/s", flush=True)
     base = grid[(patient_sizes[0], trial_sizes[0])]["seconds"]
     print(f"\nDuckDB, 2 threads, {args.batch} trials per query: seconds (ratio to the smallest cell)")
     print("| trials \\ patients | " + " | ".join(f"{p:,}" for p in patient_sizes) + " |")
