@@ -88,7 +88,7 @@ def main() -> None:
         summary = draft_many(args.corpus, rules)
         print(f"corpus: {args.corpus.name}: {summary}", flush=True)
         store = args.store or Path(folder) / "store.duckdb"
-        build_store(store, max(patient_sizes), args.seed, args.jobs)
+        build_store(store, max(patient_sizes), args.seed, args.jobs, at_least=True)
         grid = {}
         for t in trial_sizes:
             for p in patient_sizes:

@@ -36,20 +36,21 @@ def _rows(task: tuple[int, int, int]) -> list[dict]:
     return made
 
 
-def _holds(path: Path, patients: int, seed: int) -> bool:
+def _holds(path: Path, patients: int, seed: int, at_least: bool = False) -> bool:
     if not path.exists():
         return False
     with duckdb.connect(str(path), read_only=True) as con:
         try:
-            return con.execute("SELECT patients, seed FROM bench_meta").fetchone() == (patients, seed)
+            held, held_seed = con.execute("SELECT patients, seed FROM bench_meta").fetchone()
         except duckdb.Error:
             return False
+    return held_seed == seed and (held >= patients if at_least else held == patients)
 
 
-def build_store(path: Path, patients: int, seed: int, jobs: int) -> float | None:
-    """Make ``path`` hold synthetic patients 0 … ``patients - 1`` of ``seed``; returns the seconds loading took
-    (synthesis, validation, indexing and writing), or None when the store already held them."""
-    if _holds(path, patients, seed):
+def build_store(path: Path, patients: int, seed: int, jobs: int, at_least: bool = False) -> float | None:
+    """Make ``path`` hold synthetic patients 0 … ``patients - 1`` of ``seed`` (``at_least``: or more); returns
+    the seconds loading took (synthesis, validation, indexing and writing), or None when it already held them."""
+    if _holds(path, patients, seed, at_least):
         return None
     start = time.perf_counter()
     writer = StoreWriter(default_vocabulary())
