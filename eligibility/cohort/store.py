@@ -133,10 +133,15 @@ class StoreWriter:
     def add(self, patient: Patient) -> list[str]:
         """Index and spool one patient; returns the warnings about its data."""
         index = index_patient(patient, self.vocabulary, NO_REFERENCE_DATE)
-        for name, rows in patient_rows(index, self.count).items():
-            self._writers[name].writerows(rows)
-        self.count += 1
+        self.add_rows(patient_rows(index, self.count))
         return index.warnings
+
+    def add_rows(self, rows: dict[str, list[list[str]]]) -> None:
+        """Spool one patient's rows, made by :func:`patient_rows` (elsewhere, e.g. in a worker process) with
+        ``seq`` equal to :attr:`count`."""
+        for name, table_rows in rows.items():
+            self._writers[name].writerows(table_rows)
+        self.count += 1
 
     def write(self, target: Path, connection=None) -> None:
         """Write the tables to ``target``: a ``.duckdb``/``.db`` file, else a folder of Parquet files.

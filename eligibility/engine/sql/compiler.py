@@ -1,9 +1,15 @@
 """Rule plans → SQL: one handler per rule node type (the ``sql`` stage), each giving the node's truth and reason.
 
 A leaf becomes two columns of the per-patient ``leaves`` relation: ``met`` (TRUE, FALSE or NULL for unknown) and
-``reason`` (a :class:`~eligibility.engine.findings.Reason` code), computed from aggregates joined per patient
-(see :mod:`eligibility.engine.sql.query`). ``and``/``or``/``not`` are SQL's own, which are Kleene's on NULL.
-The handlers reproduce :mod:`eligibility.engine.evaluator` node for node; the differential test holds them to it.
+``reason`` (a :class:`~eligibility.engine.findings.Reason` code), plain column expressions over the patient's
+``ref`` row (``r.ref_date``, ``r.sex``, ``r.birth_early`` …) and per-patient aggregates. A handler never adds a
+subquery or a join: it asks the :class:`~eligibility.engine.sql.query.CohortQuery` for aggregates
+(:meth:`~eligibility.engine.sql.query.CohortQuery.latest_reading`, ``has_readings``, ``onset``, ``negated``,
+``matching_records``, or any conditional aggregate over a record table through ``per_patient(table, key,
+build)``), which folds them into the single grouped pass over that table shared by every clause and trial of the
+batch (see :mod:`eligibility.engine.sql.passes`), and registers its leaf with ``_leaf(query, key, met, reason)``.
+``and``/``or``/``not`` are SQL's own, which are Kleene's on NULL. The handlers reproduce
+:mod:`eligibility.engine.evaluator` node for node; the differential test holds them to it.
 """
 
 from __future__ import annotations
@@ -24,8 +30,6 @@ from eligibility.engine.sql.expressions import (
     compare,
     compare_bounds,
     conj,
-    date_minus,
-    date_plus_days,
     disj,
     is_null,
     negate,
@@ -39,7 +43,7 @@ from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
 if TYPE_CHECKING:
-    from eligibility.engine.sql.query import CohortQuery, Settings
+    from eligibility.engine.sql.query import CohortQuery, Reading, Settings
 
 
 @dataclass(frozen=True)
@@ -78,17 +82,17 @@ def _constant(query: CohortQuery, key: tuple, reason: Reason) -> Compiled:
 # --- measurements ----------------------------------------------------------------------------------------
 
 
-def _lab_reason(latest: str, seen: str) -> exp.Expression:
+def _lab_reason(query: CohortQuery, measure: str) -> exp.Expression:
     """missing (no reading on or before the reference date) or stale (none in the window)."""
-    return case((not_null(col("n", seen)), _reason(Reason.STALE)), default=_reason(Reason.MISSING))
+    return case((query.has_readings(measure), _reason(Reason.STALE)), default=_reason(Reason.MISSING))
 
 
-def _lab(plan: Plan, query: CohortQuery, settings: Settings) -> tuple[str, str] | None:
+def _lab(plan: Plan, query: CohortQuery, settings: Settings) -> Reading | None:
     if plan.measure is None:
         return None
     node = plan.node
     window = node.window or ast.Window(op="<=", duration=settings.lab_recency)  # type: ignore[attr-defined]
-    return query.latest_reading(plan.measure.id, window), query.readings_seen(plan.measure.id)
+    return query.latest_reading(plan.measure.id, window)
 
 
 @SQL.register(ast.Comparison)
@@ -97,13 +101,14 @@ def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     key = ("comparison", node, settings.lab_recency if node.window is None else None)
     if plan.threshold is None:
         return _constant(query, key, Reason.UNRESOLVED)
-    tables = _lab(plan, query, settings)
-    if tables is None:
+    reading = _lab(plan, query, settings)
+    if reading is None:
         return _constant(query, key, Reason.MISSING)
-    latest, seen = tables
-    usable = not_null(col("rank", latest))
-    met = case((usable, ratio_compare(node.op, col("value_num", latest), col("value_den", latest), plan.threshold)))
-    reason = case((usable, _reason(Reason.DECIDED)), default=_lab_reason(latest, seen))
+    usable = reading.found
+    met = case(
+        (usable, ratio_compare(node.op, reading.column("value_num"), reading.column("value_den"), plan.threshold))
+    )
+    reason = case((usable.copy(), _reason(Reason.DECIDED)), default=_lab_reason(query, reading.measure))
     return _leaf(query, key, met, reason)
 
 
@@ -113,24 +118,23 @@ def _relative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     table = settings.reference_ranges.get(plan.measure.id) if plan.measure else None
     fallback = None if table is None else (table.high if node.limit == "ULN" else table.low)
     key = ("relative", node, settings.lab_recency if node.window is None else None, fallback)
-    tables = _lab(plan, query, settings)
-    if tables is None:
+    reading = _lab(plan, query, settings)
+    if reading is None:
         return _constant(query, key, Reason.UNRESOLVED)
-    latest, seen = tables
     side = "high" if node.limit == "ULN" else "low"
-    limit_num, limit_den = _limit(col(f"{side}_num", latest), col(f"{side}_den", latest), fallback)
+    limit_num, limit_den = _limit(reading.column(f"{side}_num"), reading.column(f"{side}_den"), fallback)
     factor = Fraction(node.factor)
-    left = exp.Mul(this=wide(col("value_num", latest)), expression=number(factor.denominator))
+    left = exp.Mul(this=wide(reading.column("value_num")), expression=number(factor.denominator))
     left = exp.Mul(this=left, expression=wide(limit_den))
     right = exp.Mul(this=number(factor.numerator), expression=wide(limit_num))
-    right = exp.Mul(this=right, expression=wide(col("value_den", latest)))
-    usable = not_null(col("rank", latest))
-    ranged = not_null(limit_num)
+    right = exp.Mul(this=right, expression=wide(reading.column("value_den")))
+    usable = reading.found
+    ranged = not_null(limit_num.copy())
     met = case((conj(usable, ranged), compare(node.op, left, right)))
     reason = case(
-        (conj(usable, ranged), _reason(Reason.DECIDED)),
-        (usable, _reason(Reason.NO_REFERENCE_RANGE)),
-        default=_lab_reason(latest, seen),
+        (conj(usable.copy(), ranged.copy()), _reason(Reason.DECIDED)),
+        (usable.copy(), _reason(Reason.NO_REFERENCE_RANGE)),
+        default=_lab_reason(query, reading.measure),
     )
     return _leaf(query, key, met, reason)
 
@@ -148,15 +152,14 @@ def _limit(num: exp.Expression, den: exp.Expression, fallback: Fraction | None) 
 def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Qualitative = plan.node  # type: ignore[assignment]
     key = ("qualitative", node, settings.lab_recency if node.window is None else None)
-    tables = _lab(plan, query, settings)
-    if tables is None:
+    reading = _lab(plan, query, settings)
+    if reading is None:
         return _constant(query, key, Reason.MISSING)
-    latest, seen = tables
-    usable = not_null(col("rank", latest))
+    usable = reading.found
     same = exp.Coalesce(
-        this=exp.EQ(this=col("value_text", latest), expression=text(node.value)), expressions=[exp.false()]
+        this=exp.EQ(this=reading.column("value_text"), expression=text(node.value)), expressions=[exp.false()]
     )
-    reason = case((usable, _reason(Reason.DECIDED)), default=_lab_reason(latest, seen))
+    reason = case((usable.copy(), _reason(Reason.DECIDED)), default=_lab_reason(query, reading.measure))
     return _leaf(query, key, case((usable, same)), reason)
 
 
@@ -164,16 +167,8 @@ def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled
 
 
 def _birth_range() -> tuple[exp.Expression, exp.Expression]:
-    """Earliest and latest possible birth date: the stored range (a known or partial birth date), else the
-    year of birth an age allows (as of the patient's ``as_of``, else the reference date), else NULL."""
-    age = col("age", "r")
-    anchor = exp.Coalesce(this=col("as_of", "r"), expressions=[col("ref_date", "r")])
-    earliest = date_plus_days(date_minus(anchor, exp.Add(this=age, expression=number(1)), "YEAR"), 1)
-    latest = date_minus(anchor.copy(), age.copy(), "YEAR")
-    return (
-        exp.Coalesce(this=col("birth_low", "r"), expressions=[earliest]),
-        exp.Coalesce(this=col("birth_high", "r"), expressions=[latest]),
-    )
+    """Earliest and latest possible birth date (computed once per patient in ``ref``, NULL when unknown)."""
+    return col("birth_early", "r"), col("birth_late", "r")
 
 
 def _age_truth(op: str, duration: ast.Duration, on: exp.Expression) -> exp.Expression:
@@ -198,9 +193,8 @@ def _age(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 @SQL.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.AgeAtOnset = plan.node  # type: ignore[assignment]
-    onset_table = query.onset(node.concept)
-    negated = not_null(col("negated", query.negation("condition", node.concept, active=False)))
-    onset = col("onset", onset_table)
+    onset = query.onset(node.concept)
+    negated = query.negated("condition", node.concept, active=False)
     met = case(
         (is_null(onset), case((negated, exp.false()))),
         default=_age_truth(node.op, node.duration, onset),
@@ -227,20 +221,18 @@ def _sex(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 
 
 def _records(query: CohortQuery, node: ast.Presence | ast.Count) -> tuple[exp.Expression, ...]:
-    """(hits, undated, negated, closed) for a history node: matching records, an undated record that might
-    match, a negation on record, and whether the category is complete."""
-    table = query.matching_records(node)
-    hits = exp.Coalesce(this=col("hits", table), expressions=[number(0)])
-    undated = exp.GT(this=exp.Coalesce(this=col("undated", table), expressions=[number(0)]), expression=number(0))
-    complete = col(f"complete_{node.category}", "r")
-    return hits, undated, complete
+    """(hits, undated, complete) for a history node: the number of matching records, whether an undated
+    record might match, and whether the category is complete."""
+    records = query.matching_records(node)
+    undated = exp.GT(this=records.undated, expression=number(0))
+    return records.hits, undated, col(f"complete_{node.category}", "r")
 
 
 @SQL.register(ast.Presence)
 def _presence(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Presence = plan.node  # type: ignore[assignment]
     hits, undated, complete = _records(query, node)
-    negated = not_null(col("negated", query.negation(node.category, node.concept, node.active)))
+    negated = query.negated(node.category, node.concept, node.active)
     found = exp.GT(this=hits, expression=number(0))
     closed = conj(complete, negate(undated))
     met = case((found, exp.true()), (negated, exp.false()), (closed, exp.false()))

@@ -4,17 +4,21 @@ per group of clauses (a trial, or one cohort of it).
 Shape (all sqlglot expressions)::
 
     WITH ref AS (patients with their reference date and complete categories),
-         <one aggregate per patient for each distinct lab window, record filter, onset, negation>,
-         leaves AS (ref LEFT JOIN the aggregates: met and reason of each distinct leaf),
+         p_observations AS (one pass over observations: every (measure, window) newest reading's rank …),
+         p_readings AS (one pass over observations: the values of those readings),
+         p_conditions AS (one pass over conditions: every record filter's hits, every onset), …,
+         p_negations AS (one pass over negations),
+         leaves AS (ref LEFT JOIN each pass once: met and reason of each distinct leaf, as column expressions),
          clauses AS (each clause's met, reason, outcome from the leaves)
     SELECT patient_id, c0_met, c0_reason, c0_outcome, …, v0, … FROM clauses
 
-Leaves and aggregates shared by several clauses or trials are computed once.
+Each table is read once per batch however many clauses and trials the batch holds (see
+:mod:`eligibility.engine.sql.passes`); leaves and aggregates shared by several clauses or trials are computed once.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -27,7 +31,6 @@ from eligibility.engine.sql.expressions import (
     case,
     col,
     conj,
-    day,
     disj,
     is_null,
     negate,
@@ -36,10 +39,13 @@ from eligibility.engine.sql.expressions import (
     text,
     window_condition,
 )
+from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
+from eligibility.engine.sql.reference import reference_rows
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
-LAB_COLUMNS = ("rank", "value_num", "value_den", "value_text", "low_num", "low_den", "high_num", "high_den")
+RECORD_TABLES = tuple(f"{category}s" for category in ast.CATEGORIES)
+READINGS = "readings"  # the pass reading the values of the readings chosen in the observations pass
 
 
 @dataclass(frozen=True)
@@ -51,26 +57,69 @@ class Settings:
     reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
 
 
-def _join_on(alias: str) -> exp.Expression:
-    return exp.EQ(this=col("patient_id", alias), expression=col("patient_id", "r"))
+@dataclass(frozen=True)
+class Reading:
+    """The newest reading of a measure in a window, per patient: ``found`` (a BOOLEAN, never NULL) and its
+    stored columns on demand (:meth:`column`: read them only where ``found``)."""
+
+    query: CohortQuery
+    measure: str
+    rank: exp.Column
+    usable: exp.Expression
+
+    @property
+    def found(self) -> exp.Expression:
+        """TRUE when the patient has such a reading."""
+        return self.usable.copy()
+
+    def column(self, name: str) -> exp.Column:
+        """A stored column of the reading (``value_num``, ``value_den``, ``value_text``, ``low_num`` …)."""
+
+        def build() -> tuple[exp.Expression, exp.Expression]:
+            chosen = conj(
+                exp.EQ(this=col("measure", ROW), expression=text(self.measure)),
+                exp.EQ(this=col("rank", ROW), expression=self.rank.copy()),
+            )
+            return exp.Max(this=col(name, ROW)), chosen
+
+        return self.query.per_patient(READINGS, ("reading", self.rank.name, name), build, within=(self.measure,))
 
 
-def _in(value: exp.Expression, options: list[str]) -> exp.Expression:
-    if not options:
-        return exp.false()
-    return exp.In(this=value, expressions=[text(o) for o in options])
+@dataclass(frozen=True)
+class Records:
+    """A history node's records, per patient: ``hits`` (matching records) and ``undated`` (records without a
+    date, or ended on a day not known, that a windowed node cannot place), both integers, never NULL."""
+
+    hits: exp.Expression
+    undated: exp.Expression
+
+
+def _in(value: exp.Expression, options: Iterable[str]) -> exp.Expression:
+    listed = [text(o) for o in options]
+    return exp.In(this=value, expressions=listed) if listed else exp.false()
+
+
+def _zero_if_null(value: exp.Expression) -> exp.Expression:
+    return exp.Coalesce(this=value, expressions=[number(0)])
 
 
 class CohortQuery:
-    """Builds the batch query: call :meth:`add_clause` and :meth:`add_group`, then :meth:`select`."""
+    """Builds the batch query: call :meth:`add_clause` and :meth:`add_group`, then :meth:`select`.
+
+    Node handlers ask it for per-patient values (:meth:`latest_reading`, :meth:`has_readings`, :meth:`onset`,
+    :meth:`negated`, :meth:`matching_records`, or any conditional aggregate through :meth:`per_patient`)."""
 
     def __init__(self, vocabulary: Vocabulary, as_of: date | None = None, fallback: date | None = None) -> None:
         self.vocabulary, self.as_of, self.fallback = vocabulary, as_of, fallback
-        self._ctes: dict[tuple, tuple[str, exp.Select]] = {}
+        self._passes: dict[str, TablePass] = {"observations": TablePass("observations", selector="measure")}
+        self._passes[READINGS] = TablePass("observations", join="p_observations", selector="measure")
+        self._passes |= {table: TablePass(table, selector="concept") for table in RECORD_TABLES}
+        self._passes["negations"] = TablePass("negations", selector="concept")
         self._leaves: dict[tuple, tuple[str, exp.Expression, exp.Expression]] = {}
         self._clauses: list[tuple[exp.Expression, ...]] = []
         self._groups: list[tuple[int, ...]] = []
         self._descendants: dict[str, list[str]] = {}
+        self._names = 0
 
     # --- clauses and groups --------------------------------------------------------------------------------
 
@@ -78,10 +127,9 @@ class CohortQuery:
         """Compile one clause; returns its position (its columns are ``c<position>_met`` …)."""
         compiled = compile_sql(plan, self, settings)
         met = compiled.met
-        undecided = case(
-            (conj(exp.Boolean(this=may_review), negate(compiled.needs_data)), text("review")),
-            default=text("unknown"),
-        )
+        undecided: exp.Expression = text("unknown")
+        if may_review:
+            undecided = case((negate(compiled.needs_data), text("review")), default=undecided)
         passing, failing = (text("pass"), text("fail")) if inclusion else (text("fail"), text("pass"))
         outcome = case((is_null(met), undecided), (met, passing), default=failing)
         self._clauses.append((met, compiled.reason, outcome))
@@ -101,196 +149,190 @@ class CohortQuery:
         name = self._leaves[key][0]
         return col(f"{name}_met"), col(f"{name}_reason")
 
-    def _cte(self, key: tuple, build) -> str:
-        if key not in self._ctes:
-            alias = f"{key[0]}{len(self._ctes)}"
-            self._ctes[key] = (alias, build())
-        return self._ctes[key][0]
+    def per_patient(
+        self,
+        table: str,
+        key: tuple,
+        build: Callable[[], tuple[exp.Expression, exp.Expression]],
+        within: Iterable[str] | None = None,
+    ) -> exp.Column:
+        """A per-patient conditional aggregate over ``table`` as a column of the ``leaves`` relation.
 
-    def readings_seen(self, measure: str) -> str:
-        """Aggregate ``n``: readings of ``measure`` on or before the reference date."""
+        ``build()`` gives (aggregate, condition) over the table's row ``x`` and the patient's reference row ``r``
+        (``r.ref_date``, ``r.sex`` …), e.g. ``(MIN(x.start), x.concept = 'sle')``; it is called once per distinct
+        ``key`` (the key must identify the aggregate within the table). ``within`` lists the values of the
+        table's selector column (``concept``; ``measure`` for observations) the condition admits, or None for
+        any. The column is NULL for a patient without rows in ``table``, so COUNT and SUM need a COALESCE.
+        """
 
-        def build() -> exp.Select:
-            dated = exp.LTE(this=col("date", "o"), expression=col("ref_date", "r"))
-            return (
-                self._from("observations", "o")
-                .where(self._measure(measure), dated, copy=False)
-                .select(exp.Count(this=exp.Star()).as_("n"), copy=False)
-                .group_by(col("patient_id", "o"), copy=False)
-            )
+        def aggregate() -> exp.Expression:
+            function, condition = build()
+            return filtered(function, condition)
 
-        return self._cte(("seen", measure), build)
+        table_pass = self._passes[table]
+        if key not in table_pass.aggregates:
+            self._names += 1
+        return table_pass.column(f"a{self._names}", key, aggregate, within)
 
-    def latest_reading(self, measure: str, window: ast.Window) -> str:
-        """The newest reading of ``measure`` on or before the reference date and in ``window`` (its columns)."""
+    def has_readings(self, measure: str) -> exp.Expression:
+        """TRUE when the patient has a reading of ``measure`` on or before the reference date."""
+        return not_null(self._newest(measure, "rank"))
 
-        def build() -> exp.Select:
-            on = col("date", "o")
-            usable = window_condition(window, on, on, col("ref_date", "r"))
-            dated = exp.LTE(this=on, expression=col("ref_date", "r"))
-            best = (
-                self._from("observations", "o")
-                .where(self._measure(measure), dated, usable, copy=False)
-                .select(exp.Min(this=col("rank", "o")).as_("best"), copy=False)
-                .group_by(col("patient_id", "o"), copy=False)
-            )
-            on_best = conj(
-                exp.EQ(this=col("patient_id", "o"), expression=col("patient_id", "b")),
-                exp.EQ(this=col("rank", "o"), expression=col("best", "b")),
-            )
-            return (
-                exp.select(col("patient_id", "o"), *(col(c, "o") for c in LAB_COLUMNS), copy=False)
-                .from_(exp.alias_(exp.to_table("observations"), "o", table=True), copy=False)
-                .join(exp.alias_(exp.Subquery(this=best), "b", table=True), on=on_best, copy=False)
-                .where(self._measure(measure), copy=False)
-            )
+    def latest_reading(self, measure: str, window: ast.Window) -> Reading:
+        """The newest reading of ``measure`` on or before the reference date and in ``window``.
 
-        return self._cte(("lab", measure, window), build)
+        For a window reaching back from the reference date (``within …``) that is the newest reading on or
+        before the reference date when it lies in the window (readings are ranked newest first), so every such
+        window of a measure shares one aggregate; for one reaching up to a past date (``more than … ago``) it
+        is the newest reading before that date."""
+        if window.op in ("<=", "<"):
+            rank, newest = self._newest(measure, "rank"), self._newest(measure, "date")
+            usable = conj(not_null(rank.copy()), window_condition(window, newest, newest.copy(), col("ref_date", REF)))
+            return Reading(self, measure, rank, usable)
 
-    def onset(self, concept: str) -> str:
-        """Aggregate ``onset``: the earliest dated record of ``concept`` (or a kind of it) on or before the
+        def build() -> tuple[exp.Expression, exp.Expression]:
+            on = col("date", ROW)
+            usable = window_condition(window, on, on, col("ref_date", REF))
+            return exp.Min(this=col("rank", ROW)), conj(self._measure(measure), self.on_or_before("date"), usable)
+
+        rank = self.per_patient("observations", ("latest", measure, window), build, within=(measure,))
+        return Reading(self, measure, rank, not_null(rank.copy()))
+
+    def _newest(self, measure: str, column: str) -> exp.Column:
+        """The rank (smallest) or date (latest) of the newest reading of ``measure`` on or before the
         reference date."""
+        function = exp.Min if column == "rank" else exp.Max
+        return self.per_patient(
+            "observations",
+            ("newest", measure, column),
+            lambda: (function(this=col(column, ROW)), conj(self._measure(measure), self.on_or_before("date"))),
+            within=(measure,),
+        )
 
-        def build() -> exp.Select:
-            start = col("start", "x")
-            return (
-                self._from("conditions", "x")
-                .where(
-                    self._kind_of("x", concept),
-                    not_null(start),
-                    exp.LTE(this=start, expression=col("ref_date", "r")),
-                    copy=False,
-                )
-                .select(exp.Min(this=start).as_("onset"), copy=False)
-                .group_by(col("patient_id", "x"), copy=False)
-            )
+    def onset(self, concept: str) -> exp.Expression:
+        """The earliest dated record of ``concept`` (or a kind of it) on or before the reference date (a DATE,
+        NULL when there is none)."""
 
-        return self._cte(("onset", concept), build)
+        def build() -> tuple[exp.Expression, exp.Expression]:
+            start = col("start", ROW)
+            return exp.Min(this=start), conj(self.kind_of(concept), not_null(start.copy()), self.on_or_before("start"))
 
-    def negation(self, category: str, concept: str, active: bool) -> str:
-        """Aggregate ``negated``: recorded absent (the concept or a broader one), or resolved for ``active``."""
+        return self.per_patient("conditions", ("onset", concept), build, within=self.descendants_of(concept))
 
-        def build() -> exp.Select:
-            status, named = col("status", "n"), col("concept", "n")
-            absent = conj(
-                exp.EQ(this=status, expression=text("absent")),
-                _in(named, sorted(self.vocabulary.ancestors(concept))),
-            )
+    def negated(self, category: str, concept: str, active: bool) -> exp.Expression:
+        """TRUE when recorded absent (the concept or a broader one), or, for ``active``, resolved."""
+        ancestors = sorted(self.vocabulary.ancestors(concept))
+
+        def build() -> tuple[exp.Expression, exp.Expression]:
+            status, named = col("status", ROW), col("concept", ROW)
+            absent = conj(exp.EQ(this=status, expression=text("absent")), _in(named, ancestors))
             if active:
                 resolved = conj(
-                    exp.EQ(this=status, expression=text("resolved")), exp.EQ(this=named, expression=text(concept))
+                    exp.EQ(this=status.copy(), expression=text("resolved")),
+                    exp.EQ(this=named.copy(), expression=text(concept)),
                 )
                 absent = disj(absent, resolved)
-            return (
-                exp.select(col("patient_id", "n"), number(1).as_("negated"), copy=False)
-                .from_(exp.alias_(exp.to_table("negations"), "n", table=True), copy=False)
-                .where(exp.EQ(this=col("category", "n"), expression=text(category)), absent, copy=False)
-                .group_by(col("patient_id", "n"), copy=False)
-            )
+            return exp.Max(this=number(1)), conj(exp.EQ(this=col("category", ROW), expression=text(category)), absent)
 
-        return self._cte(("negated", category, concept, active), build)
+        key = ("negated", category, concept, active)
+        return not_null(self.per_patient("negations", key, build, within=[*ancestors, concept]))
 
-    def matching_records(self, node: ast.Presence | ast.Count) -> str:
-        """Aggregates ``hits`` (records matching status, exceptions and window) and ``undated`` (records
-        without a date, or ended on a day not known, that a windowed node cannot place)."""
+    def matching_records(self, node: ast.Presence | ast.Count) -> Records:
+        """The records of a history node (``has …``, ``count …``) on or before the reference date."""
         window, active = node.window, getattr(node, "active", False)
         excluding = tuple(getattr(node, "excluding", ()))
+        table, key = f"{node.category}s", (node.category, node.concept, window, active, excluding)
+        within = self.descendants_of(node.concept)
 
-        def build() -> exp.Select:
-            start, ref = col("start", "x"), col("ref_date", "r")
-            last = exp.Least(
-                this=exp.Coalesce(this=col("stop", "x"), expressions=[ref.copy()]), expressions=[ref.copy()]
-            )
-            # A record without a stop that is not active ended on a day not known (on or after its start):
-            # it matches when its start day alone does; only the unknown end could bring it into the window.
-            end_unknown = conj(is_null(col("stop", "x")), exp.NEQ(this=col("status", "x"), expression=text("active")))
-            start_alone = window_condition(window, start, start, ref)
-            hit = case(
-                (is_null(start), number(int(window is None))),
-                (end_unknown, case((start_alone, number(1)), default=number(0))),
-                (window_condition(window, start, last, ref), number(1)),
-                default=number(0),
-            )
-            could_match = conj(
-                end_unknown.copy(), negate(start_alone.copy()), window_condition(window, start, ref, ref)
-            )
-            undated = case(
-                (is_null(start), number(int(window is not None))), (could_match, number(1)), default=number(0)
-            )
-            conditions = [self._kind_of("x", node.concept), disj(is_null(start), exp.LTE(this=start, expression=ref))]
-            if active:
-                conditions.append(exp.EQ(this=col("status", "x"), expression=text("active")))
-            for excluded in excluding:
-                conditions.append(negate(self._kind_of("x", excluded)))
-            return (
-                self._from(f"{node.category}s", "x")
-                .where(*conditions, copy=False)
-                .select(exp.Sum(this=hit).as_("hits"), exp.Sum(this=undated).as_("undated"), copy=False)
-                .group_by(col("patient_id", "x"), copy=False)
+        def counting(test: Callable[[ast.Window | None], exp.Expression]) -> Callable[[], tuple]:
+            return lambda: (
+                exp.Count(this=number(1)),
+                conj(self._record_filter(node.concept, active, excluding), test(window)),
             )
 
-        return self._cte(("records", node.category, node.concept, window, active, excluding), build)
+        hits = _zero_if_null(self.per_patient(table, ("hits", *key), counting(self._hit), within))
+        if window is None:  # without a window every record is placed: an undated one counts
+            return Records(hits, number(0))
+        return Records(hits, _zero_if_null(self.per_patient(table, ("undated", *key), counting(self._undated), within)))
 
     # --- pieces -------------------------------------------------------------------------------------------
 
-    def _from(self, table: str, alias: str) -> exp.Select:
-        return (
-            exp.select(col("patient_id", alias), copy=False)
-            .from_(exp.alias_(exp.to_table(table), alias, table=True), copy=False)
-            .join(exp.alias_(exp.to_table("ref"), "r", table=True), on=_join_on(alias), copy=False)
+    @staticmethod
+    def _end_unknown() -> exp.Expression:
+        """A record without a stop that is not active ended on a day not known (on or after its start)."""
+        return conj(is_null(col("stop", ROW)), exp.NEQ(this=col("status", ROW), expression=text("active")))
+
+    def _hit(self, window: ast.Window | None) -> exp.Expression:
+        """TRUE for a record that lies in ``window`` (an undated one only without a window): a record ended on
+        a day not known matches when its start day alone does."""
+        start, ref = col("start", ROW), col("ref_date", REF)
+        last = exp.Least(this=exp.Coalesce(this=col("stop", ROW), expressions=[ref.copy()]), expressions=[ref.copy()])
+        return exp.Paren(
+            this=case(
+                (is_null(start), exp.Boolean(this=window is None)),
+                (self._end_unknown(), window_condition(window, start, start, ref)),
+                default=window_condition(window, start.copy(), last, ref.copy()),
+            )
         )
 
-    def _measure(self, measure: str) -> exp.Expression:
-        return exp.EQ(this=col("measure", "o"), expression=text(measure))
+    def _undated(self, window: ast.Window | None) -> exp.Expression:
+        """TRUE for a record a windowed node cannot place: undated, or one only its unknown end could bring in."""
+        start, ref = col("start", ROW), col("ref_date", REF)
+        could_match = conj(
+            self._end_unknown(),
+            negate(window_condition(window, start, start, ref)),
+            window_condition(window, start.copy(), ref.copy(), ref.copy()),
+        )
+        return exp.Paren(
+            this=case((is_null(start), exp.Boolean(this=window is not None)), default=exp.Paren(this=could_match))
+        )
 
-    def _kind_of(self, alias: str, concept: str) -> exp.Expression:
-        """The record's concept is ``concept`` or a kind of it (through the vocabulary's hierarchy)."""
+    def _record_filter(self, concept: str, active: bool, excluding: tuple[str, ...]) -> exp.Expression:
+        start = col("start", ROW)
+        conditions = [self.kind_of(concept), disj(is_null(start), self.on_or_before("start"))]
+        if active:
+            conditions.append(exp.EQ(this=col("status", ROW), expression=text("active")))
+        conditions += [negate(self.kind_of(excluded)) for excluded in excluding]
+        return conj(*conditions)
+
+    @staticmethod
+    def on_or_before(column: str) -> exp.Expression:
+        """The row's ``column`` is on or before the reference date."""
+        return exp.LTE(this=col(column, ROW), expression=col("ref_date", REF))
+
+    @staticmethod
+    def _measure(measure: str) -> exp.Expression:
+        return exp.EQ(this=col("measure", ROW), expression=text(measure))
+
+    def descendants_of(self, concept: str) -> list[str]:
+        """``concept`` and every kind of it (through the vocabulary's hierarchy)."""
         if concept not in self._descendants:
             self._descendants[concept] = sorted(
                 c for c in self.vocabulary.concepts if concept in self.vocabulary.ancestors(c)
             )
-        return _in(col("concept", alias), self._descendants[concept])
+        return self._descendants[concept]
 
-    def _ref(self) -> exp.Select:
-        chosen = [day(d) for d in (self.as_of,) if d] + [col("as_of", "p")] + [day(d) for d in (self.fallback,) if d]
-        ref_date = exp.Coalesce(this=chosen[0], expressions=chosen[1:]) if len(chosen) > 1 else chosen[0]
-        flags = [
-            exp.Max(this=case((exp.EQ(this=col("category"), expression=text(c)), number(1)), default=number(0))).as_(
-                c, copy=False
-            )
-            for c in ast.CATEGORIES
-        ]
-        complete = (
-            exp.select(col("patient_id"), *flags, copy=False)
-            .from_("completeness", copy=False)
-            .group_by(col("patient_id"), copy=False)
-        )
-        columns = [col(name, "p") for name in ("patient_id", "birth_low", "birth_high", "age", "as_of", "sex")]
-        completes = [
-            exp.GT(this=exp.Coalesce(this=col(c, "k"), expressions=[number(0)]), expression=number(0)).as_(
-                f"complete_{c}", copy=False
-            )
-            for c in ast.CATEGORIES
-        ]
-        return (
-            exp.select(*columns, ref_date.as_("ref_date"), *completes, copy=False)
-            .from_(exp.alias_(exp.to_table("patients"), "p", table=True), copy=False)
-            .join(
-                exp.alias_(exp.Subquery(this=complete), "k", table=True),
-                on=exp.EQ(this=col("patient_id", "k"), expression=col("patient_id", "p")),
-                join_type="left",
-                copy=False,
-            )
-        )
+    def kind_of(self, concept: str) -> exp.Expression:
+        """The row's concept is ``concept`` or a kind of it."""
+        return _in(col("concept", ROW), self.descendants_of(concept))
+
+    def _used_passes(self) -> list[tuple[str, TablePass]]:
+        """(relation name, pass) for every pass with an aggregate, the observations pass first."""
+        used = [(name, p) for name, p in self._passes.items() if p.aggregates]
+        if self._passes[READINGS].aggregates and not self._passes["observations"].aggregates:
+            raise AssertionError("the readings pass needs the observations pass")
+        return [(f"p_{name}", p) for name, p in used]
 
     def select(self) -> exp.Select:
         """The whole query (one row per patient)."""
-        leaves = exp.select(col("patient_id", "r"), copy=False).from_(
-            exp.alias_(exp.to_table("ref"), "r", table=True), copy=False
+        passes = self._used_passes()
+        leaves = exp.select(col("patient_id", REF), copy=False).from_(
+            exp.alias_(exp.to_table("ref"), REF, table=True), copy=False
         )
-        for alias, _ in self._ctes.values():
+        for alias, _ in passes:
+            on = exp.EQ(this=col("patient_id", alias), expression=col("patient_id", REF))
             leaves = leaves.join(
-                exp.alias_(exp.to_table(alias), alias, table=True), on=_join_on(alias), join_type="left", copy=False
+                exp.alias_(exp.to_table(alias), alias, table=True), on=on, join_type="left", copy=False
             )
         for name, met, reason in self._leaves.values():
             leaves = leaves.select(met.as_(f"{name}_met"), reason.as_(f"{name}_reason"), copy=False)
@@ -309,9 +351,11 @@ class CohortQuery:
         )
         for position, members in enumerate(self._groups):
             query = query.select(self._verdict(members).as_(f"v{position}"), copy=False)
-        query = query.from_("clauses", copy=False).with_("ref", as_=self._ref(), copy=False)
-        for alias, body in self._ctes.values():
-            query = query.with_(alias, as_=body, copy=False)
+        query = query.from_("clauses", copy=False).with_(
+            "ref", as_=reference_rows(self.as_of, self.fallback), copy=False
+        )
+        for alias, table_pass in passes:
+            query = query.with_(alias, as_=table_pass.relation(), copy=False)
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
 
     @staticmethod
