@@ -28,7 +28,7 @@ from eligibility.patient.fhir_read import read_fhir
 from eligibility.patient.fhir_write import resources
 from eligibility.patient.index import index_patient
 from eligibility.patient.synth import Synthesizer
-from eligibility.vocab.units import registry
+from eligibility.vocab.units import unit_registry
 from eligibility.vocab.vocabulary import default_vocabulary
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -83,7 +83,7 @@ def main() -> None:
         export = generate(args.patients, args.seed, folder)
         size = sum(p.stat().st_size for p in export.iterdir()) / 2**20
         default_vocabulary()  # loaded once, outside both timings, as is the unit registry that screening needs
-        registry()
+        unit_registry()
         vocabulary = default_vocabulary()
         contract, export_read = folder / "patients.jsonl", lambda: (p for p, _ in read_fhir(export, vocabulary))
         json_time, json_count = _timed(lambda: sum(1 for _ in read_patients(contract)))
