@@ -250,7 +250,8 @@ def check_duration(value: Decimal, unit: str) -> None:
         raise ValueError(f"{value} {unit}s is longer than the limit of {MAX_DURATION_YEARS} years")
 
 
-def _number(text: str) -> Decimal:
+def parse_number(text: str) -> Decimal:
+    """A JSON number's text as :func:`load_json` reads it: a Decimal within the limits, else ``ValueError``."""
     if len(text) > MAX_DIGITS + 10:
         raise _Refused(f"a number of {len(text)} characters", f"numbers have at most {MAX_DIGITS} digits")
     try:
@@ -260,7 +261,7 @@ def _number(text: str) -> Decimal:
 
 
 def _integer(text: str) -> int:
-    return int(_number(text))
+    return int(parse_number(text))
 
 
 def _constant(name: str) -> object:
@@ -319,7 +320,7 @@ def load_json(
         )
     try:
         return json.loads(
-            text, parse_float=_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
+            text, parse_float=parse_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
         )
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip())
