@@ -75,6 +75,11 @@ def decode(data: bytes, file: str | None, line: int | None = None, error: type[E
 
 def read_text(path: Path | str, what: str = "file", error: type[EligibilityError] = InputError) -> str:
     """The whole text of a file (UTF-8, at most ``MAX_FILE_BYTES``); :class:`InputError` naming the file."""
+    return decode(read_bytes(path, what, error), str(path), error=error)
+
+
+def read_bytes(path: Path | str, what: str = "file", error: type[EligibilityError] = InputError) -> bytes:
+    """The whole of a file, at most ``MAX_FILE_BYTES``; :class:`InputError` naming the file."""
     name = str(path)
     try:
         with open(path, "rb") as handle:
@@ -87,7 +92,7 @@ def read_text(path: Path | str, what: str = "file", error: type[EligibilityError
             location=Location(file=name),
             hint="split it (JSON Lines are read line by line, without this limit)",
         )
-    return decode(data, name, error=error)
+    return data
 
 
 def unreadable(
@@ -122,22 +127,9 @@ def read_lines(
     A line that is not UTF-8 (UTF-16 included) or longer than ``MAX_LINE_BYTES`` is an error of its own; the
     next line is read as usual.
     """
-    number = 0
-    while True:
-        data = handle.readline(MAX_LINE_BYTES + 1)
-        if not data:
-            return
-        number += 1
-        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
-            _skip_rest_of_line(handle)
-            yield (
-                number,
-                error(
-                    f"the line is longer than {MAX_LINE_BYTES // 2**20} MiB",
-                    location=Location(file=file, line=number),
-                    hint="split the record",
-                ),
-            )
+    for number, _, data in read_raw_lines(handle, file, error):
+        if isinstance(data, EligibilityError):
+            yield number, data
             continue
         try:
             text = decode(data, file, number, error)
@@ -148,11 +140,36 @@ def read_lines(
             yield number, text.rstrip("\r\n")
 
 
-def _skip_rest_of_line(handle: IO[bytes]) -> None:
+def read_raw_lines(
+    handle: IO[bytes], file: str, error: type[EligibilityError] = InputError
+) -> Iterator[tuple[int, int, bytes | EligibilityError]]:
+    """``(line number, byte offset, bytes)`` per line that is not blank (line end kept), or ``(line number,
+    byte offset, error)`` for a line longer than ``MAX_LINE_BYTES`` (the next line is read as usual)."""
+    number = offset = 0
+    while True:
+        data = handle.readline(MAX_LINE_BYTES + 1)
+        if not data:
+            return
+        number, start, offset = number + 1, offset, offset + len(data)
+        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
+            offset += _skip_rest_of_line(handle)
+            too_long = error(
+                f"the line is longer than {MAX_LINE_BYTES // 2**20} MiB",
+                location=Location(file=file, line=number),
+                hint="split the record",
+            )
+            yield number, start, too_long
+        elif data.strip():
+            yield number, start, data
+
+
+def _skip_rest_of_line(handle: IO[bytes]) -> int:
+    skipped = 0
     while True:
         data = handle.readline(MAX_LINE_BYTES)
+        skipped += len(data)
         if not data or data.endswith(b"\n"):
-            return
+            return skipped
 
 
 # --- YAML ---------------------------------------------------------------------------------------------------

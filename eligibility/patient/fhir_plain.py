@@ -1,0 +1,91 @@
+"""The usual Observation, mapped in one pass: what :meth:`eligibility.patient.fhir_records.Mapper.observation`
+makes of it, for the shape nearly every observation of an export has.
+
+That shape: status final, amended or corrected; a full ``effectiveDateTime``; no components; a coding of a
+numeric measure; a ``valueQuantity`` with a non-negative number (no comparator) in a unit that can express the
+measure; reference limits (if any) in that same unit. Anything else, and anything the general mapping would warn
+about, gives ``None``: the general mapping then reads the resource, with its warnings. A property test checks
+that both give the same records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from eligibility.patient.fhir_values import expressible, known_unit
+from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
+
+_PLAIN_STATUS = {"final", "amended", "corrected"}
+_UNKNOWN = object()
+_MEASURES: WeakKeyDictionary[Vocabulary, dict[tuple[str, str], MeasureDef | None]] = WeakKeyDictionary()
+
+
+def plain_observation(resource: dict, vocabulary: Vocabulary) -> dict[str, Any] | None:
+    """The contract observation of ``resource`` when it is in the usual shape; otherwise None."""
+    status = resource.get("status")
+    if type(status) is not str or status not in _PLAIN_STATUS or resource.get("component"):
+        return None
+    day = _day(resource.get("effectiveDateTime"))
+    measure = _measure(resource.get("code"), vocabulary)
+    quantity = resource.get("valueQuantity")
+    if day is None or measure is None or measure.qualitative or type(quantity) is not dict:
+        return None
+    value, unit = _value(quantity), known_unit(quantity)
+    if value is None or unit is None or not expressible(unit, measure):
+        return None
+    record: dict[str, Any] = {"code": measure.id, "value": value, "unit": unit, "date": day}
+    ranges = resource.get("referenceRange")
+    if ranges:
+        if type(ranges) is not list or type(ranges[0]) is not dict:
+            return None
+        for key in ("low", "high"):
+            bound = ranges[0].get(key)
+            if type(bound) is not dict:
+                continue
+            limit = _value(bound)
+            if limit is None or ((bound.get("code") or bound.get("unit")) and known_unit(bound) != unit):
+                return None
+            record[key] = limit
+    return record
+
+
+def _day(text: Any) -> dt.date | None:
+    """A dateTime's day, as :func:`~eligibility.patient.fhir_values.full_date` reads the usual spelling."""
+    if type(text) is str and len(text) >= 10 and text[10:11] in ("", "T"):
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _measure(concept: Any, vocabulary: Vocabulary) -> MeasureDef | None:
+    """The measure of the first coding that names one (as the general mapping takes it)."""
+    if type(concept) is not dict:
+        return None
+    known = _MEASURES.setdefault(vocabulary, {})
+    for coding in concept.get("coding") or ():
+        if isinstance(coding, dict) and coding.get("code"):
+            system, code = coding.get("system", ""), coding["code"]
+            if type(system) is not str or type(code) is not str:
+                found = vocabulary.measure_for_code(str(system), str(code))
+            elif (found := known.get((system, code), _UNKNOWN)) is _UNKNOWN:
+                found = vocabulary.measure_for_code(system, code)
+                if len(known) < 4096:  # the same few codes on every observation: looked up once
+                    known[(system, code)] = found
+            if found is not None:
+                return found  # type: ignore[return-value]
+    return None
+
+
+def _value(quantity: dict) -> Decimal | None:
+    """A Quantity's value when it is a plain non-negative number (as quantity_value reads it); else None."""
+    raw = quantity.get("value")
+    if quantity.get("comparator"):
+        return None
+    if type(raw) is int:
+        return Decimal(raw) if raw >= 0 else None
+    return raw if type(raw) is Decimal and raw.is_finite() and raw >= 0 else None
