@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import repeat
 
 import msgspec
 
@@ -54,7 +55,7 @@ def load_json_batch(
 ) -> list[object | EligibilityError]:
     """Each document (UTF-8 bytes) read as :func:`~eligibility.inputs.load_json` reads its text: the same value,
     or in its place the same error (``places`` gives each one's file and line)."""
-    values = _proven(documents)
+    values = proven(documents)
     if values is not None:
         return values
     if len(documents) > 1:
@@ -76,21 +77,22 @@ def load_json_bytes(
     return value
 
 
-def _proven(documents: Sequence[bytes]) -> list[object] | None:
+def proven(documents: Sequence[bytes]) -> list[object] | None:
     """The documents decoded by msgspec when the checks prove the result equal to ``load_json``'s, else None."""
+    if not documents:
+        return []
     joined = b"\n".join(documents)
     if (b"\\u003" in joined and any(e in joined for e in _COLON_ESCAPES)) or _DIGIT_RUN in joined.translate(_TO_ZERO):
         return None
     if len(joined) > MAX_STRING and (b'\\"' in joined or max(map(len, joined.split(b'"'))) > MAX_STRING):
         return None
-    values = []
-    for data in documents:
-        if data.count(b"[") + data.count(b"{") > MAX_DEPTH:
-            return None
-        try:
-            values.append(_DECODER.decode(data))
-        except (msgspec.DecodeError, ValueError):  # bad syntax, bad UTF-8, a number beyond the limits
-            return None
+    most = max(map(bytes.count, documents, repeat(b"["))) + max(map(bytes.count, documents, repeat(b"{")))
+    if most > MAX_DEPTH and any(data.count(b"[") + data.count(b"{") > MAX_DEPTH for data in documents):
+        return None
+    try:
+        values = list(map(_DECODER.decode, documents))
+    except (msgspec.DecodeError, ValueError):  # bad syntax, bad UTF-8, a number beyond the limits
+        return None
     if _ENCODER.encode(values).count(b":") != joined.count(b":"):
         return None  # a repeated key
     return values

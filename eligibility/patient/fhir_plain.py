@@ -18,20 +18,31 @@ from weakref import WeakKeyDictionary
 from eligibility.patient.fhir_values import expressible, known_unit
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
-_PLAIN_STATUS = {"final", "amended", "corrected"}
+Measures = dict[tuple[str, str], MeasureDef | None]
 _UNKNOWN = object()
-_MEASURES: WeakKeyDictionary[Vocabulary, dict[tuple[str, str], MeasureDef | None]] = WeakKeyDictionary()
+_MEASURES: WeakKeyDictionary[Vocabulary, Measures] = WeakKeyDictionary()
+_day = dt.date.fromisoformat
 
 
-def plain_observation(resource: dict, vocabulary: Vocabulary) -> dict[str, Any] | None:
+def measures_of(vocabulary: Vocabulary) -> Measures:
+    """The measures of the codes met so far (a lookup kept for each vocabulary, for :func:`plain_observation`)."""
+    return _MEASURES.setdefault(vocabulary, {})
+
+
+def plain_observation(resource: dict, vocabulary: Vocabulary, measures: Measures) -> dict[str, Any] | None:
     """The contract observation of ``resource`` when it is in the usual shape; otherwise None."""
-    status = resource.get("status")
-    if type(status) is not str or status not in _PLAIN_STATUS or resource.get("component"):
+    status, when = resource.get("status"), resource.get("effectiveDateTime")
+    if (status != "final" and status != "amended" and status != "corrected") or resource.get("component"):
         return None
-    day = _day(resource.get("effectiveDateTime"))
-    measure = _measure(resource.get("code"), vocabulary)
+    if type(when) is not str or len(when) < 10 or when[10:11] not in ("", "T"):
+        return None  # the general mapping reads the other spellings of a date
+    try:
+        day = _day(when[:10])
+    except ValueError:
+        return None
+    measure = _measure(resource.get("code"), vocabulary, measures)
     quantity = resource.get("valueQuantity")
-    if day is None or measure is None or measure.qualitative or type(quantity) is not dict:
+    if measure is None or measure.qualitative or type(quantity) is not dict:
         return None
     value, unit = _value(quantity), known_unit(quantity)
     if value is None or unit is None or not expressible(unit, measure):
@@ -52,30 +63,19 @@ def plain_observation(resource: dict, vocabulary: Vocabulary) -> dict[str, Any] 
     return record
 
 
-def _day(text: Any) -> dt.date | None:
-    """A dateTime's day, as :func:`~eligibility.patient.fhir_values.full_date` reads the usual spelling."""
-    if type(text) is str and len(text) >= 10 and text[10:11] in ("", "T"):
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _measure(concept: Any, vocabulary: Vocabulary) -> MeasureDef | None:
+def _measure(concept: Any, vocabulary: Vocabulary, measures: Measures) -> MeasureDef | None:
     """The measure of the first coding that names one (as the general mapping takes it)."""
     if type(concept) is not dict:
         return None
-    known = _MEASURES.setdefault(vocabulary, {})
     for coding in concept.get("coding") or ():
         if isinstance(coding, dict) and coding.get("code"):
             system, code = coding.get("system", ""), coding["code"]
             if type(system) is not str or type(code) is not str:
                 found = vocabulary.measure_for_code(str(system), str(code))
-            elif (found := known.get((system, code), _UNKNOWN)) is _UNKNOWN:
+            elif (found := measures.get((system, code), _UNKNOWN)) is _UNKNOWN:  # type: ignore[arg-type]
                 found = vocabulary.measure_for_code(system, code)
-                if len(known) < 4096:  # the same few codes on every observation: looked up once
-                    known[(system, code)] = found
+                if len(measures) < 4096:  # the same few codes on every observation: looked up once
+                    measures[(system, code)] = found
             if found is not None:
                 return found  # type: ignore[return-value]
     return None

@@ -22,7 +22,7 @@ import msgspec
 
 from eligibility.errors import Location, PatientError
 from eligibility.inputs import open_binary, read_bytes, read_raw_lines
-from eligibility.json_batch import load_json_batch, load_json_bytes
+from eligibility.json_batch import load_json_batch, load_json_bytes, proven
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, patients_from_resources
 from eligibility.patient.fhir_values import reference_key
@@ -151,20 +151,28 @@ class _Export:
         for handle in self.handles:
             handle.close()
 
-    def read(self, rows: list[tuple]) -> list[dict | PatientError]:
-        """The resources on these index rows (``(key, part, start, size, line)``: file number, byte offset, byte
-        length, line number), read strictly within the input limits (or the error of each)."""
-        documents, places = [], []
-        for _, part, start, size, line in rows:
+    def read(self, runs: list[tuple]) -> tuple[list[dict], list[PatientError]]:
+        """The resources on the lines of these index rows, read strictly within the input limits, and the error
+        of each line that cannot be read. A row ``(key, part, start, size, line, count)`` names ``count``
+        consecutive lines of file ``part`` from byte ``start`` on (``size`` bytes), the first one line ``line``."""
+        documents: list[bytes] = []
+        for _, part, start, size, _, count in runs:
             handle = self.handles[part]
             handle.seek(start)  # a line after the last one read is served from the reader's buffer
-            documents.append(handle.read(size))
-            places.append((self.names[part], line))
-        found = load_json_batch(documents, places, PatientError)
-        return [
-            item if isinstance(item, PatientError | dict) else _not_a_resource(place)
-            for item, place in zip(found, places, strict=True)
-        ]
+            documents += handle.read(size).split(b"\n", count)[:count]
+        found = proven(documents)  # lines routed at loading are resources (objects with a resourceType)
+        if found is not None:
+            return found, []  # type: ignore[return-value]
+        places = [(self.names[part], n) for _, part, _, _, line, count in runs for n in range(line, line + count)]
+        resources, errors = [], []
+        for item, place in zip(load_json_batch(documents, places, PatientError), places, strict=True):
+            if isinstance(item, PatientError):
+                errors.append(item)
+            elif isinstance(item, dict):
+                resources.append(item)
+            else:
+                errors.append(_not_a_resource(place))
+        return resources, errors
 
 
 def _not_a_resource(place: tuple[str | None, int | None]) -> PatientError:
@@ -182,9 +190,9 @@ class _Shared:
         self.db, self.export = db, export
 
     def get(self, key: str, default: dict | None = None) -> dict | None:
-        row = self.db.execute("SELECT key, part, start, size, line FROM shared WHERE key = ?", (key,)).fetchone()
-        found = self.export.read([row])[0] if row else default
-        return found if isinstance(found, dict) else default  # read at loading: an error is reported there
+        row = self.db.execute("SELECT key, part, start, size, line, 1 FROM shared WHERE key = ?", (key,)).fetchone()
+        found = self.export.read([row])[0] if row else []
+        return found[0] if found else default  # read at loading: an error is reported there
 
 
 def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
@@ -194,7 +202,7 @@ def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
         db.execute("PRAGMA journal_mode = OFF")  # scratch data: no journal, no syncing to disk
         db.execute("PRAGMA synchronous = OFF")
         try:
-            db.execute("CREATE TABLE owned (patient TEXT, seq INTEGER, part INTEGER, start, size, line)")
+            db.execute("CREATE TABLE owned (patient TEXT, seq INTEGER, part INTEGER, start, size, line, count)")
             db.execute("CREATE TABLE shared (key TEXT PRIMARY KEY, part INTEGER, start, size, line)")
             errors = list(_load_export(export, db))
             db.execute("CREATE INDEX owned_by ON owned (patient, seq)")
@@ -204,9 +212,37 @@ def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
             db.close()
 
 
+class _Runs:
+    """Index rows for the lines of each patient: consecutive lines of one file about one patient make one row
+    (an export usually lists a patient's resources together), written to the database in batches."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.rows, self.seq = db, [], 0
+        self.run: list | None = None  # [patient, seq, part, start, size, line, count] being extended
+
+    def add(self, patient: str, first: bool, part: int, start: int, size: int, line: int) -> None:
+        """One more line about ``patient`` (``first``: the Patient resource itself, read before the others)."""
+        self.seq += 1
+        run = self.run
+        if run is not None and not first and run[0] == patient and run[2] == part and run[3] + run[4] == start:
+            run[4] += size
+            run[6] += 1
+            return
+        self.flush(len(self.rows) >= 5000)
+        self.run = [patient, 0 if first else self.seq, part, start, size, line, 1]
+
+    def flush(self, write: bool = True) -> None:
+        """End the current run; with ``write``, store the rows gathered so far."""
+        if self.run is not None:
+            self.rows.append(self.run)
+            self.run = None
+        if write:
+            self.db.executemany("INSERT INTO owned VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
+            self.rows.clear()
+
+
 def _load_export(export: _Export, db: sqlite3.Connection) -> Iterator[PatientError]:
-    seq = 0
-    owned: list[tuple] = []
+    runs = _Runs(db)
     for part, handle in enumerate(export.handles):
         for number, start, line in read_raw_lines(handle, export.names[part], PatientError):
             try:
@@ -216,23 +252,16 @@ def _load_export(export: _Export, db: sqlite3.Connection) -> Iterator[PatientErr
             except PatientError as error:
                 yield error
                 continue
-            seq += 1
-            if kind == "Patient":
-                owned.append((key, 0, part, start, len(line), number))
-            elif owner is not None:
-                owned.append((owner, seq, part, start, len(line), number))
-            else:  # shared: read now, so that an error is reported once, here
-                resource = load_json_batch([line], [(export.names[part], number)], PatientError)[0]
-                if isinstance(resource, PatientError):
-                    yield resource
-                    continue
-                db.execute(
-                    "INSERT OR REPLACE INTO shared VALUES (?, ?, ?, ?, ?)", (key, part, start, len(line), number)
-                )
-            if len(owned) >= 5000:
-                db.executemany("INSERT INTO owned VALUES (?, ?, ?, ?, ?, ?)", owned)
-                owned.clear()
-    db.executemany("INSERT INTO owned VALUES (?, ?, ?, ?, ?, ?)", owned)
+            if kind == "Patient" or owner is not None:
+                runs.add(key if kind == "Patient" else owner, kind == "Patient", part, start, len(line), number)
+                continue
+            # shared: read now, so that an error is reported once, here
+            resource = load_json_batch([line], [(export.names[part], number)], PatientError)[0]
+            if isinstance(resource, PatientError):
+                yield resource
+                continue
+            db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?, ?, ?, ?)", (key, part, start, len(line), number))
+    runs.flush()
     db.commit()
 
 
@@ -270,15 +299,14 @@ def _route(line: bytes, file: str, number: int) -> tuple[str, str | None, str]:
 
 def _export_patients(db: sqlite3.Connection, export: _Export, vocabulary: Vocabulary) -> Iterator[Result]:
     shared = _Shared(db, export)
-    rows = db.execute("SELECT patient, part, start, size, line FROM owned ORDER BY patient, seq")
+    rows = db.execute("SELECT patient, part, start, size, line, count FROM owned ORDER BY patient, seq")
     for patient, lines in groupby(rows, key=itemgetter(0)):
         yield from _export_patient(patient, list(lines), shared, vocabulary)
 
 
 def _export_patient(key: str, rows: list[tuple], shared: _Shared, vocabulary: Vocabulary) -> Iterator[Result]:
-    found = shared.export.read(rows)
-    yield from ((error, None) for error in found if isinstance(error, PatientError))
-    resources = [resource for resource in found if isinstance(resource, dict)]
+    resources, errors = shared.export.read(rows)
+    yield from ((error, None) for error in errors)
     source = str(shared.export.folder)
     if not resources or resources[0].get("resourceType") != "Patient":
         first = f"{resources[0].get('resourceType')}/{resources[0].get('id', '?')}" if resources else key

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from dateutil.relativedelta import relativedelta
 
-from eligibility.patient.fhir_plain import plain_observation
 from eligibility.patient.fhir_values import (
     FhirValueError,
     codings,
@@ -32,6 +32,7 @@ _MEDICATION_ENDED = {"completed", "stopped"}
 _MEDICATION_ONGOING = {"active", "on-hold", "in-progress"}
 _ACTIVE = {"active", "recurrence", "relapse"}
 _RESOLVED = {"inactive", "remission", "resolved"}
+_CONCEPTS: WeakKeyDictionary[Vocabulary, dict[tuple, list[ConceptDef]]] = WeakKeyDictionary()
 
 
 def patient_reference(resource: dict) -> str | None:
@@ -53,6 +54,7 @@ class Mapper:
 
     def __init__(self, vocabulary: Vocabulary, shared: dict[str, dict], stats: FhirStats) -> None:
         self.vocabulary, self.shared, self.stats = vocabulary, shared, stats
+        self.known = _CONCEPTS.setdefault(vocabulary, {})  # concepts of the codes met so far
         self.warnings: list[str] = []
         self.birth: dt.date | None = None
         self.lists: dict[str, list[dict]] = {
@@ -78,8 +80,12 @@ class Mapper:
         self.stats.read[resource.get("resourceType", "")] += 1
 
     def _concepts(self, concept: Any, category: str) -> list[ConceptDef]:
+        coded = tuple((system, code) for system, code, _ in codings(concept))
+        known = self.known.get((category, coded)) if coded else None
+        if known is not None:
+            return known
         found: dict[str, ConceptDef] = {}
-        for system, code, _ in codings(concept):
+        for system, code in coded:
             for item in self.vocabulary.concepts_for_code(system, code, category):
                 found[item.id] = item
         if not found and isinstance(concept, dict) and concept.get("text"):
@@ -87,7 +93,10 @@ class Mapper:
             if named is not None:
                 found[named.id] = named
         # Several codings of one thing: keep the most specific concepts (drop those another one is a kind of).
-        return [c for c in found.values() if not any(c.id in self.vocabulary.ancestors(o) - {o} for o in found)]
+        kept = [c for c in found.values() if not any(c.id in self.vocabulary.ancestors(o) - {o} for o in found)]
+        if kept and coded and len(self.known) < 4096:  # found by its codes alone: the same for every resource
+            self.known[(category, coded)] = kept
+        return kept
 
     def _date(self, resource: dict, field: str) -> dt.date | None:
         try:
@@ -99,11 +108,6 @@ class Mapper:
     # --- Observation -------------------------------------------------------------------------------------
     def observation(self, resource: dict) -> None:
         """Observation → one observation per measured part (blood pressure components give two)."""
-        record = plain_observation(resource, self.vocabulary)
-        if record is not None:  # the usual shape, with nothing to warn about
-            self.lists["observations"].append(record)
-            self.stats.read["Observation"] += 1
-            return None
         status = resource.get("status", "")
         if status in _DROPPED:
             return self._drop(resource, status)
@@ -373,6 +377,8 @@ def _name(resource: dict) -> str:
 
 
 def _get(data: Any, path: str) -> Any:
+    if "." not in path:
+        return data.get(path) if isinstance(data, dict) else None
     for part in path.split("."):
         if not isinstance(data, dict):
             return None
