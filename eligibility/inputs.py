@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import yaml
 from yaml.events import CollectionEndEvent, CollectionStartEvent
@@ -45,6 +45,9 @@ _DAYS = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7), "month"
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _OPENERS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+Problem = TypeVar("Problem", bound=EligibilityError)
 
 
 class InputError(EligibilityError):
@@ -140,9 +143,7 @@ def read_lines(
             yield number, text.rstrip("\r\n")
 
 
-def read_raw_lines(
-    handle: IO[bytes], file: str, error: type[EligibilityError] = InputError
-) -> Iterator[tuple[int, int, bytes | EligibilityError]]:
+def read_raw_lines(handle: IO[bytes], file: str, error: type[Problem]) -> Iterator[tuple[int, int, bytes | Problem]]:
     """``(line number, byte offset, bytes)`` per line that is not blank (line end kept), or ``(line number,
     byte offset, error)`` for a line longer than ``MAX_LINE_BYTES`` (the next line is read as usual)."""
     number = offset = 0

@@ -9,8 +9,8 @@ result is the one :func:`~eligibility.inputs.load_json` gives:
 - nesting: a document with at most ``MAX_DEPTH`` brackets cannot nest deeper;
 - numbers: no run of more than ``MAX_EXPONENT`` digits (an integer beyond the limits needs one; floats are
   checked by the hook);
-- strings: in a batch longer than ``MAX_STRING`` bytes, no stretch of more than ``MAX_STRING`` bytes between
-  two quotes and no escaped quote (a longer text needs such a stretch);
+- strings: in a batch longer than ``MAX_STRING`` bytes, no quote followed by ``MAX_STRING`` characters or
+  escapes without a quote (a longer text needs one: an escape or a UTF-8 sequence stands for one character);
 - duplicate keys: msgspec keeps the last of two equal keys silently, so colons are counted, in the input and in
   msgspec's re-encoding of the result. Outside texts a colon follows a key; inside texts, with no ``\\u003a``
   escape in the batch, each colon of the result is one of the input. The result can only have fewer, and has
@@ -23,6 +23,7 @@ raises the same error as for any other input.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import repeat
@@ -36,6 +37,7 @@ _ZERO = Decimal(0)
 _COLON_ESCAPES = (b"\\u003a", b"\\u003A")
 _DIGIT_RUN = b"0" * (MAX_EXPONENT + 1)
 _TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_TEXT = re.compile(rb'"(?:[^"\\]|\\.){%d}' % MAX_STRING)  # a quote, then MAX_STRING characters or escapes
 Place = tuple[str | None, int | None]
 
 
@@ -84,7 +86,7 @@ def proven(documents: Sequence[bytes]) -> list[object] | None:
     joined = b"\n".join(documents)
     if (b"\\u003" in joined and any(e in joined for e in _COLON_ESCAPES)) or _DIGIT_RUN in joined.translate(_TO_ZERO):
         return None
-    if len(joined) > MAX_STRING and (b'\\"' in joined or max(map(len, joined.split(b'"'))) > MAX_STRING):
+    if len(joined) > MAX_STRING and _LONG_TEXT.search(joined):
         return None
     most = max(map(bytes.count, documents, repeat(b"["))) + max(map(bytes.count, documents, repeat(b"{")))
     if most > MAX_DEPTH and any(data.count(b"[") + data.count(b"{") > MAX_DEPTH for data in documents):

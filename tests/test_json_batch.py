@@ -15,7 +15,7 @@ from eligibility.inputs import MAX_DEPTH, InputError, decode, load_json
 from eligibility.json_batch import load_json_batch, load_json_bytes
 
 
-def _reference(data: bytes, file: str, line: int) -> object:
+def _reference(data: bytes, file: str, line: int | None) -> object:
     try:
         return load_json(decode(data, file, line), file, line)
     except EligibilityError as problem:
@@ -107,6 +107,20 @@ def test_a_bad_document_in_a_batch_gets_load_json_s_error_and_the_others_are_rea
     assert isinstance(found[1], InputError) and message in str(found[1]) and str(found[1]).startswith("x.ndjson:2")
     assert found[0] == found[2] == {"resourceType": "Observation", "valueQuantity": {"value": Decimal("1.50")}}
     assert _same(found[0], load_json(good.decode()))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"t": "' + 'x\\"' * 33_334 + '", "u": "a\\"b"}',  # 100,002 characters, a third of them escaped quotes
+        '{"t": "' + "\\u00e9" * 100_000 + '"}',  # 100,000 characters written with 600,000 bytes
+        '{"t": "' + "\u00e9" * 100_000 + '", "u": "' + "x" * 99_999 + '\\""}',  # long in bytes, in the limit
+        '[{"a": 1}, "' + "y" * 100_001 + '"]',  # texts in a list are not limited (as load_json reads them)
+    ],
+)
+def test_long_documents_are_read_as_load_json_reads_them(text: str):
+    data = text.encode()
+    assert _same(load_json_batch([data], [("big.json", None)])[0], _reference(data, "big.json", None))
 
 
 def test_numbers_are_exact_and_a_zero_is_read_as_load_json_reads_it():

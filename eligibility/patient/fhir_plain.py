@@ -77,7 +77,7 @@ def _measure(concept: Any, vocabulary: Vocabulary, measures: Measures) -> Measur
                 if len(measures) < 4096:  # the same few codes on every observation: looked up once
                     measures[(system, code)] = found
             if found is not None:
-                return found  # type: ignore[return-value]
+                return found
     return None
 
 

@@ -217,7 +217,8 @@ class _Runs:
     (an export usually lists a patient's resources together), written to the database in batches."""
 
     def __init__(self, db: sqlite3.Connection) -> None:
-        self.db, self.rows, self.seq = db, [], 0
+        self.db, self.seq = db, 0
+        self.rows: list[list] = []
         self.run: list | None = None  # [patient, seq, part, start, size, line, count] being extended
 
     def add(self, patient: str, first: bool, part: int, start: int, size: int, line: int) -> None:
@@ -252,8 +253,9 @@ def _load_export(export: _Export, db: sqlite3.Connection) -> Iterator[PatientErr
             except PatientError as error:
                 yield error
                 continue
-            if kind == "Patient" or owner is not None:
-                runs.add(key if kind == "Patient" else owner, kind == "Patient", part, start, len(line), number)
+            patient = key if kind == "Patient" else owner
+            if patient is not None:
+                runs.add(patient, kind == "Patient", part, start, len(line), number)
                 continue
             # shared: read now, so that an error is reported once, here
             resource = load_json_batch([line], [(export.names[part], number)], PatientError)[0]
