@@ -25,6 +25,7 @@ from eligibility.inputs import open_binary, read_bytes, read_raw_lines
 from eligibility.json_batch import load_json_batch, load_json_bytes, proven
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, patients_from_resources
+from eligibility.patient.fhir_records import patient_reference
 from eligibility.patient.fhir_values import reference_key
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -267,13 +268,19 @@ def _load_export(export: _Export, db: sqlite3.Connection) -> Iterator[PatientErr
     db.commit()
 
 
+class _Reference(msgspec.Struct):
+    """A Reference's text (the rest is skipped)."""
+
+    reference: Any = None
+
+
 class _Head(msgspec.Struct):
     """The fields that route a line to its patient; msgspec skips the rest of the line without building it."""
 
     resourceType: Any = None
     id: Any = None
-    subject: Any = None
-    patient: Any = None
+    subject: _Reference | None = None
+    patient: _Reference | None = None
 
 
 _HEAD = msgspec.json.Decoder(_Head)
@@ -283,7 +290,8 @@ def _route(line: bytes, file: str, number: int) -> tuple[str, str | None, str]:
     """(resourceType, patient reference or None, ``Type/id``) of one NDJSON line.
 
     Only the routing fields are read here; the whole line is read strictly when its patient is read. A line that
-    is not even JSON with a resourceType is read strictly at once, for the error naming its place.
+    is not even JSON with a resourceType (and references as objects) is read strictly at once, for the error
+    naming its place, or for the general reading of its references.
     """
     try:
         head = _HEAD.decode(line)
@@ -291,12 +299,18 @@ def _route(line: bytes, file: str, number: int) -> tuple[str, str | None, str]:
         head = None
     if head is None or type(head.resourceType) is not str:
         resource = _resource(line, file, number)
-        head = _Head(
-            str(resource["resourceType"]), resource.get("id"), resource.get("subject"), resource.get("patient")
-        )
+        kind = str(resource["resourceType"])
+        return kind, None if kind == "Patient" else patient_reference(resource), f"{kind}/{resource.get('id')}"
     kind = head.resourceType
-    owner = None if kind == "Patient" else reference_key(head.subject) or reference_key(head.patient)
-    return kind, owner, f"{kind}/{head.id}"
+    return kind, None if kind == "Patient" else _owner(head.subject) or _owner(head.patient), f"{kind}/{head.id}"
+
+
+def _owner(reference: _Reference | None) -> str | None:
+    """What :func:`~eligibility.patient.fhir_values.reference_key` makes of a reference (the usual one at once)."""
+    text = reference.reference if reference is not None else None
+    if type(text) is str and text.startswith("Patient/") and text.count("/") == 1 and text == text.strip():
+        return text  # Patient/id
+    return reference_key({"reference": text}) if reference is not None else None
 
 
 def _export_patients(db: sqlite3.Connection, export: _Export, vocabulary: Vocabulary) -> Iterator[Result]:
