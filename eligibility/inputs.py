@@ -21,7 +21,7 @@ import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 import yaml
 from yaml.events import CollectionEndEvent, CollectionStartEvent
@@ -45,6 +45,9 @@ _DAYS = {"hour": Decimal(1) / 24, "day": Decimal(1), "week": Decimal(7), "month"
 
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
 _OPENERS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+
+
+Problem = TypeVar("Problem", bound=EligibilityError)
 
 
 class InputError(EligibilityError):
@@ -75,6 +78,11 @@ def decode(data: bytes, file: str | None, line: int | None = None, error: type[E
 
 def read_text(path: Path | str, what: str = "file", error: type[EligibilityError] = InputError) -> str:
     """The whole text of a file (UTF-8, at most ``MAX_FILE_BYTES``); :class:`InputError` naming the file."""
+    return decode(read_bytes(path, what, error), str(path), error=error)
+
+
+def read_bytes(path: Path | str, what: str = "file", error: type[EligibilityError] = InputError) -> bytes:
+    """The whole of a file, at most ``MAX_FILE_BYTES``; :class:`InputError` naming the file."""
     name = str(path)
     try:
         with open(path, "rb") as handle:
@@ -87,7 +95,7 @@ def read_text(path: Path | str, what: str = "file", error: type[EligibilityError
             location=Location(file=name),
             hint="split it (JSON Lines are read line by line, without this limit)",
         )
-    return decode(data, name, error=error)
+    return data
 
 
 def unreadable(
@@ -122,22 +130,9 @@ def read_lines(
     A line that is not UTF-8 (UTF-16 included) or longer than ``MAX_LINE_BYTES`` is an error of its own; the
     next line is read as usual.
     """
-    number = 0
-    while True:
-        data = handle.readline(MAX_LINE_BYTES + 1)
-        if not data:
-            return
-        number += 1
-        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
-            _skip_rest_of_line(handle)
-            yield (
-                number,
-                error(
-                    f"the line is longer than {MAX_LINE_BYTES // 2**20} MiB",
-                    location=Location(file=file, line=number),
-                    hint="split the record",
-                ),
-            )
+    for number, _, data in read_raw_lines(handle, file, error):
+        if isinstance(data, EligibilityError):
+            yield number, data
             continue
         try:
             text = decode(data, file, number, error)
@@ -148,11 +143,34 @@ def read_lines(
             yield number, text.rstrip("\r\n")
 
 
-def _skip_rest_of_line(handle: IO[bytes]) -> None:
+def read_raw_lines(handle: IO[bytes], file: str, error: type[Problem]) -> Iterator[tuple[int, int, bytes | Problem]]:
+    """``(line number, byte offset, bytes)`` per line that is not blank (line end kept), or ``(line number,
+    byte offset, error)`` for a line longer than ``MAX_LINE_BYTES`` (the next line is read as usual)."""
+    number = offset = 0
+    while True:
+        data = handle.readline(MAX_LINE_BYTES + 1)
+        if not data:
+            return
+        number, start, offset = number + 1, offset, offset + len(data)
+        if len(data) > MAX_LINE_BYTES and not data.endswith(b"\n"):
+            offset += _skip_rest_of_line(handle)
+            too_long = error(
+                f"the line is longer than {MAX_LINE_BYTES // 2**20} MiB",
+                location=Location(file=file, line=number),
+                hint="split the record",
+            )
+            yield number, start, too_long
+        elif data.strip():
+            yield number, start, data
+
+
+def _skip_rest_of_line(handle: IO[bytes]) -> int:
+    skipped = 0
     while True:
         data = handle.readline(MAX_LINE_BYTES)
+        skipped += len(data)
         if not data or data.endswith(b"\n"):
-            return
+            return skipped
 
 
 # --- YAML ---------------------------------------------------------------------------------------------------
@@ -250,7 +268,8 @@ def check_duration(value: Decimal, unit: str) -> None:
         raise ValueError(f"{value} {unit}s is longer than the limit of {MAX_DURATION_YEARS} years")
 
 
-def _number(text: str) -> Decimal:
+def parse_number(text: str) -> Decimal:
+    """A JSON number's text as :func:`load_json` reads it: a Decimal within the limits, else ``ValueError``."""
     if len(text) <= 16 and "e" not in text and "E" not in text:  # at most 15 digits: within every limit
         value = Decimal(text)
         return value if value else Decimal(0)
@@ -263,7 +282,7 @@ def _number(text: str) -> Decimal:
 
 
 def _integer(text: str) -> int:
-    return int(text) if len(text) <= 16 else int(_number(text))  # at most 16 digits: within every limit
+    return int(text) if len(text) <= 16 else int(parse_number(text))  # at most 16 digits: within every limit
 
 
 def _constant(name: str) -> object:
@@ -322,7 +341,7 @@ def load_json(
         )
     try:
         return json.loads(
-            text, parse_float=_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
+            text, parse_float=parse_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
         )
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip())

@@ -26,7 +26,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "eligibility"
 
 # Lowest first. A module may import its own stage and any stage listed before it, never one after it.
 LAYERS: list[set[str]] = [
-    {"errors", "resources", "validation", "inputs"},
+    {"errors", "resources", "validation", "inputs", "json_batch"},
     {"vocab"},
     {"lang"},
     {"patient"},

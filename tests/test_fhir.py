@@ -227,7 +227,7 @@ def test_cli_screens_a_bundle_and_converts_for_audit(tmp_path: Path):
 def test_export_lines_are_routed_to_their_own_patient(line, expected):
     from eligibility.patient.fhir_read import _route
 
-    assert _route(line, "x.ndjson:1") == expected
+    assert _route(line.encode(), "x.ndjson", 1) == expected
 
 
 @given(

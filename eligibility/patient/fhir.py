@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from eligibility.errors import Location, PatientError
 from eligibility.patient.contract import Patient
+from eligibility.patient.fhir_plain import measures_of, plain_observation
 from eligibility.patient.fhir_records import Mapper, full_date_or_warn, patient_reference
 from eligibility.patient.fhir_values import FhirValueError, parse_date
 from eligibility.validation import problems
@@ -76,14 +77,21 @@ def fhir_patient(group: PatientResources, vocabulary: Vocabulary) -> tuple[Patie
         "Medication": mapper.shared_medication,
     }
     ignored: dict[str, list[str]] = {}
+    observations, measures, plain = mapper.lists["observations"], measures_of(vocabulary), 0
     for resource in group.resources:
         kind = resource.get("resourceType", "")
+        if kind == "Observation" and (record := plain_observation(resource, vocabulary, measures)) is not None:
+            observations.append(record)  # the usual shape, read in one pass (nothing to warn about)
+            plain += 1
+            continue
         handler = handlers.get(kind)
         if handler is None:
             ignored.setdefault(kind, []).append(str(resource.get("id", "?")))
             stats.warned[kind] += 1
             continue
         handler(resource)
+    if plain:
+        stats.read["Observation"] += plain
     for kind, ids in sorted(ignored.items()):
         mapper.warnings.append(f"{kind}: {len(ids)} resource(s) not read (not used for screening): {', '.join(ids)}")
     document.update(mapper.records())

@@ -10,21 +10,25 @@ one patient's resources at a time, whatever the size of the export.
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
 import tempfile
 from collections.abc import Iterator
-from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from pathlib import Path
+from typing import Any
+
+import msgspec
 
 from eligibility.errors import Location, PatientError
+from eligibility.inputs import open_binary, read_bytes, read_raw_lines
+from eligibility.json_batch import load_json_batch, load_json_bytes, proven
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, patients_from_resources
 from eligibility.patient.fhir_records import patient_reference
+from eligibility.patient.fhir_values import reference_key
 from eligibility.vocab.vocabulary import Vocabulary
 
-_DECODER = json.JSONDecoder(parse_float=Decimal)  # one decoder: json.loads would build one per call
 _BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "document", "transaction-response"}
 Result = tuple[Patient | PatientError, FhirStats | None]
 
@@ -55,17 +59,23 @@ def read_fhir(path: Path, vocabulary: Vocabulary) -> Iterator[Result]:
                 yield from read_fhir(child, vocabulary)
         return
     if path.suffix == ".ndjson":
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if line.strip():
-                    yield from _bundle_text(line, f"{path}:{number}", vocabulary)
+        with open_binary(path, PatientError) as handle:
+            for number, _, line in read_raw_lines(handle, str(path), PatientError):
+                yield from _bundle(line, str(path), number, vocabulary)
         return
-    yield from _bundle_text(path.read_text(encoding="utf-8"), str(path), vocabulary)
-
-
-def _bundle_text(text: str, source: str, vocabulary: Vocabulary) -> Iterator[Result]:
     try:
-        groups = bundle_groups(_loads(text, source), source)
+        data = read_bytes(path, "FHIR file", PatientError)
+    except PatientError as error:
+        yield error, None
+        return
+    yield from _bundle(data, str(path), None, vocabulary)
+
+
+def _bundle(data: bytes | PatientError, file: str, line: int | None, vocabulary: Vocabulary) -> Iterator[Result]:
+    try:
+        if isinstance(data, PatientError):
+            raise data
+        groups = bundle_groups(_resource(data, file, line), file if line is None else f"{file}:{line}")
     except PatientError as error:
         yield error, None
         return
@@ -80,22 +90,16 @@ def _mapped(group: PatientResources, vocabulary: Vocabulary) -> Result:
         return error, None
 
 
-def _loads(text: str, source: str) -> dict:
-    try:
-        data = _DECODER.decode(text)
-    except json.JSONDecodeError as exc:
-        raise PatientError(
-            f"invalid JSON: {exc.msg}",
-            location=Location(source, exc.lineno, exc.colno),
-            hint="check brackets, commas and quotes",
-        ) from None
-    if not isinstance(data, dict) or "resourceType" not in data:
+def _resource(data: bytes, file: str, line: int | None) -> dict:
+    """One FHIR resource, read strictly within the input limits (:func:`eligibility.inputs.load_json`)."""
+    found = load_json_bytes(data, file, line, PatientError)
+    if not isinstance(found, dict) or "resourceType" not in found:
         raise PatientError(
             "not a FHIR resource (no resourceType)",
-            location=Location(source),
+            location=Location(file, line),
             hint="give a FHIR R4 Bundle, or a patient in the eligibility JSON contract",
         )
-    return data
+    return found
 
 
 def bundle_groups(bundle: dict, source: str) -> list[PatientResources]:
@@ -131,108 +135,205 @@ def bundle_groups(bundle: dict, source: str) -> list[PatientResources]:
 # --- Bulk Data export ---------------------------------------------------------------------------------------
 
 
+class _Export:
+    """The NDJSON files of an export, open for reading lines back by their position."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.paths = sorted(folder.glob("*.ndjson"))
+        self.names = [str(path) for path in self.paths]
+        self.handles: list = []
+
+    def __enter__(self) -> _Export:
+        self.handles = [open_binary(path, PatientError) for path in self.paths]
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for handle in self.handles:
+            handle.close()
+
+    def read(self, runs: list[tuple]) -> tuple[list[dict], list[PatientError]]:
+        """The resources on the lines of these index rows, read strictly within the input limits, and the error
+        of each line that cannot be read. A row ``(key, part, start, size, line, count)`` names ``count``
+        consecutive lines of file ``part`` from byte ``start`` on (``size`` bytes), the first one line ``line``."""
+        documents: list[bytes] = []
+        for _, part, start, size, _, count in runs:
+            handle = self.handles[part]
+            handle.seek(start)  # a line after the last one read is served from the reader's buffer
+            documents += handle.read(size).split(b"\n", count)[:count]
+        found = proven(documents)  # lines routed at loading are resources (objects with a resourceType)
+        if found is not None:
+            return found, []  # type: ignore[return-value]
+        places = [(self.names[part], n) for _, part, _, _, line, count in runs for n in range(line, line + count)]
+        resources, errors = [], []
+        for item, place in zip(load_json_batch(documents, places, PatientError), places, strict=True):
+            if isinstance(item, PatientError):
+                errors.append(item)
+            elif isinstance(item, dict):
+                resources.append(item)
+            else:
+                errors.append(_not_a_resource(place))
+        return resources, errors
+
+
+def _not_a_resource(place: tuple[str | None, int | None]) -> PatientError:
+    return PatientError(
+        "not a FHIR resource (no resourceType)",
+        location=Location(*place),
+        hint="each line of a Bulk Data export is one FHIR resource",
+    )
+
+
 class _Shared:
     """Resources without a patient (Medication, …), looked up by ``Type/id`` in the on-disk table."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
+    def __init__(self, db: sqlite3.Connection, export: _Export) -> None:
+        self.db, self.export = db, export
 
     def get(self, key: str, default: dict | None = None) -> dict | None:
-        row = self.db.execute("SELECT body FROM shared WHERE key = ?", (key,)).fetchone()
-        return _DECODER.decode(row[0]) if row else default
+        row = self.db.execute("SELECT key, part, start, size, line, 1 FROM shared WHERE key = ?", (key,)).fetchone()
+        found = self.export.read([row])[0] if row else []
+        return found[0] if found else default  # read at loading: an error is reported there
 
 
 def read_bulk_export(folder: Path, vocabulary: Vocabulary) -> Iterator[Result]:
     """Patients of a Bulk Data export folder, grouped through an on-disk index (bounded memory)."""
-    with tempfile.TemporaryDirectory(prefix="eligibility-bulk-") as scratch:
+    with tempfile.TemporaryDirectory(prefix="eligibility-bulk-") as scratch, _Export(folder) as export:
         db = sqlite3.connect(Path(scratch) / "index.sqlite")
         db.execute("PRAGMA journal_mode = OFF")  # scratch data: no journal, no syncing to disk
         db.execute("PRAGMA synchronous = OFF")
         try:
-            db.execute("CREATE TABLE owned (patient TEXT, seq INTEGER, body TEXT)")
-            db.execute("CREATE TABLE shared (key TEXT PRIMARY KEY, body TEXT)")
-            errors = list(_load_export(folder, db))
+            db.execute("CREATE TABLE owned (patient TEXT, seq INTEGER, part INTEGER, start, size, line, count)")
+            db.execute("CREATE TABLE shared (key TEXT PRIMARY KEY, part INTEGER, start, size, line)")
+            errors = list(_load_export(export, db))
             db.execute("CREATE INDEX owned_by ON owned (patient, seq)")
             yield from ((error, None) for error in errors)
-            yield from _export_patients(db, str(folder), vocabulary)
+            yield from _export_patients(db, export, vocabulary)
         finally:
             db.close()
 
 
-def _load_export(folder: Path, db: sqlite3.Connection) -> Iterator[PatientError]:
-    seq = 0
-    for path in sorted(folder.glob("*.ndjson")):
-        owned, shared = [], []
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    kind, owner, key = _route(line, f"{path}:{number}")
-                except PatientError as error:
-                    yield error
-                    continue
-                seq += 1
-                if kind == "Patient":
-                    owned.append((key, 0, line))
-                elif owner is not None:
-                    owned.append((owner, seq, line))
-                else:
-                    shared.append((key, line))
-                if len(owned) + len(shared) >= 5000:
-                    _flush(db, owned, shared)
-        _flush(db, owned, shared)
+class _Runs:
+    """Index rows for the lines of each patient: consecutive lines of one file about one patient make one row
+    (an export usually lists a patient's resources together), written to the database in batches."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db, self.seq = db, 0
+        self.rows: list[list] = []
+        self.run: list | None = None  # [patient, seq, part, start, size, line, count] being extended
+
+    def add(self, patient: str, first: bool, part: int, start: int, size: int, line: int) -> None:
+        """One more line about ``patient`` (``first``: the Patient resource itself, read before the others)."""
+        self.seq += 1
+        run = self.run
+        if run is not None and not first and run[0] == patient and run[2] == part and run[3] + run[4] == start:
+            run[4] += size
+            run[6] += 1
+            return
+        self.flush(len(self.rows) >= 5000)
+        self.run = [patient, 0 if first else self.seq, part, start, size, line, 1]
+
+    def flush(self, write: bool = True) -> None:
+        """End the current run; with ``write``, store the rows gathered so far."""
+        if self.run is not None:
+            self.rows.append(self.run)
+            self.run = None
+        if write:
+            self.db.executemany("INSERT INTO owned VALUES (?, ?, ?, ?, ?, ?, ?)", self.rows)
+            self.rows.clear()
+
+
+def _load_export(export: _Export, db: sqlite3.Connection) -> Iterator[PatientError]:
+    runs = _Runs(db)
+    for part, handle in enumerate(export.handles):
+        for number, start, line in read_raw_lines(handle, export.names[part], PatientError):
+            try:
+                if isinstance(line, PatientError):
+                    raise line
+                kind, owner, key = _route(line, export.names[part], number)
+            except PatientError as error:
+                yield error
+                continue
+            patient = key if kind == "Patient" else owner
+            if patient is not None:
+                runs.add(patient, kind == "Patient", part, start, len(line), number)
+                continue
+            # shared: read now, so that an error is reported once, here
+            resource = load_json_batch([line], [(export.names[part], number)], PatientError)[0]
+            if isinstance(resource, PatientError):
+                yield resource
+                continue
+            db.execute("INSERT OR REPLACE INTO shared VALUES (?, ?, ?, ?, ?)", (key, part, start, len(line), number))
+    runs.flush()
     db.commit()
 
 
-# A line's type, id and patient reference, read without parsing the whole resource when the line is in the
-# usual shape (resourceType and id before anything nested); anything else is parsed in full.
-_HEAD = re.compile(r'^\s*\{\s*"resourceType"\s*:\s*"(\w+)"\s*,\s*"id"\s*:\s*"([^"\\]+)"')
-_OWNER = re.compile(r'"(?:subject|patient)"\s*:\s*\{\s*"reference"\s*:\s*"(Patient/[^"\\]+)"\s*[,}]')
+class _Reference(msgspec.Struct):
+    """A Reference's text (the rest is skipped)."""
+
+    reference: Any = None
 
 
-def _route(line: str, source: str) -> tuple[str, str | None, str]:
-    """(resourceType, patient reference or None, ``Type/id``) of one NDJSON line."""
-    head = _HEAD.match(line)
-    owners = _OWNER.findall(line) if head else ()
-    if head and len(owners) <= 1 and '"contained"' not in line:
-        kind, ident = head.groups()
-        owner = owners[0] if owners else None
-        return kind, (None if kind == "Patient" else owner), f"{kind}/{ident}"
-    resource = _loads(line, source)
-    kind = str(resource["resourceType"])
-    return kind, patient_reference(resource), f"{kind}/{resource.get('id')}"
+class _Head(msgspec.Struct):
+    """The fields that route a line to its patient; msgspec skips the rest of the line without building it."""
+
+    resourceType: Any = None
+    id: Any = None
+    subject: _Reference | None = None
+    patient: _Reference | None = None
 
 
-def _flush(db: sqlite3.Connection, owned: list, shared: list) -> None:
-    db.executemany("INSERT INTO owned VALUES (?, ?, ?)", owned)
-    db.executemany("INSERT OR REPLACE INTO shared VALUES (?, ?)", shared)
-    owned.clear()
-    shared.clear()
+_HEAD = msgspec.json.Decoder(_Head)
 
 
-def _export_patients(db: sqlite3.Connection, source: str, vocabulary: Vocabulary) -> Iterator[Result]:
-    shared = _Shared(db)
-    current: str | None = None
-    rows: list[str] = []
-    for patient, body in db.execute("SELECT patient, body FROM owned ORDER BY patient, seq"):
-        if patient != current and current is not None:
-            yield _export_patient(current, rows, shared, source, vocabulary)
-            rows = []
-        current = patient
-        rows.append(body)
-    if current is not None:
-        yield _export_patient(current, rows, shared, source, vocabulary)
+def _route(line: bytes, file: str, number: int) -> tuple[str, str | None, str]:
+    """(resourceType, patient reference or None, ``Type/id``) of one NDJSON line.
+
+    Only the routing fields are read here; the whole line is read strictly when its patient is read. A line that
+    is not even JSON with a resourceType (and references as objects) is read strictly at once, for the error
+    naming its place, or for the general reading of its references.
+    """
+    try:
+        head = _HEAD.decode(line)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        head = None
+    if head is None or type(head.resourceType) is not str:
+        resource = _resource(line, file, number)
+        kind = str(resource["resourceType"])
+        return kind, None if kind == "Patient" else patient_reference(resource), f"{kind}/{resource.get('id')}"
+    kind = head.resourceType
+    return kind, None if kind == "Patient" else _owner(head.subject) or _owner(head.patient), f"{kind}/{head.id}"
 
 
-def _export_patient(key: str, rows: list[str], shared: _Shared, source: str, vocabulary: Vocabulary) -> Result:
-    resources = [_DECODER.decode(row) for row in rows]
-    if resources[0].get("resourceType") != "Patient":
-        first = f"{resources[0].get('resourceType')}/{resources[0].get('id', '?')}"
-        return PatientError(
-            f"{len(resources)} resource(s) refer to {key}, which is not in Patient.ndjson (first: {first})",
-            location=Location(source, where=first),
-            hint="export the Patient resources too, or correct the references",
-        ), None
+def _owner(reference: _Reference | None) -> str | None:
+    """What :func:`~eligibility.patient.fhir_values.reference_key` makes of a reference (the usual one at once)."""
+    text = reference.reference if reference is not None else None
+    if type(text) is str and text.startswith("Patient/") and text.count("/") == 1 and text == text.strip():
+        return text  # Patient/id
+    return reference_key({"reference": text}) if reference is not None else None
+
+
+def _export_patients(db: sqlite3.Connection, export: _Export, vocabulary: Vocabulary) -> Iterator[Result]:
+    shared = _Shared(db, export)
+    rows = db.execute("SELECT patient, part, start, size, line, count FROM owned ORDER BY patient, seq")
+    for patient, lines in groupby(rows, key=itemgetter(0)):
+        yield from _export_patient(patient, list(lines), shared, vocabulary)
+
+
+def _export_patient(key: str, rows: list[tuple], shared: _Shared, vocabulary: Vocabulary) -> Iterator[Result]:
+    resources, errors = shared.export.read(rows)
+    yield from ((error, None) for error in errors)
+    source = str(shared.export.folder)
+    if not resources or resources[0].get("resourceType") != "Patient":
+        first = f"{resources[0].get('resourceType')}/{resources[0].get('id', '?')}" if resources else key
+        yield (
+            PatientError(
+                f"{len(resources)} resource(s) refer to {key}, which is not in Patient.ndjson (first: {first})",
+                location=Location(source, where=first),
+                hint="export the Patient resources too, or correct the references",
+            ),
+            None,
+        )
+        return
     group = PatientResources(resources[0], resources[1:], shared, source)  # type: ignore[arg-type]
-    return _mapped(group, vocabulary)
+    yield _mapped(group, vocabulary)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from dateutil.relativedelta import relativedelta
 
@@ -13,13 +14,13 @@ from eligibility.patient.fhir_values import (
     FhirValueError,
     codings,
     described,
+    expressible,
     full_date,
     qualitative,
     quantity_unit,
     quantity_value,
     reference_key,
 )
-from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import ConceptDef, MeasureDef, Vocabulary
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ _MEDICATION_ENDED = {"completed", "stopped"}
 _MEDICATION_ONGOING = {"active", "on-hold", "in-progress"}
 _ACTIVE = {"active", "recurrence", "relapse"}
 _RESOLVED = {"inactive", "remission", "resolved"}
+_CONCEPTS: WeakKeyDictionary[Vocabulary, dict[tuple, list[ConceptDef]]] = WeakKeyDictionary()
 
 
 def patient_reference(resource: dict) -> str | None:
@@ -52,6 +54,7 @@ class Mapper:
 
     def __init__(self, vocabulary: Vocabulary, shared: dict[str, dict], stats: FhirStats) -> None:
         self.vocabulary, self.shared, self.stats = vocabulary, shared, stats
+        self.known = _CONCEPTS.setdefault(vocabulary, {})  # concepts of the codes met so far
         self.warnings: list[str] = []
         self.birth: dt.date | None = None
         self.lists: dict[str, list[dict]] = {
@@ -77,8 +80,12 @@ class Mapper:
         self.stats.read[resource.get("resourceType", "")] += 1
 
     def _concepts(self, concept: Any, category: str) -> list[ConceptDef]:
+        coded = tuple((system, code) for system, code, _ in codings(concept))
+        known = self.known.get((category, coded)) if coded else None
+        if known is not None:
+            return known
         found: dict[str, ConceptDef] = {}
-        for system, code, _ in codings(concept):
+        for system, code in coded:
             for item in self.vocabulary.concepts_for_code(system, code, category):
                 found[item.id] = item
         if not found and isinstance(concept, dict) and concept.get("text"):
@@ -86,10 +93,17 @@ class Mapper:
             if named is not None:
                 found[named.id] = named
         # Several codings of one thing: keep the most specific concepts (drop those another one is a kind of).
-        return [c for c in found.values() if not any(c.id in self.vocabulary.ancestors(o) - {o} for o in found)]
+        kept = [c for c in found.values() if not any(c.id in self.vocabulary.ancestors(o) - {o} for o in found)]
+        if kept and coded and len(self.known) < 4096:  # found by its codes alone: the same for every resource
+            self.known[(category, coded)] = kept
+        return kept
 
     def _date(self, resource: dict, field: str) -> dt.date | None:
-        return full_date_or_warn(_get(resource, field), f"{_name(resource)}.{field}", self.warnings)
+        try:
+            return full_date(resource.get(field) if "." not in field else _get(resource, field))
+        except FhirValueError as exc:
+            self.warnings.append(f"{_name(resource)}.{field}: {exc}; not used")
+            return None
 
     # --- Observation -------------------------------------------------------------------------------------
     def observation(self, resource: dict) -> None:
@@ -104,12 +118,9 @@ class Mapper:
             return self._warn(resource, ": no effective date; not used")
         if status == "preliminary":
             self._warn(resource, ".status: preliminary result, used", counted=False)
-        parts = (
-            [("", resource)]
-            if not resource.get("component")
-            else [(f".component[{i}]", part) for i, part in enumerate(resource["component"])]
-        )
-        if resource.get("component") and _has_value(resource):
+        components = resource.get("component")
+        parts = [("", resource)] if not components else [(f".component[{i}]", c) for i, c in enumerate(components)]
+        if components and _has_value(resource):
             parts.insert(0, ("", resource))
         records = [r for place, part in parts if (r := self._measurement(resource, place, part, when)) is not None]
         if records:
@@ -133,49 +144,50 @@ class Mapper:
 
     def _measurement(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
         concept = part.get("code")
-        measure = next((m for s, c, _ in codings(concept) if (m := self.vocabulary.measure_for_code(s, c))), None)
-        if measure is None and not codings(concept) and isinstance(concept, dict) and concept.get("text"):
+        coded = codings(concept)
+        measure = next((m for s, c, _ in coded if (m := self.vocabulary.measure_for_code(s, c))), None)
+        if measure is None and not coded and isinstance(concept, dict) and concept.get("text"):
             measure = self.vocabulary.measure(str(concept["text"]))  # a code.text that names a measure
-        where = f"{_name(resource)}{place}"
         if measure is None:
-            self.warnings.append(f"{where}.code: {described(part.get('code'))} is not in the vocabulary; not used")
+            where = f"{_name(resource)}{place}"
+            self.warnings.append(f"{where}.code: {described(concept)} is not in the vocabulary; not used")
             return None
         if measure.qualitative:
             word = qualitative(part)
             if word is None:
+                where = f"{_name(resource)}{place}"
                 self.warnings.append(f"{where}: no positive/negative result for {measure.name}; not used")
                 return None
             return {"code": measure.id, "value": word, "date": when}
-        return self._quantity(where, part, measure, when)
+        return self._quantity(resource, place, part, measure, when)
 
-    def _quantity(self, where: str, part: dict, measure: MeasureDef, when: dt.date) -> dict | None:
+    def _quantity(self, resource: dict, place: str, part: dict, measure: MeasureDef, when: dt.date) -> dict | None:
         quantity = part.get("valueQuantity")
         if not isinstance(quantity, dict):
-            self.warnings.append(f"{where}: {measure.name} has no valueQuantity; not used")
+            self.warnings.append(f"{_name(resource)}{place}: {measure.name} has no valueQuantity; not used")
             return None
         try:
             value, unit = quantity_value(quantity), quantity_unit(quantity)
         except FhirValueError as exc:
-            self.warnings.append(f"{where}.valueQuantity: {exc}; not used")
+            self.warnings.append(f"{_name(resource)}{place}.valueQuantity: {exc}; not used")
             return None
-        if measure_factor(unit, measure.unit, measure.molar_mass, measure.valence) is None:
+        if not expressible(unit, measure):
             shown = f"unit {quantity.get('code') or quantity.get('unit')!r}" if unit else "no unit"
             self.warnings.append(
-                f"{where}.valueQuantity: {shown} cannot express {measure.name} "
+                f"{_name(resource)}{place}.valueQuantity: {shown} cannot express {measure.name} "
                 f"(in {measure.unit or 'points'}); not used"
             )
             return None
         record: dict[str, Any] = {"code": measure.id, "value": value, "unit": unit, "date": when}
-        record.update(self._range(where, part, unit))
+        ranges = part.get("referenceRange")
+        if ranges:
+            record.update(self._range(resource, place, ranges[0], unit))
         return record
 
-    def _range(self, where: str, part: dict, unit: str) -> dict:
-        ranges = part.get("referenceRange") or ()
-        if not ranges:
-            return {}
+    def _range(self, resource: dict, place: str, first: dict, unit: str) -> dict:
         limits = {}
         for key in ("low", "high"):
-            bound = ranges[0].get(key)
+            bound = first.get(key)
             if not isinstance(bound, dict):
                 continue
             try:
@@ -183,9 +195,11 @@ class Mapper:
                 if same:
                     limits[key] = quantity_value(bound)
                 else:
-                    self.warnings.append(f"{where}.referenceRange.{key}: unit differs from the value's; not used")
+                    self.warnings.append(
+                        f"{_name(resource)}{place}.referenceRange.{key}: unit differs from the value's; not used"
+                    )
             except FhirValueError as exc:
-                self.warnings.append(f"{where}.referenceRange.{key}: {exc}; not used")
+                self.warnings.append(f"{_name(resource)}{place}.referenceRange.{key}: {exc}; not used")
         return limits
 
     # --- Condition ---------------------------------------------------------------------------------------
@@ -363,6 +377,8 @@ def _name(resource: dict) -> str:
 
 
 def _get(data: Any, path: str) -> Any:
+    if "." not in path:
+        return data.get(path) if isinstance(data, dict) else None
     for part in path.split("."):
         if not isinstance(data, dict):
             return None

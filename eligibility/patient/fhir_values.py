@@ -9,11 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any
 
 from eligibility.errors import UnitError
 from eligibility.vocab.ucum import ucum_to_canonical
-from eligibility.vocab.units import canonical_unit
+from eligibility.vocab.units import canonical_unit, measure_factor
+from eligibility.vocab.vocabulary import MeasureDef
 
 UCUM = "http://unitsofmeasure.org"
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?(?:T.*)?$")
@@ -77,6 +79,8 @@ def reference_key(reference: Any) -> str | None:
     text = reference["reference"].strip()
     if text.startswith("urn:") or text.startswith("#"):
         return text
+    if text.count("/") == 1 and not text.startswith("/") and not text.endswith("/"):
+        return text  # the usual Type/id: what the general reading below gives too
     parts = [p for p in text.split("/") if p]
     if "_history" in parts:
         parts = parts[: parts.index("_history")]
@@ -110,13 +114,51 @@ def quantity_unit(quantity: dict) -> str:
 
     :class:`FhirValueError` when neither can be read.
     """
-    code, system, text = quantity.get("code"), quantity.get("system"), quantity.get("unit")
+    key = (quantity.get("code"), quantity.get("system"), quantity.get("unit"))
+    found = _UNITS.get(key) if all(part is None or type(part) is str for part in key) else None
+    if found is None:
+        found = _unit(*key)
+        if len(_UNITS) < 4096 and all(part is None or type(part) is str for part in key):
+            _UNITS[key] = found  # the same few units on every observation: read once
+    if isinstance(found, FhirValueError):
+        raise FhirValueError(*found.args)
+    return found
+
+
+_UNITS: dict[tuple[Any, Any, Any], str | FhirValueError] = {}
+
+
+def _unit(code: Any, system: Any, text: Any) -> str | FhirValueError:
     try:
         if code and (system in (None, UCUM)):
             return ucum_to_canonical(str(code))
         return canonical_unit(str(text or code or ""))
     except UnitError as exc:
-        raise FhirValueError(exc.message) from None
+        return FhirValueError(exc.message)
+
+
+def known_unit(quantity: dict) -> str | None:
+    """:func:`quantity_unit`, or None when the unit cannot be read (no warning wanted: the caller falls back)."""
+    try:
+        found = _UNITS.get((quantity.get("code"), quantity.get("system"), quantity.get("unit")))
+    except TypeError:  # a unit field that is not text
+        found = None
+    if type(found) is str:
+        return found
+    try:
+        return quantity_unit(quantity)
+    except FhirValueError:
+        return None
+
+
+def expressible(unit: str, measure: MeasureDef) -> bool:
+    """Whether a value in ``unit`` can be converted to ``measure``'s unit (exactly)."""
+    return _expressible(unit, measure.unit, measure.molar_mass, measure.valence)
+
+
+@lru_cache(maxsize=4096)
+def _expressible(unit: str, target: str, molar_mass: Decimal | None, valence: int | None) -> bool:
+    return measure_factor(unit, target, molar_mass, valence) is not None  # exact and pure: cached
 
 
 def quantity_value(quantity: dict) -> Decimal:
@@ -124,12 +166,15 @@ def quantity_value(quantity: dict) -> Decimal:
     if quantity.get("comparator"):
         raise FhirValueError(f"value {quantity.get('comparator')}{quantity.get('value')} is a bound, not a value")
     raw = quantity.get("value")
-    if isinstance(raw, bool) or raw is None:
+    if type(raw) is Decimal:  # JSON is read with decimal numbers
+        value = raw
+    elif isinstance(raw, bool) or raw is None:
         raise FhirValueError("quantity has no value")
-    try:
-        value = raw if type(raw) is Decimal else Decimal(str(raw))  # JSON is read with decimal numbers
-    except InvalidOperation:
-        raise FhirValueError(f"value {raw!r} is not a number") from None
+    else:
+        try:
+            value = Decimal(str(raw))
+        except InvalidOperation:
+            raise FhirValueError(f"value {raw!r} is not a number") from None
     if not value.is_finite() or value < 0:
         raise FhirValueError(f"value {raw} is not a finite non-negative number")
     return value
