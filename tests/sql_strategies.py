@@ -143,6 +143,7 @@ def rules() -> st.SearchStrategy[ast.Node]:
             st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda item: ast.Not(item=item), children),
+            st.builds(lambda a, b: ast.Implies(condition=a, then=b), children, children),
         ),
         max_leaves=6,
     )

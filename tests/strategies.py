@@ -166,6 +166,7 @@ def rules(max_leaves: int = 8, few: bool = False) -> st.SearchStrategy[ast.Node]
             st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda item: ast.Not(item=item), children),
+            st.builds(lambda a, b: ast.Implies(condition=a, then=b), children, children),
         ),
         max_leaves=max_leaves,
     )

@@ -58,6 +58,11 @@ def _compile_not(rule: ast.Not, vocabulary: Vocabulary, shared: dict | None) -> 
     return Plan(rule, (compile_rule(rule.item, vocabulary, shared),))
 
 
+@COMPILE.register(ast.Implies)
+def _compile_implies(rule: ast.Implies, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, (compile_rule(rule.condition, vocabulary, shared), compile_rule(rule.then, vocabulary, shared)))
+
+
 @COMPILE.register(ast.Comparison)
 def _compile_comparison(rule: ast.Comparison, vocabulary: Vocabulary, shared: dict | None) -> Plan:
     measure = vocabulary.measure(rule.measure)

@@ -94,7 +94,7 @@ def _records(node: ast.Node, finding: Finding) -> list[Need]:
     return [Need(kind, node.concept, category=node.category, window=node.window)]
 
 
-@DIAGNOSE.register(ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
+@DIAGNOSE.register(ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not, ast.Implies)
 def _structural(node: ast.Node, finding: Finding) -> list[Need]:
     # Review leaves need a person; logic nodes are diagnosed through their children (see needs()).
     return []

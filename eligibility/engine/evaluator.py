@@ -292,4 +292,10 @@ def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
     return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))
 
 
+@EVALUATE.register(ast.Implies)
+def _implies(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    condition, then = (evaluate(child, patient, context) for child in plan.children)
+    return Finding(any_of((~condition.truth, then.truth)), plan, Reason.LOGIC, None, (condition, then))
+
+
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

@@ -192,6 +192,14 @@ class Not(Node):
     item: Rule
 
 
+class Implies(Node):
+    """Implication ``if A then B``: Kleene ``not A or B`` (true when A is false, whatever B is)."""
+
+    kind: Literal["implies"] = "implies"
+    condition: Rule
+    then: Rule
+
+
 class NeedsReview(Node):
     """Text no rule captures; a person must judge it. Never decides a verdict on its own."""
 
@@ -211,7 +219,8 @@ Rule = Annotated[
     | AllOf
     | AnyOf
     | Not
-    | NeedsReview,
+    | NeedsReview
+    | Implies,
     Field(discriminator="kind"),
 ]
 
@@ -220,7 +229,7 @@ NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 
 LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
 
-for _model in (AllOf, AnyOf, Not):
+for _model in (AllOf, AnyOf, Not, Implies):
     _model.model_rebuild()
 
 
@@ -239,3 +248,6 @@ def walk(rule: Node):
             yield from walk(item)
     elif isinstance(rule, Not):
         yield from walk(rule.item)
+    elif isinstance(rule, Implies):
+        yield from walk(rule.condition)
+        yield from walk(rule.then)

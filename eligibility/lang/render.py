@@ -11,7 +11,7 @@ from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
-_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
+_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then)$)[A-Za-z_][A-Za-z0-9_\-]*$")
 _KEYWORDS = {"age", "sex", "has", "count", "review"}
 
 
@@ -97,7 +97,7 @@ def _needs_review(rule: ast.NeedsReview) -> str:
 
 def _operand(rule: ast.Node) -> str:
     text = render(rule)
-    return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf)) else text
+    return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf, ast.Implies)) else text
 
 
 @RENDER.register(ast.AllOf)
@@ -113,3 +113,8 @@ def _any_of(rule: ast.AnyOf) -> str:
 @RENDER.register(ast.Not)
 def _not(rule: ast.Not) -> str:
     return f"not {_operand(rule.item)}"
+
+
+@RENDER.register(ast.Implies)
+def _implies(rule: ast.Implies) -> str:
+    return f"if {_operand(rule.condition)} then {_operand(rule.then)}"

@@ -161,3 +161,9 @@ def _any_of(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node
 @RESOLVE.register(ast.Not)
 def _not(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"item": _visit(rule.item, vocabulary, problems)})
+
+
+@RESOLVE.register(ast.Implies)
+def _implies(rule: ast.Implies, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    condition = _visit(rule.condition, vocabulary, problems)
+    return rule.model_copy(update={"condition": condition, "then": _visit(rule.then, vocabulary, problems)})

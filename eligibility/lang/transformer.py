@@ -53,6 +53,9 @@ class RuleTransformer(Transformer):
     def negation(self, meta: Meta, items: list) -> ast.Not:
         return ast.Not(item=items[0], span=span_of(meta))
 
+    def implies(self, meta: Meta, items: list) -> ast.Implies:
+        return ast.Implies(condition=items[0], then=items[1], span=span_of(meta))
+
     def quantity(self, meta: Meta, items: list) -> ast.Quantity:
         unit = canonical_unit(str(items[1])) if len(items) > 1 else ""
         return ast.Quantity(value=Decimal(items[0]), unit=unit, span=span_of(meta))

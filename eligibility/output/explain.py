@@ -17,7 +17,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
-from eligibility.engine.truth import TRUE, UNKNOWN
+from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
@@ -254,6 +254,18 @@ def _logic(node: ast.Node, finding: Finding) -> str:
     parts = list(dict.fromkeys(explain(child) for child in _deciding(finding)))
     prefix = "not: " if isinstance(node, ast.Not) else ""
     return prefix + "; ".join(parts)
+
+
+@EXPLAIN.register(ast.Implies)
+def _implies(node: ast.Implies, finding: Finding) -> str:
+    condition, then = finding.children
+    if condition.truth is FALSE:
+        return f"does not apply: {explain(condition)}"
+    if then.truth is TRUE:
+        return f"{'applies' if condition.truth is TRUE else 'holds whether or not it applies'}: {explain(then)}"
+    if condition.truth is TRUE:
+        return f"applies ({explain(condition)}): {explain(then)}"
+    return f"may apply ({explain(condition)}): {explain(then)}"
 
 
 # --- what is missing -----------------------------------------------------------------------------------

@@ -302,3 +302,9 @@ def _any(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 def _not(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     child = compile_sql(plan.children[0], query, settings)
     return _logic(negate(exp.Paren(this=child.met)), [child])
+
+
+@SQL.register(ast.Implies)
+def _implies(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    condition, then = (compile_sql(child, query, settings) for child in plan.children)
+    return _logic(disj(negate(exp.Paren(this=condition.met)), exp.Paren(this=then.met)), [condition, then])
