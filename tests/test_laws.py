@@ -11,8 +11,8 @@ import operator
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 import pytest
+from dateutil.relativedelta import relativedelta
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
 
