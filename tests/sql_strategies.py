@@ -17,7 +17,7 @@ from eligibility.lang import ast
 from strategies import AS_OF, OPS, VOCABULARY, exact_decimal, units_of
 
 MEASURES = ("alc", "creatinine", "alt")
-QUALITATIVE = "hbsag"
+QUALITATIVE = ("hbsag", "aqp4_igg")  # aqp4_igg is a lifetime test (valid_for: ever)
 VALUES = tuple(Decimal(v) for v in ("0.5", "1", "1.5", "2.5", "40", "88.4", "100", "120"))
 CONCEPTS = {
     "condition": ("malignancy", "solid_tumor", "breast_cancer", "infection", "viral_infection", "sle"),
@@ -57,6 +57,10 @@ bounded_windows = st.builds(
     lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]), durations
 )
 windows = st.none() | bounded_windows
+# How old a result may be: the default (the measure's validity or the recency window), a window, or ever.
+result_ages = st.one_of(
+    st.just({"window": None}), bounded_windows.map(lambda w: {"window": w}), st.just({"window": None, "ever": True})
+)
 
 
 def _written(measure: str, canonical: Decimal, draw) -> ast.Quantity:
@@ -73,7 +77,7 @@ def comparisons(draw) -> ast.Comparison:
     """A lab comparison on a boundary value written in any unit."""
     measure = draw(st.sampled_from(MEASURES))
     quantity = _written(measure, draw(st.sampled_from(VALUES)), draw)
-    return ast.Comparison(measure=measure, op=draw(st.sampled_from(OPS)), quantity=quantity, window=draw(windows))
+    return ast.Comparison(measure=measure, op=draw(st.sampled_from(OPS)), quantity=quantity, **draw(result_ages))
 
 
 def _history(category: str, concept: str, active: bool, excluding: tuple, window) -> ast.Presence:
@@ -97,17 +101,18 @@ def leaves() -> st.SearchStrategy[ast.Node]:
     return st.one_of(
         comparisons(),
         st.builds(
-            lambda m, op, k, limit, w: ast.RelativeComparison(measure=m, op=op, factor=k, limit=limit, window=w),
+            lambda m, op, k, limit, w: ast.RelativeComparison(measure=m, op=op, factor=k, limit=limit, **w),
             st.sampled_from(MEASURES),
             st.sampled_from(OPS),
             st.sampled_from([Decimal(1), Decimal("1.5"), Decimal(3)]),
             st.sampled_from(["ULN", "LLN"]),
-            windows,
+            result_ages,
         ),
         st.builds(
-            lambda v, w: ast.Qualitative(measure=QUALITATIVE, value=v, window=w),
+            lambda m, v, w: ast.Qualitative(measure=m, value=v, **w),
+            st.sampled_from(QUALITATIVE),
             st.sampled_from(["positive", "negative"]),
-            windows,
+            result_ages,
         ),
         st.builds(lambda op, d: ast.Age(op=op, duration=d), st.sampled_from(OPS), ages),
         st.builds(
@@ -158,8 +163,8 @@ def _day(draw, future: bool = True) -> str:
 @st.composite
 def observations(draw) -> dict:
     """A lab value on a boundary, written in any of its units, with or without a reference range."""
-    measure = draw(st.sampled_from((*MEASURES, QUALITATIVE)))
-    if measure == QUALITATIVE:
+    measure = draw(st.sampled_from((*MEASURES, *QUALITATIVE)))
+    if measure in QUALITATIVE:
         return {"code": measure, "value": draw(st.sampled_from(["positive", "negative"])), "date": _day(draw)}
     quantity = _written(measure, draw(st.sampled_from(VALUES)), draw)
     entry = {"code": measure, "value": str(quantity.value), "unit": quantity.unit, "date": _day(draw)}

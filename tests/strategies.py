@@ -124,7 +124,8 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
         measure = draw(measures)
         unit, _ = draw(st.sampled_from(units_of(measure)))
         value = draw(canonical_values)
-        return ast.Comparison(measure=measure, op=draw(ops), quantity=ast.Quantity(value=value, unit=unit))
+        quantity = ast.Quantity(value=value, unit=unit)
+        return ast.Comparison(measure=measure, op=draw(ops), quantity=quantity, ever=draw(st.booleans()))
 
     return st.one_of(
         comparison(),

@@ -11,6 +11,7 @@ from typing import Literal
 
 from eligibility.engine.findings import Finding, Reason
 from eligibility.engine.truth import UNKNOWN
+from eligibility.engine.validity import any_date, own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
@@ -22,7 +23,8 @@ class Need:
     """One piece of data that would decide an unknown leaf.
 
     ``subject`` is the measure or concept id; ``category`` the record category for records; ``limit`` ULN/LLN
-    for reference ranges; ``window`` the window a result or record must fall in, when the rule sets one.
+    for reference ranges; ``window`` the window a result or record must fall in, when the rule (or, for a
+    result, the measure's validity) sets one; ``any_date`` that a result of any date would do (a lifetime test).
     """
 
     kind: NeedKind
@@ -30,6 +32,7 @@ class Need:
     category: str | None = None
     limit: str | None = None
     window: ast.Window | None = None
+    any_date: bool = False
 
 
 DIAGNOSE: NodeDispatch[Callable[[ast.Node, Finding], list[Need]]] = NodeDispatch("diagnose")
@@ -66,7 +69,8 @@ def _lab(node: ast.Node, finding: Finding) -> list[Need]:
     name = finding.plan.measure.id if finding.plan.measure else node.measure
     if finding.reason is Reason.NO_REFERENCE_RANGE and isinstance(node, ast.RelativeComparison):
         return [Need("reference_range", name, limit=node.limit)]
-    return [Need("result", name, window=node.window)]
+    window, lifetime = own_window(node, finding.plan.measure), any_date(node, finding.plan.measure)
+    return [Need("result", name, window=window, any_date=lifetime)]
 
 
 @DIAGNOSE.register(ast.Age)

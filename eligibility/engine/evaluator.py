@@ -28,6 +28,7 @@ from eligibility.engine.findings import (
 )
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from eligibility.engine.validity import ResultRule, result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.patient.index import Occurrence, PatientIndex, Reading
@@ -59,14 +60,12 @@ def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> F
 # --- measurements ----------------------------------------------------------------------------------------
 
 
-def _latest(
-    plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext
-) -> Reading | Reason:
+def _latest(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Reading | Reason:
     """The newest usable reading, or why there is none (``missing``, or ``stale`` when all are too old)."""
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
         return Reason.MISSING
-    window = window or ast.Window(op="<=", duration=context.lab_recency)
+    window = result_window(cast(ResultRule, plan.node), plan.measure, context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
             return reading
@@ -78,7 +77,7 @@ def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -
     node = cast(ast.Comparison, plan.node)
     if plan.threshold is None:
         return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
     met = OPS[node.op](reading.value, plan.threshold)
@@ -102,7 +101,7 @@ def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
     node = cast(ast.RelativeComparison, plan.node)
     if plan.measure is None:
         return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
     limit, source = _reference(node, plan.measure.id, reading, context)
@@ -115,7 +114,7 @@ def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
 @EVALUATE.register(ast.Qualitative)
 def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Qualitative, plan.node)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return Finding(UNKNOWN, plan, reading, _stale_evidence(plan, patient))
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
 WindowOp = Literal["<", "<=", ">", ">="]
@@ -87,7 +87,17 @@ class Node(Data):
     span: Span | None = None
 
 
-class Comparison(Node):
+class _Result(Node):
+    """A node about a test result: ``ever`` and a window are alternatives (each says how old a result may be)."""
+
+    @model_validator(mode="after")
+    def _one_age_limit(self) -> _Result:
+        if getattr(self, "ever", False) and getattr(self, "window", None) is not None:
+            raise ValueError("a result rule takes `ever` or a window, not both")
+        return self
+
+
+class Comparison(_Result):
     """A measure compared with a quantity: ``alc <= 0.5 10^9/L``, optionally measured within a window."""
 
     kind: Literal["comparison"] = "comparison"
@@ -95,10 +105,11 @@ class Comparison(Node):
     op: Op
     quantity: Quantity
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 
-class RelativeComparison(Node):
+class RelativeComparison(_Result):
     """A measure compared with a multiple of the patient's reference limit: ``ast >= 3 x ULN``."""
 
     kind: Literal["relative"] = "relative"
@@ -107,16 +118,19 @@ class RelativeComparison(Node):
     factor: Decimal
     limit: Limit
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 
-class Qualitative(Node):
-    """A qualitative test result: ``hbsag is positive``."""
+class Qualitative(_Result):
+    """A qualitative test result: ``hbsag is positive``; ``aqp4_igg is positive ever`` takes a result of any
+    date (a lifetime test), ``within 5 years`` one that recent."""
 
     kind: Literal["qualitative"] = "qualitative"
     measure: str
     value: str
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 

@@ -11,7 +11,7 @@ from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
-_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then)$)[A-Za-z_][A-Za-z0-9_\-]*$")
+_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then|ever)$)[A-Za-z_][A-Za-z0-9_\-]*$")
 _KEYWORDS = {"age", "sex", "has", "count", "review"}
 
 
@@ -40,6 +40,11 @@ def window(value: ast.Window | None) -> str:
     return "" if value is None else " " + ast.WINDOW_WORDING[value.op].format(duration(value.duration))
 
 
+def result_age(rule: ast.Comparison | ast.RelativeComparison | ast.Qualitative) -> str:
+    """`` ever``, `` within 3 weeks`` or nothing: how old a result may be."""
+    return " ever" if rule.ever else window(rule.window)
+
+
 RENDER: NodeDispatch[Callable[[Any], str]] = NodeDispatch("render")
 
 
@@ -50,17 +55,17 @@ def render(rule: ast.Node) -> str:
 
 @RENDER.register(ast.Comparison)
 def _comparison(rule: ast.Comparison) -> str:
-    return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{window(rule.window)}"
+    return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{result_age(rule)}"
 
 
 @RENDER.register(ast.RelativeComparison)
 def _relative_comparison(rule: ast.RelativeComparison) -> str:
-    return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{window(rule.window)}"
+    return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{result_age(rule)}"
 
 
 @RENDER.register(ast.Qualitative)
 def _qualitative(rule: ast.Qualitative) -> str:
-    return f"{name(rule.measure)} is {rule.value}{window(rule.window)}"
+    return f"{name(rule.measure)} is {rule.value}{result_age(rule)}"
 
 
 @RENDER.register(ast.Age)

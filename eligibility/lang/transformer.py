@@ -40,6 +40,15 @@ def _split_window(children: list) -> tuple[list, ast.Window | None]:
     return [c for c in children if not isinstance(c, ast.Window)], window
 
 
+_EVER = object()  # what the ``ever`` of a result rule is read as, before it becomes the node's flag
+
+
+def _split_result_age(children: list) -> tuple[list, dict]:
+    """The children without their age limit, and the node fields it sets (``window`` or ``ever``)."""
+    rest, window = _split_window([c for c in children if c is not _EVER])
+    return rest, {"window": window, "ever": any(c is _EVER for c in children)}
+
+
 @v_args(meta=True)
 class RuleTransformer(Transformer):
     """Builds AST nodes bottom-up; every node gets the span of the text it came from."""
@@ -78,35 +87,38 @@ class RuleTransformer(Transformer):
     def less_than_ago(self, meta: Meta, items: list) -> ast.Window:
         return self._window("less_than_ago", items)
 
+    def ever(self, meta: Meta, items: list) -> object:
+        return _EVER
+
     def comparison(self, meta: Meta, items: list) -> ast.Comparison:
-        (name, op, quantity), window = _split_window(items)
+        (name, op, quantity), age_limit = _split_result_age(items)
         return ast.Comparison(
             measure=name_text(name),
             op=str(op),
             quantity=quantity,
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )
 
     def relative(self, meta: Meta, items: list) -> ast.RelativeComparison:
-        (name, op, factor, limit), window = _split_window(items)
+        (name, op, factor, limit), age_limit = _split_result_age(items)
         return ast.RelativeComparison(
             measure=name_text(name),
             op=str(op),
             factor=Decimal(factor),
             limit=str(limit),
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )
 
     def qualitative(self, meta: Meta, items: list) -> ast.Qualitative:
-        (name, value), window = _split_window(items)
+        (name, value), age_limit = _split_result_age(items)
         return ast.Qualitative(
             measure=name_text(name),
             value=str(value).lower(),
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )

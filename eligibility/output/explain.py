@@ -18,6 +18,7 @@ from eligibility.engine.findings import (
     SexEvidence,
 )
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
+from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
@@ -113,7 +114,7 @@ def _reading_text(finding: Finding, unit: str) -> str:
 def _comparison(node: ast.Comparison, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LabEvidence)
     reading = finding.evidence.reading
     unit = node.quantity.unit or (finding.plan.measure.unit if finding.plan.measure else "")
@@ -132,7 +133,7 @@ def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
             "range on the lab result and none in the trial's or site's reference table"
         )
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LimitEvidence) and finding.plan.measure is not None
     reading, limit, source = finding.evidence.reading, finding.evidence.limit, finding.evidence.source
     factor = measure_factor(
@@ -152,7 +153,7 @@ def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
 def _qualitative(node: ast.Qualitative, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LabEvidence)
     return f"{name} {finding.evidence.reading.value} ({finding.evidence.reading.date})"
 
@@ -271,7 +272,7 @@ def _implies(node: ast.Implies, finding: Finding) -> str:
 # --- what is missing -----------------------------------------------------------------------------------
 
 _NEED_WORDS: dict[str, Callable[[Need], str]] = {
-    "result": lambda need: f"{need.subject} (recent result)",
+    "result": lambda need: f"{need.subject} ({'result of any date' if need.any_date else 'recent result'})",
     "reference_range": lambda need: f"{need.subject} reference range ({need.limit})",
     "birth_date": lambda need: "birth_date",
     "onset": lambda need: f"condition {need.subject} (onset date)",

@@ -47,6 +47,9 @@ class MeasureDef(BaseModel):
     molar_mass: Decimal | None = None
     valence: int | None = None
     values: tuple[str, ...] | None = None
+    # How long a result stays valid: ``ever`` (a lifetime test) or a duration (``6 months``); unset: the lab
+    # recency window of the trial or the run.
+    valid_for: str | None = Field(default=None, pattern=r"^(ever|\d+(\.\d+)? (hour|day|week|month|year)s?)$")
 
     @property
     def qualitative(self) -> bool:

@@ -35,6 +35,7 @@ from eligibility.engine.sql.expressions import (
     text,
     wide,
 )
+from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
@@ -86,15 +87,19 @@ def _lab_reason(latest: str, seen: str) -> exp.Expression:
 def _lab(plan: Plan, query: CohortQuery, settings: Settings) -> tuple[str, str] | None:
     if plan.measure is None:
         return None
-    node = plan.node
-    window = node.window or ast.Window(op="<=", duration=settings.lab_recency)  # type: ignore[attr-defined]
+    window = _result_window(plan, settings)
     return query.latest_reading(plan.measure.id, window), query.readings_seen(plan.measure.id)
+
+
+def _result_window(plan: Plan, settings: Settings) -> ast.Window | None:
+    """The window a result must fall in (the rule's, the measure's validity, or the lab recency window)."""
+    return result_window(plan.node, plan.measure, settings.lab_recency)  # type: ignore[arg-type]
 
 
 @SQL.register(ast.Comparison)
 def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Comparison = plan.node  # type: ignore[assignment]
-    key = ("comparison", node, settings.lab_recency if node.window is None else None)
+    key = ("comparison", node, _result_window(plan, settings))
     if plan.threshold is None:
         return _constant(query, key, Reason.UNRESOLVED)
     tables = _lab(plan, query, settings)
@@ -112,7 +117,7 @@ def _relative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.RelativeComparison = plan.node  # type: ignore[assignment]
     table = settings.reference_ranges.get(plan.measure.id) if plan.measure else None
     fallback = None if table is None else (table.high if node.limit == "ULN" else table.low)
-    key = ("relative", node, settings.lab_recency if node.window is None else None, fallback)
+    key = ("relative", node, _result_window(plan, settings), fallback)
     tables = _lab(plan, query, settings)
     if tables is None:
         return _constant(query, key, Reason.UNRESOLVED)
@@ -147,7 +152,7 @@ def _limit(num: exp.Expression, den: exp.Expression, fallback: Fraction | None) 
 @SQL.register(ast.Qualitative)
 def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Qualitative = plan.node  # type: ignore[assignment]
-    key = ("qualitative", node, settings.lab_recency if node.window is None else None)
+    key = ("qualitative", node, _result_window(plan, settings))
     tables = _lab(plan, query, settings)
     if tables is None:
         return _constant(query, key, Reason.MISSING)

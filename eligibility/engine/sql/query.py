@@ -121,8 +121,9 @@ class CohortQuery:
 
         return self._cte(("seen", measure), build)
 
-    def latest_reading(self, measure: str, window: ast.Window) -> str:
-        """The newest reading of ``measure`` on or before the reference date and in ``window`` (its columns)."""
+    def latest_reading(self, measure: str, window: ast.Window | None) -> str:
+        """The newest reading of ``measure`` on or before the reference date and in ``window`` (``None``: of any
+        date), with its columns."""
 
         def build() -> exp.Select:
             on = col("date", "o")

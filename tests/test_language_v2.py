@@ -1,0 +1,98 @@
+"""Rule language v2 (the rule side): how old a result may be (a measure's validity, ``ever``, a window), and
+the laws that hold it in process and in DuckDB alike."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from functools import cache
+
+import duckdb
+import pytest
+from dateutil.relativedelta import relativedelta
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from eligibility.cohort.store import StoreWriter
+from eligibility.engine.compiler import compile_rule
+from eligibility.engine.context import EvaluationContext
+from eligibility.engine.evaluator import evaluate
+from eligibility.engine.sql.query import CohortQuery, Settings
+from eligibility.lang import ast
+from eligibility.lang.parsing import parse_rule
+from eligibility.patient.contract import Patient
+from eligibility.patient.index import index_patient
+from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
+
+from strategies import AS_OF, VOCABULARY
+
+
+@cache
+def _with_validity(measure_id: str, valid_for: str) -> Vocabulary:
+    """The bundled vocabulary with one measure's ``valid_for`` changed."""
+    measures = [
+        m.model_copy(update={"valid_for": valid_for}) if m.id == measure_id else m for m in VOCABULARY.measures.values()
+    ]
+    return Vocabulary(measures, VOCABULARY.concepts.values())
+
+
+def both_engines(vocabulary: Vocabulary, rule: str, person: dict, on: date = AS_OF) -> tuple:
+    """(met, reason) in process and in DuckDB, for one rule and one patient."""
+    patient = Patient.model_validate({"id": "P", **person})
+    plan = compile_rule(parse_rule(rule), vocabulary)
+    finding = evaluate(plan, index_patient(patient, vocabulary, on), EvaluationContext(on, vocabulary))
+    writer = StoreWriter(vocabulary)
+    writer.add(patient)
+    connection = duckdb.connect(":memory:")
+    writer.write(None, connection=connection)  # type: ignore[arg-type]
+    query = CohortQuery(vocabulary, on)
+    query.add_clause(plan, True, False, Settings())
+    row = connection.execute(query.select().sql(dialect="duckdb")).fetchone()
+    assert row is not None
+    return (finding.truth.as_json(), finding.reason.value), (row[1], row[2])
+
+
+@settings(max_examples=20)
+@given(st.integers(1, 6), st.dates(date(2020, 1, 1), date(2030, 12, 31)))
+def test_a_measures_validity_ends_exactly_at_its_edge(months: int, on: date):
+    vocabulary = _with_validity("hbsag", f"{months} months")
+    edge = on - relativedelta(months=months)
+    for day, truth, reason in ((edge, True, "decided"), (edge - timedelta(days=1), None, "stale")):
+        person = {"observations": [{"code": "hbsag", "value": "positive", "date": str(day)}]}
+        in_process, in_sql = both_engines(vocabulary, "hbsag is positive", person, on)
+        assert in_process == in_sql == (truth, reason)
+
+
+@pytest.mark.parametrize(
+    ("rule", "truth", "reason"),
+    [
+        ("aqp4_igg is positive", True, "decided"),  # valid for life
+        ("aqp4_igg is positive ever", True, "decided"),
+        ("aqp4_igg is positive within 5 years", None, "stale"),  # the rule's own window wins
+        ("hbsag is positive", None, "stale"),  # the lab recency window
+        ("hbsag is positive ever", True, "decided"),
+    ],
+)
+def test_validity_ever_and_windows_agree_in_both_engines(rule: str, truth, reason: str):
+    old = str(AS_OF - relativedelta(years=7))
+    person = {"observations": [{"code": m, "value": "positive", "date": old} for m in ("aqp4_igg", "hbsag")]}
+    in_process, in_sql = both_engines(VOCABULARY, rule, person)
+    assert in_process == in_sql == (truth, reason)
+
+
+def test_a_result_rule_takes_ever_or_a_window_not_both():
+    window = ast.Window(op="<=", duration=ast.Duration(value=3, unit="day"))
+    with pytest.raises(ValidationError, match="not both"):
+        ast.Qualitative(measure="hbsag", value="positive", window=window, ever=True)
+
+
+@pytest.mark.parametrize("valid_for", ["forever", "5", "3 fortnights", "ever "])
+def test_a_measure_validity_must_be_ever_or_a_duration(valid_for: str):
+    with pytest.raises(ValidationError, match="valid_for"):
+        MeasureDef(id="x", name="x", kind="lab", valid_for=valid_for)
+
+
+def test_the_lifetime_tests_of_the_seed_trials_are_valid_for_life():
+    lifetime = {m.id for m in VOCABULARY.measures.values() if m.valid_for == "ever"}
+    assert {"aqp4_igg", "mog_igg", "oligoclonal_bands", "anca", "mpo_anca", "pr3_anca"} <= lifetime
+    assert "hbsag" not in lifetime and "alt" not in lifetime
