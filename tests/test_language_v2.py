@@ -96,3 +96,51 @@ def test_the_lifetime_tests_of_the_seed_trials_are_valid_for_life():
     lifetime = {m.id for m in VOCABULARY.measures.values() if m.valid_for == "ever"}
     assert {"aqp4_igg", "mog_igg", "oligoclonal_bands", "anca", "mpo_anca", "pr3_anca"} <= lifetime
     assert "hbsag" not in lifetime and "alt" not in lifetime
+
+
+# --- records of a broader or overlapping concept ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "rule", "truth", "reason"),
+    [
+        ("zoster vaccine", "has immunization live_vaccine within 3 weeks", None, "unspecific"),
+        ("Shingrix", "has immunization live_vaccine within 3 weeks", False, "complete"),
+        ("Zostavax", "has immunization live_vaccine within 3 weeks", True, "decided"),
+        ("vaccine", "has immunization bcg_vaccine", None, "unspecific"),
+        ("zoster vaccine", "count immunization live_vaccine within 3 weeks >= 1", None, "unspecific"),
+        ("zoster vaccine", "count immunization live_vaccine within 3 weeks <= 1", True, "decided"),
+        ("zoster vaccine", "count immunization live_vaccine within 3 weeks >= 2", False, "decided"),
+        ("zoster vaccine", "has immunization zoster_vaccine", True, "decided"),  # the broader query is met
+    ],
+)
+def test_a_broader_record_leaves_a_narrower_question_open(code: str, rule: str, truth, reason: str):
+    person = {"immunizations": [{"code": code, "date": "2026-10-20"}], "complete": ["immunizations"]}
+    in_process, in_sql = both_engines(VOCABULARY, rule, person)
+    assert in_process == in_sql == (truth, reason)
+
+
+def test_a_record_that_may_be_an_exception_leaves_the_exception_open():
+    person = {"conditions": [{"code": "skin cancer", "onset": "2020-10-20"}], "complete": ["conditions"]}
+    rule = "has condition malignancy except basal_cell_carcinoma"
+    assert both_engines(VOCABULARY, rule, person) == ((None, "unspecific"),) * 2
+    person["conditions"] = [{"code": "melanoma", "onset": "2020-10-20"}]
+    assert both_engines(VOCABULARY, rule, person) == ((True, "decided"),) * 2
+
+
+@given(st.sampled_from(sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "immunization")), st.data())
+def test_under_complete_a_record_of_an_overlapping_concept_never_decides_no(recorded: str, data):
+    """Law: with immunizations complete and one record of R, ``has immunization Q`` is false only when no kind
+    of R is a kind of Q (R's record cannot be a Q), and true exactly when R is a kind of Q."""
+    asked = data.draw(
+        st.sampled_from(sorted(c.id for c in VOCABULARY.concepts.values() if c.category == "immunization"))
+    )
+    person = {"immunizations": [{"code": recorded, "date": "2026-10-20"}], "complete": ["immunizations"]}
+    finding = evaluate(
+        compile_rule(parse_rule(f"has immunization {asked}"), VOCABULARY),
+        index_patient(Patient.model_validate({"id": "P", **person}), VOCABULARY, AS_OF),
+        EvaluationContext(AS_OF, VOCABULARY),
+    )
+    may_be = bool(VOCABULARY.descendants(recorded) & VOCABULARY.descendants(asked))
+    expected = True if asked in VOCABULARY.ancestors(recorded) else None if may_be else False
+    assert finding.truth.as_json() is expected

@@ -15,7 +15,7 @@ from eligibility.engine.validity import any_date, own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
-NeedKind = Literal["result", "reference_range", "birth_date", "onset", "sex", "record", "record_date"]
+NeedKind = Literal["result", "reference_range", "birth_date", "onset", "sex", "record", "record_date", "record_kind"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +94,7 @@ def _sex(node: ast.Node, finding: Finding) -> list[Need]:
 @DIAGNOSE.register(ast.Presence, ast.Count)
 def _records(node: ast.Node, finding: Finding) -> list[Need]:
     assert isinstance(node, ast.Presence | ast.Count)
-    kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
+    kind: NeedKind = {Reason.UNDATED: "record_date", Reason.UNSPECIFIC: "record_kind"}.get(finding.reason, "record")
     return [Need(kind, node.concept, category=node.category, window=node.window)]
 
 

@@ -28,6 +28,7 @@ from eligibility.engine.findings import (
 )
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from eligibility.engine.unspecific import unspecific_concepts, unspecific_records
 from eligibility.engine.validity import ResultRule, result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -209,14 +210,17 @@ def _negated(
     return any(negations.get(a) == "absent" for a in context.vocabulary.ancestors(concept))
 
 
-def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Occurrence], bool]:
-    """Occurrences that satisfy the node's status and window, and whether an undated one could."""
+def _matching(
+    occurrences: list[Occurrence], node, as_of: date, unsure: frozenset[str] = frozenset()
+) -> tuple[list[Occurrence], bool]:
+    """Occurrences that satisfy the node's status and window, and whether an undated one could (records of an
+    ``unsure`` concept, which may or may not be excluded, are left to :func:`_possible`)."""
     hits, undated = [], False
     excluded = frozenset(getattr(node, "excluding", ()))
     for occurrence in occurrences:
         if getattr(node, "active", False) and occurrence.status != "active":
             continue
-        if excluded and occurrence.concept_ancestors & excluded:
+        if excluded and (occurrence.concept_ancestors & excluded or occurrence.concept in unsure):
             continue
         if occurrence.start is None:
             undated = undated or node.window is not None
@@ -234,35 +238,58 @@ def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Oc
     return hits, undated
 
 
+def _possible(node: ast.Presence | ast.Count, patient: PatientIndex, context: EvaluationContext) -> list[Occurrence]:
+    """Records of a broader or overlapping concept that would match if they were of the node's kind."""
+    records = unspecific_records(
+        patient, context.vocabulary, node.category, (node.concept,), tuple(getattr(node, "excluding", ()))
+    )
+    return [r for r in records if _matching([r], node, context.as_of) != ([], False)]
+
+
+def _certain(node: ast.Presence | ast.Count, patient: PatientIndex, context: EvaluationContext):
+    """(hits, undated) among the records certainly of the node's kind."""
+    unsure = unspecific_concepts(context.vocabulary, (node.concept,), tuple(getattr(node, "excluding", ())))[1]
+    return _matching(patient.occurrences(node.category, node.concept), node, context.as_of, unsure)
+
+
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
-    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
+    hits, undated = _certain(node, patient, context)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
     if _negated(plan, patient, context, node.category, node.concept, node.active):
         return Finding(FALSE, plan, Reason.NEGATED)
-    if node.category in patient.complete and not undated:
+    if undated:
+        return Finding(UNKNOWN, plan, Reason.UNDATED)
+    possible = _possible(node, patient, context)
+    if possible:
+        return Finding(UNKNOWN, plan, Reason.UNSPECIFIC, RecordsEvidence(tuple(possible)))
+    if node.category in patient.complete:
         return Finding(FALSE, plan, Reason.COMPLETE)
-    return Finding(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
+    return Finding(UNKNOWN, plan, Reason.MISSING)
 
 
 @EVALUATE.register(ast.Count)
 def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Count, plan.node)
-    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
-    seen = len(hits)
-    closed = node.category in patient.complete and not undated
-    if closed:
-        return Finding(Truth.of(OPS[node.op](seen, node.count)), plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+    hits, undated = _certain(node, patient, context)
+    seen, evidence = len(hits), RecordsEvidence(tuple(hits))
+    if node.category in patient.complete and not undated:
+        # Closed world: the count lies between the records of this kind and those plus the unspecific ones.
+        most = seen + len(_possible(node, patient, context))
+        outcomes = {OPS[node.op](n, node.count) for n in range(seen, most + 1)}
+        if len(outcomes) == 1:
+            return Finding(Truth.of(outcomes.pop()), plan, Reason.DECIDED, evidence)
+        return Finding(UNKNOWN, plan, Reason.UNSPECIFIC, evidence)
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">") and OPS[node.op](seen, node.count):
-        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+        return Finding(TRUE, plan, Reason.DECIDED, evidence)
     if node.op in ("<=", "<", "==") and seen > node.count - (node.op == "<"):
-        return Finding(FALSE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+        return Finding(FALSE, plan, Reason.DECIDED, evidence)
     if node.op == "!=" and seen > node.count:
-        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
-    return Finding(UNKNOWN, plan, Reason.INCOMPLETE_COUNT, RecordsEvidence(tuple(hits)))
+        return Finding(TRUE, plan, Reason.DECIDED, evidence)
+    return Finding(UNKNOWN, plan, Reason.INCOMPLETE_COUNT, evidence)
 
 
 # --- logic -----------------------------------------------------------------------------------------------

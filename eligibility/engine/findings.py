@@ -34,6 +34,7 @@ class Reason(StrEnum):
     NEGATED = "negated"  # recorded as absent (or resolved, for an "active" node)
     COMPLETE = "complete"  # not on record, and the category is complete
     REVIEW = "review"  # only a person can judge
+    UNSPECIFIC = "unspecific"  # a record of a broader concept (generic "zoster vaccine"): it may be this kind or not
 
 
 UNKNOWN_REASONS = frozenset(
@@ -47,6 +48,7 @@ UNKNOWN_REASONS = frozenset(
         Reason.MISSING_BIRTH,
         Reason.UNRESOLVED,
         Reason.REVIEW,
+        Reason.UNSPECIFIC,
     }
 )
 

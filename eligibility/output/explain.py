@@ -225,6 +225,8 @@ def _presence(node: ast.Presence, finding: Finding) -> str:
         return f"no {what}{where} ({plural} are marked complete)"
     if finding.reason is Reason.UNDATED:
         return f"{what} on record without a date; cannot tell whether it is{where}"
+    if finding.reason is Reason.UNSPECIFIC:
+        return f"{_records_text(_records(finding))} on record: may or may not be {what}{where}"
     return f"no {what}{where} on record ({plural} not marked complete)"
 
 
@@ -235,6 +237,8 @@ def _count(node: ast.Count, finding: Finding) -> str:
     seen = f"{len(records)} × {_name(finding, node.concept)}{where}" + (
         f": {_records_text(records)}" if records else ""
     )
+    if finding.reason is Reason.UNSPECIFIC:
+        return f"{seen} on record; other records may or may not be {_name(finding, node.concept)}"
     if finding.truth is UNKNOWN:
         return f"{seen} on record; {_CATEGORY_PLURAL[node.category]} not marked complete, so the count may be higher"
     return f"{seen} ({node.op} {node.count} needed)"
@@ -279,6 +283,7 @@ _NEED_WORDS: dict[str, Callable[[Need], str]] = {
     "sex": lambda need: "sex",
     "record": lambda need: f"{need.category} {need.subject}",
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
+    "record_kind": lambda need: f"{need.category} {need.subject} (which kind the record is)",
 }
 
 

@@ -67,6 +67,7 @@ _WHAT = {
     "sex": lambda s: "sex",
     "record": lambda s: f"{s.category} {s.name}",
     "record_date": lambda s: f"date of {s.category} {s.name}",
+    "record_kind": lambda s: f"which kind of {s.category} (whether it was {s.name})",
 }
 
 

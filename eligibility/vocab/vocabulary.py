@@ -122,6 +122,17 @@ class Vocabulary:
         """The concept and everything it is a kind of."""
         return self._ancestors.get(concept_id, frozenset({concept_id}))
 
+    def descendants(self, concept_id: str) -> frozenset[str]:
+        """The concept and every kind of it (the reverse of :meth:`ancestors`)."""
+        index = self.__dict__.get("_descendants")
+        if index is None:
+            found: dict[str, set[str]] = {}
+            for kind, ancestors in self._ancestors.items():
+                for ancestor in ancestors:
+                    found.setdefault(ancestor, set()).add(kind)
+            index = self.__dict__["_descendants"] = {k: frozenset(v) for k, v in found.items()}
+        return index.get(concept_id, frozenset({concept_id}))
+
     def suggest_measures(self, name: str, limit: int = 3) -> list[str]:
         """Close spellings of a measure name, for "did you mean" messages (canonical ids)."""
         hits = difflib.get_close_matches(name_key(name), list(self._measure_index), n=limit * 3, cutoff=0.6)

@@ -232,37 +232,62 @@ def _sex(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 
 
 def _records(query: CohortQuery, node: ast.Presence | ast.Count) -> tuple[exp.Expression, ...]:
-    """(hits, undated, negated, closed) for a history node: matching records, an undated record that might
-    match, a negation on record, and whether the category is complete."""
+    """(hits, undated, complete, possible) for a history node: matching records, an undated record that might
+    match, whether the category is complete, and how many records of a broader or overlapping concept would
+    match if they were of the node's kind."""
     table = query.matching_records(node)
     hits = exp.Coalesce(this=col("hits", table), expressions=[number(0)])
     undated = exp.GT(this=exp.Coalesce(this=col("undated", table), expressions=[number(0)]), expression=number(0))
     complete = col(f"complete_{node.category}", "r")
-    return hits, undated, complete
+    unsure = query.matching_records(node, unspecific=True)
+    possible = exp.Add(
+        this=exp.Coalesce(this=col("hits", unsure), expressions=[number(0)]),
+        expression=exp.Coalesce(this=col("undated", unsure), expressions=[number(0)]),
+    )
+    return hits, undated, complete, possible
 
 
 @SQL.register(ast.Presence)
 def _presence(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Presence = plan.node  # type: ignore[assignment]
-    hits, undated, complete = _records(query, node)
+    hits, undated, complete, possible = _records(query, node)
     negated = not_null(col("negated", query.negation(node.category, node.concept, node.active)))
     found = exp.GT(this=hits, expression=number(0))
-    closed = conj(complete, negate(undated))
+    unspecific = exp.GT(this=possible, expression=number(0))
+    closed = conj(complete, negate(undated), negate(unspecific))
     met = case((found, exp.true()), (negated, exp.false()), (closed, exp.false()))
     reason = case(
         (found, _reason(Reason.DECIDED)),
         (negated, _reason(Reason.NEGATED)),
-        (closed, _reason(Reason.COMPLETE)),
         (undated, _reason(Reason.UNDATED)),
+        (unspecific.copy(), _reason(Reason.UNSPECIFIC)),
+        (complete.copy(), _reason(Reason.COMPLETE)),
         default=_reason(Reason.MISSING),
     )
     return _leaf(query, ("presence", node), met, reason)
 
 
+def _count_interval(op: str, count: int, seen: exp.Expression, most: exp.Expression) -> exp.Expression:
+    """Truth of ``n <op> count`` for every n in [seen, most]: decided where all agree, else NULL."""
+    low, high = compare(op, seen, number(count)), compare(op, most, number(count))
+    if op == "==":  # true only when the interval is the single value
+        exact = conj(exp.EQ(this=seen.copy(), expression=number(count)), exp.EQ(this=most, expression=number(count)))
+        outside = disj(
+            exp.GT(this=seen.copy(), expression=number(count)), exp.LT(this=most.copy(), expression=number(count))
+        )
+        return case((exact, exp.true()), (outside, exp.false()))
+    if op == "!=":
+        inside = conj(
+            exp.LTE(this=seen.copy(), expression=number(count)), exp.GTE(this=most.copy(), expression=number(count))
+        )
+        return case((exp.EQ(this=seen.copy(), expression=most.copy()), low), (negate(inside), exp.true()))
+    return case((exp.EQ(this=low, expression=high), low.copy()))
+
+
 @SQL.register(ast.Count)
 def _count(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Count = plan.node  # type: ignore[assignment]
-    seen, undated, complete = _records(query, node)
+    seen, undated, complete, possible = _records(query, node)
     closed = conj(complete, negate(undated))
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">"):
@@ -271,8 +296,14 @@ def _count(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
         open_world = case((exp.GT(this=seen, expression=number(node.count - (node.op == "<"))), exp.false()))
     else:
         open_world = case((exp.GT(this=seen, expression=number(node.count)), exp.true()))
-    met = case((closed, compare(node.op, seen, number(node.count))), default=open_world)
-    reason = case((is_null(met), _reason(Reason.INCOMPLETE_COUNT)), default=_reason(Reason.DECIDED))
+    # Closed world: the count lies between the records of this kind and those plus the unspecific ones.
+    most = exp.Add(this=seen.copy(), expression=possible)
+    met = case((closed, _count_interval(node.op, node.count, seen.copy(), most)), default=open_world)
+    reason = case(
+        (not_null(met.copy()), _reason(Reason.DECIDED)),
+        (closed.copy(), _reason(Reason.UNSPECIFIC)),
+        default=_reason(Reason.INCOMPLETE_COUNT),
+    )
     return _leaf(query, ("count", node), met, reason)
 
 

@@ -36,6 +36,7 @@ from eligibility.engine.sql.expressions import (
     text,
     window_condition,
 )
+from eligibility.engine.unspecific import unspecific_concepts
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -191,11 +192,13 @@ class CohortQuery:
 
         return self._cte(("negated", category, concept, active), build)
 
-    def matching_records(self, node: ast.Presence | ast.Count) -> str:
+    def matching_records(self, node: ast.Presence | ast.Count, unspecific: bool = False) -> str:
         """Aggregates ``hits`` (records matching status, exceptions and window) and ``undated`` (records
-        without a date, or ended on a day not known, that a windowed node cannot place)."""
+        without a date, or ended on a day not known, that a windowed node cannot place); with ``unspecific``,
+        of the records that may or may not be of the node's kind (:mod:`eligibility.engine.unspecific`)."""
         window, active = node.window, getattr(node, "active", False)
         excluding = tuple(getattr(node, "excluding", ()))
+        broader, unsure = unspecific_concepts(self.vocabulary, (node.concept,), excluding)
 
         def build() -> exp.Select:
             start, ref = col("start", "x"), col("ref_date", "r")
@@ -218,11 +221,16 @@ class CohortQuery:
             undated = case(
                 (is_null(start), number(int(window is not None))), (could_match, number(1)), default=number(0)
             )
-            conditions = [self._kind_of("x", node.concept), disj(is_null(start), exp.LTE(this=start, expression=ref))]
+            kind = (
+                _in(col("concept", "x"), sorted(broader | unsure)) if unspecific else self._kind_of("x", node.concept)
+            )
+            conditions = [kind, disj(is_null(start), exp.LTE(this=start, expression=ref))]
             if active:
                 conditions.append(exp.EQ(this=col("status", "x"), expression=text("active")))
             for excluded in excluding:
                 conditions.append(negate(self._kind_of("x", excluded)))
+            if unsure and not unspecific:
+                conditions.append(negate(_in(col("concept", "x"), sorted(unsure))))
             return (
                 self._from(f"{node.category}s", "x")
                 .where(*conditions, copy=False)
@@ -230,7 +238,7 @@ class CohortQuery:
                 .group_by(col("patient_id", "x"), copy=False)
             )
 
-        return self._cte(("records", node.category, node.concept, window, active, excluding), build)
+        return self._cte(("records", node.category, node.concept, window, active, excluding, unspecific), build)
 
     # --- pieces -------------------------------------------------------------------------------------------
 
