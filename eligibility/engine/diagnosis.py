@@ -94,7 +94,8 @@ def _sex(node: ast.Node, finding: Finding) -> list[Need]:
 @DIAGNOSE.register(ast.Presence, ast.Count)
 def _records(node: ast.Node, finding: Finding) -> list[Need]:
     assert isinstance(node, ast.Presence | ast.Count)
-    kind: NeedKind = {Reason.UNDATED: "record_date", Reason.UNSPECIFIC: "record_kind"}.get(finding.reason, "record")
+    kinds: dict[Reason, NeedKind] = {Reason.UNDATED: "record_date", Reason.UNSPECIFIC: "record_kind"}
+    kind = kinds.get(finding.reason, "record")
     return [Need(kind, node.concept, category=node.category, window=node.window)]
 
 
