@@ -94,6 +94,10 @@ def presences(draw) -> ast.Presence:
     return _history(category, concept, active, tuple(e for e in excluding if e != concept), draw(windows))
 
 
+# One condition or several ("age at onset of (a or b)"), over a hierarchy slice where some overlap.
+condition_sets = st.lists(st.sampled_from(CONCEPTS["condition"]), min_size=1, max_size=3, unique=True).map(tuple)
+
+
 def leaves() -> st.SearchStrategy[ast.Node]:
     """Leaves of every kind."""
     years = st.builds(_duration, st.sampled_from(AGE_YEARS), st.just("year"))
@@ -116,10 +120,18 @@ def leaves() -> st.SearchStrategy[ast.Node]:
         ),
         st.builds(lambda op, d: ast.Age(op=op, duration=d), st.sampled_from(OPS), ages),
         st.builds(
-            lambda c, op, d: ast.AgeAtOnset(concept=c, op=op, duration=d),
-            st.sampled_from(CONCEPTS["condition"]),
+            lambda c, op, d: ast.AgeAtOnset(concept=c[0], alternatives=c[1:], op=op, duration=d),
+            condition_sets,
             st.sampled_from(OPS),
             years,
+        ),
+        st.builds(
+            lambda c, op, d: ast.DiseaseDuration(concept=c[0], alternatives=c[1:], op=op, duration=d),
+            condition_sets,
+            st.sampled_from(OPS),
+            st.builds(
+                _duration, st.sampled_from([0, 1, 2, 5, 10, 24, 60]), st.sampled_from(["day", "week", "month", "year"])
+            ),
         ),
         st.builds(lambda v: ast.Sex(value=v), st.sampled_from(["female", "male"])),
         presences(),

@@ -125,6 +125,7 @@ EXAMPLES = {
     ast.Not: "not sex is female",
     ast.NeedsReview: 'review "investigator judgement"',
     ast.Implies: "if sex is female then age >= 18 years",
+    ast.DiseaseDuration: "duration of condition multiple_sclerosis >= 2 years",
 }
 
 

@@ -144,3 +144,88 @@ def test_under_complete_a_record_of_an_overlapping_concept_never_decides_no(reco
     may_be = bool(VOCABULARY.descendants(recorded) & VOCABULARY.descendants(asked))
     expected = True if asked in VOCABULARY.ancestors(recorded) else None if may_be else False
     assert finding.truth.as_json() is expected
+
+
+# --- onset: age at onset and disease duration --------------------------------------------------------------------
+
+
+def _in_process(rule: str, person: dict, on: date = AS_OF):
+    patient = Patient.model_validate({"id": "P", **person})
+    plan = compile_rule(parse_rule(rule), VOCABULARY)
+    return evaluate(plan, index_patient(patient, VOCABULARY, on), EvaluationContext(on, VOCABULARY))
+
+
+@given(st.dates(date(1990, 1, 1), date(2020, 12, 31)), st.integers(1, 20))
+def test_a_disease_duration_reaches_n_years_exactly_on_the_anniversary(onset: date, years: int):
+    anniversary = onset + relativedelta(years=years)
+    if (onset.month, onset.day) == (2, 29) and (anniversary.month, anniversary.day) != (2, 29):
+        anniversary += timedelta(days=1)  # begun on 29 February: a year is complete on 1 March in common years
+    person = {"conditions": [{"code": "multiple_sclerosis", "onset": str(onset)}]}
+    rule = f"duration of condition multiple_sclerosis >= {years} years"
+    assert _in_process(rule, person, anniversary - timedelta(days=1)).truth.as_json() is False
+    assert _in_process(rule, person, anniversary).truth.as_json() is True
+
+
+@given(st.lists(st.dates(date(1990, 1, 1), date(2026, 10, 31)), min_size=1, max_size=4), st.integers(10, 40))
+def test_age_at_onset_is_the_age_at_the_earliest_record(onsets: list[date], years: int):
+    birth = date(1985, 5, 17)
+    codes = ("autoimmune_encephalitis", "autoimmune_cerebellitis")
+    person = {
+        "birth_date": str(birth),
+        "conditions": [{"code": codes[k % 2], "onset": str(d)} for k, d in enumerate(onsets)],
+        "complete": ["conditions"],
+    }
+    first = min(onsets)
+    expected = relativedelta(first, birth).years >= years
+    rule = f"age at onset of (autoimmune_encephalitis or autoimmune_cerebellitis) >= {years} years"
+    assert _in_process(rule, person).truth.as_json() is expected
+
+
+@pytest.mark.parametrize(
+    ("rule", "conditions", "truth", "reason"),
+    [
+        (
+            "age at onset of autoimmune_encephalitis >= 18 years",
+            [("autoimmune_encephalitis", "2017-06-01")],
+            False,
+            "decided",
+        ),
+        ("age at onset of autoimmune_encephalitis >= 18 years", [], False, "complete"),
+        ("age at onset of autoimmune_encephalitis >= 18 years", [("autoimmune_encephalitis", None)], None, "undated"),
+        (
+            "age at onset of autoimmune_encephalitis >= 18 years",
+            [("autoimmune_disease", "2019-01-01")],
+            None,
+            "unspecific",
+        ),
+        (
+            "duration of condition multiple_sclerosis >= 2 years",
+            [("multiple_sclerosis", "2024-11-01")],
+            True,
+            "decided",
+        ),
+        (
+            "duration of condition multiple_sclerosis >= 2 years",
+            [("multiple_sclerosis", "2024-11-02")],
+            False,
+            "decided",
+        ),
+        (
+            "duration of condition multiple_sclerosis >= 2 years",
+            [("multiple_sclerosis", "2025-01-01"), ("multiple_sclerosis", None)],
+            None,
+            "undated",
+        ),
+        (
+            "duration of condition multiple_sclerosis <= 2 years",
+            [("multiple_sclerosis", "2019-01-01"), ("multiple_sclerosis", None)],
+            False,
+            "decided",
+        ),
+    ],
+)
+def test_onset_rules_agree_in_both_engines(rule: str, conditions: list, truth, reason: str):
+    records = [{"code": code, **({"onset": onset} if onset else {})} for code, onset in conditions]
+    person = {"birth_date": "2000-01-01", "conditions": records, "complete": ["conditions"]}
+    in_process, in_sql = both_engines(VOCABULARY, rule, person)
+    assert in_process == in_sql == (truth, reason)

@@ -78,12 +78,13 @@ def _age(node: ast.Node, finding: Finding) -> list[Need]:
     return [Need("birth_date")]
 
 
-@DIAGNOSE.register(ast.AgeAtOnset)
-def _age_at_onset(node: ast.Node, finding: Finding) -> list[Need]:
-    assert isinstance(node, ast.AgeAtOnset)
+@DIAGNOSE.register(ast.AgeAtOnset, ast.DiseaseDuration)
+def _onset(node: ast.Node, finding: Finding) -> list[Need]:
+    assert isinstance(node, ast.AgeAtOnset | ast.DiseaseDuration)
     if finding.reason in (Reason.MISSING_BIRTH, Reason.AGE_UNCERTAIN):
         return [Need("birth_date")]
-    return [Need("onset", node.concept, category="condition")]
+    kind: NeedKind = "record_kind" if finding.reason is Reason.UNSPECIFIC else "onset"
+    return [Need(kind, concept, category="condition") for concept in node.concepts]
 
 
 @DIAGNOSE.register(ast.Sex)

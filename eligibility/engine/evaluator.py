@@ -18,6 +18,7 @@ from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
 from eligibility.engine.findings import (
     AgeEvidence,
+    DurationEvidence,
     Finding,
     LabEvidence,
     LimitEvidence,
@@ -26,6 +27,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
+from eligibility.engine.onset import Onset, onset_of, stable_truth
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from eligibility.engine.unspecific import unspecific_concepts, unspecific_records
@@ -173,19 +175,47 @@ def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
     return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds))
 
 
+def _no_onset(plan: Plan, reason: Reason, onset: Onset | Reason) -> Finding | None:
+    """The finding when the onset cannot be compared: no record (``onset`` is a reason) or no dated one."""
+    if isinstance(onset, Reason):
+        return Finding(FALSE if onset in (Reason.ABSENT, Reason.COMPLETE) else UNKNOWN, plan, onset)
+    if onset.earliest is None:
+        return Finding(UNKNOWN, plan, reason)
+    return None
+
+
 @EVALUATE.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.AgeAtOnset, plan.node)
-    onsets = [o.start for o in patient.occurrences("condition", node.concept) if o.start is not None]
-    if not onsets:
-        known_absent = _negated(plan, patient, context, "condition", node.concept, active=False)
-        return Finding(FALSE if known_absent else UNKNOWN, plan, Reason.ABSENT if known_absent else Reason.MISSING)
-    onset = min(onsets)
-    bounds = _age_bounds(node.duration.unit, patient, onset)
+    onset = onset_of(patient, context.vocabulary, node.concepts)
+    early = _no_onset(plan, Reason.UNDATED, onset)
+    if early is not None:
+        return early
+    assert isinstance(onset, Onset) and onset.earliest is not None
+    bounds = _age_bounds(node.duration.unit, patient, onset.earliest)
     if bounds is None:
-        return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset))
+        return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset.earliest))
     truth = _compare_bounds(node.op, bounds, node.duration.value)
-    return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds, onset=onset))
+    evidence = AgeEvidence(*bounds, onset=onset.earliest)
+    if onset.earlier is None or stable_truth(truth, node.op, later_is_larger=True):
+        return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), evidence)
+    return Finding(UNKNOWN, plan, onset.earlier, evidence)
+
+
+@EVALUATE.register(ast.DiseaseDuration)
+def _disease_duration(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DiseaseDuration, plan.node)
+    onset = onset_of(patient, context.vocabulary, node.concepts)
+    early = _no_onset(plan, Reason.UNDATED, onset)
+    if early is not None:
+        return early
+    assert isinstance(onset, Onset) and onset.earliest is not None
+    elapsed = age_in(node.duration.unit, onset.earliest, context.as_of)
+    truth = Truth.of(OPS[node.op](elapsed, node.duration.value))
+    evidence = DurationEvidence(onset.earliest, elapsed)
+    if onset.earlier is None or stable_truth(truth, node.op, later_is_larger=False):
+        return Finding(truth, plan, Reason.DECIDED, evidence)
+    return Finding(UNKNOWN, plan, onset.earlier, evidence)
 
 
 @EVALUATE.register(ast.Sex)

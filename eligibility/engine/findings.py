@@ -86,6 +86,14 @@ class OnsetEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class DurationEvidence:
+    """The onset a disease duration was counted from, and the completed time from it to the reference date."""
+
+    onset: date
+    elapsed: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class SexEvidence:
     """The sex on record."""
 
@@ -99,7 +107,7 @@ class RecordsEvidence:
     records: tuple[Occurrence, ...]
 
 
-Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence
+Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DurationEvidence
 
 
 @dataclass(frozen=True, slots=True)

@@ -143,13 +143,21 @@ class Age(Node):
 
 
 class AgeAtOnset(Node):
-    """Age when a condition began: ``age at onset of autoimmune_encephalitis >= 18 years``."""
+    """Age when a condition began, at the onset of its earliest record:
+    ``age at onset of autoimmune_encephalitis >= 18 years``; of any of several conditions:
+    ``age at onset of (autoimmune_encephalitis or autoimmune_cerebellar_ataxia) >= 18 years``."""
 
     kind: Literal["age_at_onset"] = "age_at_onset"
     concept: str
     op: Op
     duration: Duration
     concept_text: str | None = None
+    alternatives: tuple[str, ...] = ()  # further conditions after the first, read as "or"
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """Every condition named."""
+        return (self.concept, *self.alternatives)
 
 
 class Sex(Node):
@@ -214,6 +222,23 @@ class Implies(Node):
     then: Rule
 
 
+class DiseaseDuration(Node):
+    """Time since a condition began (the onset of its earliest record), on the reference date, in completed
+    units: ``duration of condition multiple_sclerosis >= 2 years``."""
+
+    kind: Literal["disease_duration"] = "disease_duration"
+    concept: str
+    op: Op
+    duration: Duration
+    concept_text: str | None = None
+    alternatives: tuple[str, ...] = ()  # further conditions after the first, read as "or"
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """Every condition named."""
+        return (self.concept, *self.alternatives)
+
+
 class NeedsReview(Node):
     """Text no rule captures; a person must judge it. Never decides a verdict on its own."""
 
@@ -234,14 +259,26 @@ Rule = Annotated[
     | AnyOf
     | Not
     | NeedsReview
-    | Implies,
+    | Implies
+    | DiseaseDuration,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
+LEAF_TYPES = (
+    Comparison,
+    RelativeComparison,
+    Qualitative,
+    Age,
+    AgeAtOnset,
+    Sex,
+    Presence,
+    Count,
+    NeedsReview,
+    DiseaseDuration,
+)
 
 for _model in (AllOf, AnyOf, Not, Implies):
     _model.model_rebuild()

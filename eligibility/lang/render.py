@@ -12,7 +12,7 @@ from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then|ever)$)[A-Za-z_][A-Za-z0-9_\-]*$")
-_KEYWORDS = {"age", "sex", "has", "count", "review"}
+_KEYWORDS = {"age", "sex", "has", "count", "review", "duration"}
 
 
 def name(text: str) -> str:
@@ -73,9 +73,16 @@ def _age(rule: ast.Age) -> str:
     return f"age {rule.op} {duration(rule.duration)}"
 
 
+def conditions(rule: ast.AgeAtOnset | ast.DiseaseDuration) -> str:
+    """``multiple_sclerosis``, or ``(a or b)`` for several conditions."""
+    if not rule.alternatives:
+        return name(rule.concept)
+    return "(" + " or ".join(name(c) for c in rule.concepts) + ")"
+
+
 @RENDER.register(ast.AgeAtOnset)
 def _age_at_onset(rule: ast.AgeAtOnset) -> str:
-    return f"age at onset of {name(rule.concept)} {rule.op} {duration(rule.duration)}"
+    return f"age at onset of {conditions(rule)} {rule.op} {duration(rule.duration)}"
 
 
 @RENDER.register(ast.Sex)
@@ -123,3 +130,8 @@ def _not(rule: ast.Not) -> str:
 @RENDER.register(ast.Implies)
 def _implies(rule: ast.Implies) -> str:
     return f"if {_operand(rule.condition)} then {_operand(rule.then)}"
+
+
+@RENDER.register(ast.DiseaseDuration)
+def _disease_duration(rule: ast.DiseaseDuration) -> str:
+    return f"duration of condition {conditions(rule)} {rule.op} {duration(rule.duration)}"

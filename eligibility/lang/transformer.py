@@ -127,10 +127,29 @@ class RuleTransformer(Transformer):
         op, duration = items
         return ast.Age(op=str(op), duration=duration, span=span_of(meta))
 
+    def conditions(self, meta: Meta, items: list) -> tuple[str, ...]:
+        return tuple(name_text(item) for item in items)
+
     def age_at_onset(self, meta: Meta, items: list) -> ast.AgeAtOnset:
-        name, op, duration = items
+        (first, *others), op, duration = items
         return ast.AgeAtOnset(
-            concept=name_text(name), op=str(op), duration=duration, span=span_of(meta), concept_text=name_text(name)
+            concept=first,
+            alternatives=tuple(others),
+            op=str(op),
+            duration=duration,
+            span=span_of(meta),
+            concept_text=first,
+        )
+
+    def disease_duration(self, meta: Meta, items: list) -> ast.DiseaseDuration:
+        (first, *others), op, duration = items
+        return ast.DiseaseDuration(
+            concept=first,
+            alternatives=tuple(others),
+            op=str(op),
+            duration=duration,
+            span=span_of(meta),
+            concept_text=first,
         )
 
     def sex(self, meta: Meta, items: list) -> ast.Sex:

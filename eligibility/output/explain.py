@@ -9,6 +9,7 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, needs
 from eligibility.engine.findings import (
     AgeEvidence,
+    DurationEvidence,
     Finding,
     LabEvidence,
     LimitEvidence,
@@ -181,16 +182,50 @@ def _name(finding: Finding, concept_id: str) -> str:
     return names.get(concept_id, concept_id)
 
 
+def _conditions(finding: Finding, node: ast.AgeAtOnset | ast.DiseaseDuration) -> str:
+    return " or ".join(_name(finding, c) for c in node.concepts)
+
+
+_EARLIER = {
+    Reason.UNDATED: "a record without an onset date may have begun earlier",
+    Reason.UNSPECIFIC: "a record of a broader condition may be this one and began earlier",
+}
+
+
+def _no_onset_text(node: ast.AgeAtOnset | ast.DiseaseDuration, finding: Finding) -> str | None:
+    what = _conditions(finding, node)
+    words = {
+        Reason.MISSING: f"no {what} with an onset date on record",
+        Reason.ABSENT: f"{what} is recorded as absent",
+        Reason.COMPLETE: f"no {what} on record (conditions are marked complete)",
+        Reason.UNSPECIFIC: f"no {what} on record, but a broader condition that may be it",
+    }
+    if finding.evidence is None and finding.reason is Reason.UNDATED:
+        return f"{what} on record without an onset date"
+    return words.get(finding.reason) if finding.evidence is None else None
+
+
 @EXPLAIN.register(ast.AgeAtOnset)
 def _age_at_onset(node: ast.AgeAtOnset, finding: Finding) -> str:
-    if finding.reason is Reason.MISSING:
-        return f"no {_name(finding, node.concept)} with an onset date on record"
-    if finding.reason is Reason.ABSENT:
-        return f"{_name(finding, node.concept)} is recorded as absent"
+    text = _no_onset_text(node, finding)
+    if text is not None:
+        return text
     if isinstance(finding.evidence, OnsetEvidence):
         return f"onset {finding.evidence.onset}, but no birth date or age on record"
     assert isinstance(finding.evidence, AgeEvidence)
-    return f"age at onset ({finding.evidence.onset}) {_age_words(finding.evidence, node.duration.unit)}"
+    text = f"age at onset ({finding.evidence.onset}) {_age_words(finding.evidence, node.duration.unit)}"
+    return text + (f"; {_EARLIER[finding.reason]}" if finding.reason in _EARLIER else "")
+
+
+@EXPLAIN.register(ast.DiseaseDuration)
+def _disease_duration(node: ast.DiseaseDuration, finding: Finding) -> str:
+    text = _no_onset_text(node, finding)
+    if text is not None:
+        return text
+    assert isinstance(finding.evidence, DurationEvidence)
+    elapsed = duration_text(ast.Duration(value=finding.evidence.elapsed, unit=node.duration.unit))
+    text = f"{_conditions(finding, node)} since {finding.evidence.onset}: {elapsed}"
+    return text + (f"; {_EARLIER[finding.reason]}" if finding.reason in _EARLIER else "")
 
 
 @EXPLAIN.register(ast.Sex)

@@ -35,6 +35,7 @@ from eligibility.engine.sql.expressions import (
     text,
     wide,
 )
+from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
 from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -203,20 +204,19 @@ def _age(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 @SQL.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.AgeAtOnset = plan.node  # type: ignore[assignment]
-    onset_table = query.onset(node.concept)
-    negated = not_null(col("negated", query.negation("condition", node.concept, active=False)))
-    onset = col("onset", onset_table)
-    met = case(
-        (is_null(onset), case((negated, exp.false()))),
-        default=_age_truth(node.op, node.duration, onset),
-    )
-    reason = case(
-        (is_null(onset), case((negated, _reason(Reason.ABSENT)), default=_reason(Reason.MISSING))),
-        (_no_age(), _reason(Reason.MISSING_BIRTH)),
-        (is_null(met), _reason(Reason.AGE_UNCERTAIN)),
-        default=_reason(Reason.DECIDED),
-    )
+    columns = OnsetColumns(query, node)
+    truth = _age_truth(node.op, node.duration, columns.onset())
+    met, reason = onset_leaf(columns, node.op, truth, later_is_larger=True, no_age=_no_age())
     return _leaf(query, ("onset", node), met, reason)
+
+
+@SQL.register(ast.DiseaseDuration)
+def _disease_duration(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DiseaseDuration = plan.node  # type: ignore[assignment]
+    columns = OnsetColumns(query, node)
+    truth = elapsed_truth(node, columns.onset(), age_in)
+    met, reason = onset_leaf(columns, node.op, truth, later_is_larger=False)
+    return _leaf(query, ("duration", node), met, reason)
 
 
 @SQL.register(ast.Sex)

@@ -31,7 +31,6 @@ from eligibility.engine.sql.expressions import (
     disj,
     is_null,
     negate,
-    not_null,
     number,
     text,
     window_condition,
@@ -60,6 +59,17 @@ def _in(value: exp.Expression, options: list[str]) -> exp.Expression:
     if not options:
         return exp.false()
     return exp.In(this=value, expressions=[text(o) for o in options])
+
+
+def _onset_columns(prefix: str, chosen: exp.Expression, start: exp.Expression) -> list:
+    """``onset`` (earliest start), ``n`` and ``undated`` of the rows ``chosen``, named with ``prefix``."""
+    one = case((chosen, number(1)), default=number(0))
+    undated = case((conj(chosen.copy(), is_null(start.copy())), number(1)), default=number(0))
+    return [
+        exp.Min(this=case((chosen.copy(), start.copy()))).as_(f"{prefix}onset"),
+        exp.Sum(this=one).as_(f"{prefix}n"),
+        exp.Sum(this=undated).as_(f"{prefix}undated"),
+    ]
 
 
 class CohortQuery:
@@ -149,25 +159,33 @@ class CohortQuery:
 
         return self._cte(("lab", measure, window), build)
 
-    def onset(self, concept: str) -> str:
-        """Aggregate ``onset``: the earliest dated record of ``concept`` (or a kind of it) on or before the
-        reference date."""
+    def onset(self, concepts: tuple[str, ...]) -> str:
+        """Aggregates of the conditions on or before the reference date that are of ``concepts`` (or kinds of
+        them): ``onset`` (the earliest onset), ``n`` and ``undated`` (how many, how many without an onset); and
+        of those that may or may not be (:mod:`eligibility.engine.unspecific`): ``unsure_onset``, ``unsure_n``,
+        ``unsure_undated``."""
 
         def build() -> exp.Select:
             start = col("start", "x")
+            kinds = sorted(frozenset().union(*(self.vocabulary.descendants(c) for c in concepts)))
+            broader = sorted(unspecific_concepts(self.vocabulary, concepts)[0])
+            mine, unsure = _in(col("concept", "x"), kinds), _in(col("concept", "x"), broader)
             return (
                 self._from("conditions", "x")
                 .where(
-                    self._kind_of("x", concept),
-                    not_null(start),
-                    exp.LTE(this=start, expression=col("ref_date", "r")),
+                    disj(mine, unsure),
+                    disj(is_null(start), exp.LTE(this=start, expression=col("ref_date", "r"))),
                     copy=False,
                 )
-                .select(exp.Min(this=start).as_("onset"), copy=False)
+                .select(
+                    *_onset_columns("", mine.copy(), start),
+                    *_onset_columns("unsure_", unsure.copy(), start),
+                    copy=False,
+                )
                 .group_by(col("patient_id", "x"), copy=False)
             )
 
-        return self._cte(("onset", concept), build)
+        return self._cte(("onset", concepts), build)
 
     def negation(self, category: str, concept: str, active: bool) -> str:
         """Aggregate ``negated``: recorded absent (the concept or a broader one), or resolved for ``active``."""
