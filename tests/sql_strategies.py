@@ -17,7 +17,7 @@ from eligibility.lang import ast
 from strategies import AS_OF, OPS, VOCABULARY, exact_decimal, units_of
 
 MEASURES = ("alc", "creatinine", "alt")
-QUALITATIVE = "hbsag"
+QUALITATIVE = ("hbsag", "aqp4_igg")  # aqp4_igg is a lifetime test (valid_for: ever)
 VALUES = tuple(Decimal(v) for v in ("0.5", "1", "1.5", "2.5", "40", "88.4", "100", "120"))
 CONCEPTS = {
     "condition": ("malignancy", "solid_tumor", "breast_cancer", "infection", "viral_infection", "sle"),
@@ -57,6 +57,10 @@ bounded_windows = st.builds(
     lambda op, d: ast.Window(op=op, duration=d), st.sampled_from(["<", "<=", ">", ">="]), durations
 )
 windows = st.none() | bounded_windows
+# How old a result may be: the default (the measure's validity or the recency window), a window, or ever.
+result_ages = st.one_of(
+    st.just({"window": None}), bounded_windows.map(lambda w: {"window": w}), st.just({"window": None, "ever": True})
+)
 
 
 def _written(measure: str, canonical: Decimal, draw) -> ast.Quantity:
@@ -73,7 +77,7 @@ def comparisons(draw) -> ast.Comparison:
     """A lab comparison on a boundary value written in any unit."""
     measure = draw(st.sampled_from(MEASURES))
     quantity = _written(measure, draw(st.sampled_from(VALUES)), draw)
-    return ast.Comparison(measure=measure, op=draw(st.sampled_from(OPS)), quantity=quantity, window=draw(windows))
+    return ast.Comparison(measure=measure, op=draw(st.sampled_from(OPS)), quantity=quantity, **draw(result_ages))
 
 
 def _history(category: str, concept: str, active: bool, excluding: tuple, window) -> ast.Presence:
@@ -90,6 +94,10 @@ def presences(draw) -> ast.Presence:
     return _history(category, concept, active, tuple(e for e in excluding if e != concept), draw(windows))
 
 
+# One condition or several ("age at onset of (a or b)"), over a hierarchy slice where some overlap.
+condition_sets = st.lists(st.sampled_from(CONCEPTS["condition"]), min_size=1, max_size=3, unique=True).map(tuple)
+
+
 def leaves() -> st.SearchStrategy[ast.Node]:
     """Leaves of every kind."""
     years = st.builds(_duration, st.sampled_from(AGE_YEARS), st.just("year"))
@@ -97,24 +105,33 @@ def leaves() -> st.SearchStrategy[ast.Node]:
     return st.one_of(
         comparisons(),
         st.builds(
-            lambda m, op, k, limit, w: ast.RelativeComparison(measure=m, op=op, factor=k, limit=limit, window=w),
+            lambda m, op, k, limit, w: ast.RelativeComparison(measure=m, op=op, factor=k, limit=limit, **w),
             st.sampled_from(MEASURES),
             st.sampled_from(OPS),
             st.sampled_from([Decimal(1), Decimal("1.5"), Decimal(3)]),
             st.sampled_from(["ULN", "LLN"]),
-            windows,
+            result_ages,
         ),
         st.builds(
-            lambda v, w: ast.Qualitative(measure=QUALITATIVE, value=v, window=w),
+            lambda m, v, w: ast.Qualitative(measure=m, value=v, **w),
+            st.sampled_from(QUALITATIVE),
             st.sampled_from(["positive", "negative"]),
-            windows,
+            result_ages,
         ),
         st.builds(lambda op, d: ast.Age(op=op, duration=d), st.sampled_from(OPS), ages),
         st.builds(
-            lambda c, op, d: ast.AgeAtOnset(concept=c, op=op, duration=d),
-            st.sampled_from(CONCEPTS["condition"]),
+            lambda c, op, d: ast.AgeAtOnset(concept=c[0], alternatives=c[1:], op=op, duration=d),
+            condition_sets,
             st.sampled_from(OPS),
             years,
+        ),
+        st.builds(
+            lambda c, op, d: ast.DiseaseDuration(concept=c[0], alternatives=c[1:], op=op, duration=d),
+            condition_sets,
+            st.sampled_from(OPS),
+            st.builds(
+                _duration, st.sampled_from([0, 1, 2, 5, 10, 24, 60]), st.sampled_from(["day", "week", "month", "year"])
+            ),
         ),
         st.builds(lambda v: ast.Sex(value=v), st.sampled_from(["female", "male"])),
         presences(),
@@ -143,6 +160,7 @@ def rules() -> st.SearchStrategy[ast.Node]:
             st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda item: ast.Not(item=item), children),
+            st.builds(lambda a, b: ast.Implies(condition=a, then=b), children, children),
         ),
         max_leaves=6,
     )
@@ -157,8 +175,8 @@ def _day(draw, future: bool = True) -> str:
 @st.composite
 def observations(draw) -> dict:
     """A lab value on a boundary, written in any of its units, with or without a reference range."""
-    measure = draw(st.sampled_from((*MEASURES, QUALITATIVE)))
-    if measure == QUALITATIVE:
+    measure = draw(st.sampled_from((*MEASURES, *QUALITATIVE)))
+    if measure in QUALITATIVE:
         return {"code": measure, "value": draw(st.sampled_from(["positive", "negative"])), "date": _day(draw)}
     quantity = _written(measure, draw(st.sampled_from(VALUES)), draw)
     entry = {"code": measure, "value": str(quantity.value), "unit": quantity.unit, "date": _day(draw)}

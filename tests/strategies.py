@@ -124,7 +124,8 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
         measure = draw(measures)
         unit, _ = draw(st.sampled_from(units_of(measure)))
         value = draw(canonical_values)
-        return ast.Comparison(measure=measure, op=draw(ops), quantity=ast.Quantity(value=value, unit=unit))
+        quantity = ast.Quantity(value=value, unit=unit)
+        return ast.Comparison(measure=measure, op=draw(ops), quantity=quantity, ever=draw(st.booleans()))
 
     return st.one_of(
         comparison(),
@@ -166,6 +167,7 @@ def rules(max_leaves: int = 8, few: bool = False) -> st.SearchStrategy[ast.Node]
             st.builds(lambda items: ast.AllOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda items: ast.AnyOf(items=tuple(items)), st.lists(children, min_size=2, max_size=3)),
             st.builds(lambda item: ast.Not(item=item), children),
+            st.builds(lambda a, b: ast.Implies(condition=a, then=b), children, children),
         ),
         max_leaves=max_leaves,
     )

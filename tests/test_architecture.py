@@ -124,6 +124,8 @@ EXAMPLES = {
     ast.AnyOf: "age >= 18 years or sex is female",
     ast.Not: "not sex is female",
     ast.NeedsReview: 'review "investigator judgement"',
+    ast.Implies: "if sex is female then age >= 18 years",
+    ast.DiseaseDuration: "duration of condition multiple_sclerosis >= 2 years",
 }
 
 

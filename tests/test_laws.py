@@ -11,6 +11,7 @@ import operator
 from datetime import date, timedelta
 from decimal import Decimal
 
+import pytest
 from dateutil.relativedelta import relativedelta
 from hypothesis import assume, example, given
 from hypothesis import strategies as st
@@ -140,6 +141,48 @@ def test_kleene_laws(a, b, c, patient):
     assert t["ab_c"] is t["a_bc"]
     assert t["not_ab"] is t["nota_or_notb"]
     assert t["not_not_a"] is t["a"]
+
+
+# --- implication --------------------------------------------------------------------------------------------------
+
+SEX_FEMALE = ast.Sex(value="female")  # true, false or unknown by the sex on record
+HBSAG_POSITIVE = ast.Qualitative(measure="hbsag", value="positive")
+_SEX_FOR = {TRUE: {"sex": "female"}, FALSE: {"sex": "male"}, UNKNOWN: {}}
+_HBSAG_FOR = {
+    TRUE: {"observations": [{"code": "hbsag", "value": "positive", "date": str(AS_OF)}]},
+    FALSE: {"observations": [{"code": "hbsag", "value": "negative", "date": str(AS_OF)}]},
+    UNKNOWN: {},
+}
+
+
+# Kleene's implication written out (rows: the condition; columns: the consequence).
+IMPLIES = {
+    (TRUE, TRUE): TRUE,
+    (TRUE, FALSE): FALSE,
+    (TRUE, UNKNOWN): UNKNOWN,
+    (FALSE, TRUE): TRUE,
+    (FALSE, FALSE): TRUE,
+    (FALSE, UNKNOWN): TRUE,
+    (UNKNOWN, TRUE): TRUE,
+    (UNKNOWN, FALSE): UNKNOWN,
+    (UNKNOWN, UNKNOWN): UNKNOWN,
+}
+
+
+@pytest.mark.parametrize("a", [TRUE, FALSE, UNKNOWN], ids=str)
+@pytest.mark.parametrize("b", [TRUE, FALSE, UNKNOWN], ids=str)
+def test_implication_truth_table_is_kleene_not_a_or_b(a: Truth, b: Truth):
+    patient = {**_SEX_FOR[a], **_HBSAG_FOR[b]}
+    rule = ast.Implies(condition=SEX_FEMALE, then=HBSAG_POSITIVE)
+    finding = _finding(rule, patient)
+    assert [c.truth for c in finding.children] == [a, b]
+    assert finding.truth is IMPLIES[a, b]
+
+
+@given(rules(4), rules(4), patients())
+def test_implication_equals_not_a_or_b(a, b, patient):
+    implied = _finding(ast.Implies(condition=a, then=b), patient).truth
+    assert implied is _finding(ast.AnyOf(items=(ast.Not(item=a), b)), patient).truth
 
 
 @st.composite

@@ -58,6 +58,11 @@ def _compile_not(rule: ast.Not, vocabulary: Vocabulary, shared: dict | None) -> 
     return Plan(rule, (compile_rule(rule.item, vocabulary, shared),))
 
 
+@COMPILE.register(ast.Implies)
+def _compile_implies(rule: ast.Implies, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, (compile_rule(rule.condition, vocabulary, shared), compile_rule(rule.then, vocabulary, shared)))
+
+
 @COMPILE.register(ast.Comparison)
 def _compile_comparison(rule: ast.Comparison, vocabulary: Vocabulary, shared: dict | None) -> Plan:
     measure = vocabulary.measure(rule.measure)
@@ -75,11 +80,11 @@ def _compile_measured(
     return Plan(rule, measure=vocabulary.measure(rule.measure))
 
 
-@COMPILE.register(ast.Presence, ast.Count, ast.AgeAtOnset)
+@COMPILE.register(ast.Presence, ast.Count, ast.AgeAtOnset, ast.DiseaseDuration)
 def _compile_named(
-    rule: ast.Presence | ast.Count | ast.AgeAtOnset, vocabulary: Vocabulary, shared: dict | None
+    rule: ast.Presence | ast.Count | ast.AgeAtOnset | ast.DiseaseDuration, vocabulary: Vocabulary, shared: dict | None
 ) -> Plan:
-    ids = (rule.concept, *getattr(rule, "excluding", ()))
+    ids = (rule.concept, *getattr(rule, "excluding", ()), *getattr(rule, "alternatives", ()))
     return Plan(rule, names={i: _concept_name(i, vocabulary) for i in ids})
 
 

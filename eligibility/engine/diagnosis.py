@@ -12,10 +12,11 @@ from typing import Literal
 from eligibility.engine.findings import Finding, Reason
 from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import UNKNOWN
+from eligibility.engine.validity import any_date, own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
-NeedKind = Literal["result", "reference_range", "birth_date", "onset", "sex", "record", "record_date"]
+NeedKind = Literal["result", "reference_range", "birth_date", "onset", "sex", "record", "record_date", "record_kind"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +24,8 @@ class Need:
     """One piece of data that would decide an unknown leaf.
 
     ``subject`` is the measure or concept id; ``category`` the record category for records; ``limit`` ULN/LLN
-    for reference ranges; ``window`` the window a result or record must fall in, when the rule sets one.
+    for reference ranges; ``window`` the window a result or record must fall in, when the rule (or, for a
+    result, the measure's validity) sets one; ``any_date`` that a result of any date would do (a lifetime test).
     """
 
     kind: NeedKind
@@ -31,6 +33,7 @@ class Need:
     category: str | None = None
     limit: str | None = None
     window: ast.Window | None = None
+    any_date: bool = False
 
 
 # A leaf's needs follow from its plan (node, measure) and its reason only: handlers must not read the evidence,
@@ -104,7 +107,8 @@ def _lab(node: ast.Node, finding: Finding) -> list[Need]:
     name = finding.plan.measure.id if finding.plan.measure else node.measure
     if finding.reason is Reason.NO_REFERENCE_RANGE and isinstance(node, ast.RelativeComparison):
         return [Need("reference_range", name, limit=node.limit)]
-    return [Need("result", name, window=node.window)]
+    window, lifetime = own_window(node, finding.plan.measure), any_date(node, finding.plan.measure)
+    return [Need("result", name, window=window, any_date=lifetime)]
 
 
 @DIAGNOSE.register(ast.Age)
@@ -112,12 +116,13 @@ def _age(node: ast.Node, finding: Finding) -> list[Need]:
     return [Need("birth_date")]
 
 
-@DIAGNOSE.register(ast.AgeAtOnset)
-def _age_at_onset(node: ast.Node, finding: Finding) -> list[Need]:
-    assert isinstance(node, ast.AgeAtOnset)
+@DIAGNOSE.register(ast.AgeAtOnset, ast.DiseaseDuration)
+def _onset(node: ast.Node, finding: Finding) -> list[Need]:
+    assert isinstance(node, ast.AgeAtOnset | ast.DiseaseDuration)
     if finding.reason in (Reason.MISSING_BIRTH, Reason.AGE_UNCERTAIN):
         return [Need("birth_date")]
-    return [Need("onset", node.concept, category="condition")]
+    kind: NeedKind = "record_kind" if finding.reason is Reason.UNSPECIFIC else "onset"
+    return [Need(kind, concept, category="condition") for concept in node.concepts]
 
 
 @DIAGNOSE.register(ast.Sex)
@@ -128,11 +133,12 @@ def _sex(node: ast.Node, finding: Finding) -> list[Need]:
 @DIAGNOSE.register(ast.Presence, ast.Count)
 def _records(node: ast.Node, finding: Finding) -> list[Need]:
     assert isinstance(node, ast.Presence | ast.Count)
-    kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
+    kinds: dict[Reason, NeedKind] = {Reason.UNDATED: "record_date", Reason.UNSPECIFIC: "record_kind"}
+    kind = kinds.get(finding.reason, "record")
     return [Need(kind, node.concept, category=node.category, window=node.window)]
 
 
-@DIAGNOSE.register(ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
+@DIAGNOSE.register(ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not, ast.Implies)
 def _structural(node: ast.Node, finding: Finding) -> list[Need]:
     # Review leaves need a person; logic nodes are diagnosed through their children (see needs()).
     return []

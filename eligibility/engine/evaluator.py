@@ -18,6 +18,7 @@ from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
 from eligibility.engine.findings import (
     AgeEvidence,
+    DurationEvidence,
     Finding,
     LabEvidence,
     LimitEvidence,
@@ -26,12 +27,15 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
+from eligibility.engine.histories import certain, negated, possible
+from eligibility.engine.onset import Onset, onset_of, stable_truth
 from eligibility.engine.sharing import keep, logic, shared, untouched
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
+from eligibility.engine.validity import ResultRule, any_date, own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
-from eligibility.patient.index import Occurrence, PatientIndex, Reading
+from eligibility.patient.index import PatientIndex, Reading
 
 OPS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -60,14 +64,15 @@ def evaluate(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> F
 # --- measurements ----------------------------------------------------------------------------------------
 
 
-def _latest(
-    plan: Plan, window: ast.Window | None, patient: PatientIndex, context: EvaluationContext
-) -> Reading | Reason:
+def _latest(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Reading | Reason:
     """The newest usable reading, or why there is none (``missing``, or ``stale`` when all are too old)."""
     readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
     if not readings:
         return Reason.MISSING
-    window = window or _recency_window(context.lab_recency)
+    node = cast(ResultRule, plan.node)
+    window = None
+    if not any_date(node, plan.measure):  # a lifetime test or an ``ever`` rule: any date counts
+        window = own_window(node, plan.measure) or _recency_window(context.lab_recency)
     for reading in readings:
         if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
             return reading
@@ -92,7 +97,7 @@ def _comparison(plan: Plan, patient: PatientIndex, context: EvaluationContext) -
     node = cast(ast.Comparison, plan.node)
     if plan.threshold is None:
         return shared(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return _unread(plan, patient, reading)
     met = OPS[node.op](reading.value, plan.threshold)
@@ -116,7 +121,7 @@ def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
     node = cast(ast.RelativeComparison, plan.node)
     if plan.measure is None:
         return shared(UNKNOWN, plan, Reason.UNRESOLVED)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return _unread(plan, patient, reading)
     limit, source = _reference(node, plan.measure.id, reading, context)
@@ -129,7 +134,7 @@ def _relative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
 @EVALUATE.register(ast.Qualitative)
 def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Qualitative, plan.node)
-    reading = _latest(plan, node.window, patient, context)
+    reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return _unread(plan, patient, reading)
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
@@ -193,19 +198,47 @@ def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
     return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds))
 
 
+def _no_onset(plan: Plan, reason: Reason, onset: Onset | Reason) -> Finding | None:
+    """The finding when the onset cannot be compared: no record (``onset`` is a reason) or no dated one."""
+    if isinstance(onset, Reason):
+        return Finding(FALSE if onset in (Reason.ABSENT, Reason.COMPLETE) else UNKNOWN, plan, onset)
+    if onset.earliest is None:
+        return Finding(UNKNOWN, plan, reason)
+    return None
+
+
 @EVALUATE.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.AgeAtOnset, plan.node)
-    onsets = [o.start for o in patient.occurrences("condition", node.concept) if o.start is not None]
-    if not onsets:
-        known_absent = _negated(plan, patient, context, "condition", node.concept, active=False)
-        return Finding(FALSE if known_absent else UNKNOWN, plan, Reason.ABSENT if known_absent else Reason.MISSING)
-    onset = min(onsets)
-    bounds = _age_bounds(node.duration.unit, patient, onset)
+    onset = onset_of(patient, context.vocabulary, node.concepts)
+    early = _no_onset(plan, Reason.UNDATED, onset)
+    if early is not None:
+        return early
+    assert isinstance(onset, Onset) and onset.earliest is not None
+    bounds = _age_bounds(node.duration.unit, patient, onset.earliest)
     if bounds is None:
-        return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset))
+        return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset.earliest))
     truth = _compare_bounds(node.op, bounds, node.duration.value)
-    return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds, onset=onset))
+    evidence = AgeEvidence(*bounds, onset=onset.earliest)
+    if onset.earlier is None or stable_truth(truth, node.op, later_is_larger=True):
+        return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), evidence)
+    return Finding(UNKNOWN, plan, onset.earlier, evidence)
+
+
+@EVALUATE.register(ast.DiseaseDuration)
+def _disease_duration(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DiseaseDuration, plan.node)
+    onset = onset_of(patient, context.vocabulary, node.concepts)
+    early = _no_onset(plan, Reason.UNDATED, onset)
+    if early is not None:
+        return early
+    assert isinstance(onset, Onset) and onset.earliest is not None
+    elapsed = age_in(node.duration.unit, onset.earliest, context.as_of)
+    truth = Truth.of(OPS[node.op](elapsed, node.duration.value))
+    evidence = DurationEvidence(onset.earliest, elapsed)
+    if onset.earlier is None or stable_truth(truth, node.op, later_is_larger=False):
+        return Finding(truth, plan, Reason.DECIDED, evidence)
+    return Finding(UNKNOWN, plan, onset.earlier, evidence)
 
 
 @EVALUATE.register(ast.Sex)
@@ -219,84 +252,47 @@ def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 # --- histories -------------------------------------------------------------------------------------------
 
 
-def _negated(
-    plan, patient: PatientIndex, context: EvaluationContext, category: str, concept: str, active: bool
-) -> bool:
-    negations = patient.negations.get(category)
-    if not negations:
-        return False
-    if negations.get(concept) == "resolved" and active:
-        return True
-    return not _absent(patient, category, negations).isdisjoint(context.vocabulary.ancestors(concept))
-
-
-def _absent(patient: PatientIndex, category: str, negations: dict[str, str]) -> frozenset[str]:
-    """The concepts of ``category`` recorded as absent for the patient (memoised per patient)."""
-    key = ("absent", category)
-    found = patient.memo.get(key)
-    if found is None:
-        found = patient.memo[key] = frozenset(c for c, status in negations.items() if status == "absent")
-    return found
-
-
-def _matching(occurrences: list[Occurrence], node, as_of: date) -> tuple[list[Occurrence], bool]:
-    """Occurrences that satisfy the node's status and window, and whether an undated one could."""
-    hits, undated = [], False
-    excluded = frozenset(getattr(node, "excluding", ()))
-    for occurrence in occurrences:
-        if getattr(node, "active", False) and occurrence.status != "active":
-            continue
-        if excluded and occurrence.concept_ancestors & excluded:
-            continue
-        if occurrence.start is None:
-            undated = undated or node.window is not None
-            if node.window is None:
-                hits.append(occurrence)
-            continue
-        if occurrence.end is None and occurrence.status != "active":  # ended on a day not known
-            if in_window(occurrence.start, occurrence.start, as_of, node.window):
-                hits.append(occurrence)
-            elif in_window(occurrence.start, as_of, as_of, node.window):
-                undated = True  # the unknown end decides it
-            continue
-        if in_window(occurrence.start, occurrence.end or as_of, as_of, node.window):
-            hits.append(occurrence)
-    return hits, undated
-
-
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
-    occurrences = patient.occurrences(node.category, node.concept)
-    if not occurrences and not patient.negations.get(node.category):  # nothing on record either way
+    if not patient.records.get(node.category) and not patient.negations.get(node.category):  # nothing either way
         complete = node.category in patient.complete
         return shared(FALSE if complete else UNKNOWN, plan, Reason.COMPLETE if complete else Reason.MISSING)
-    hits, undated = _matching(occurrences, node, context.as_of) if occurrences else ([], False)
+    hits, undated = certain(node, patient, context)
     if hits:
         return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
-    if _negated(plan, patient, context, node.category, node.concept, node.active):
+    if negated(patient, context, node.category, node.concept, node.active):
         return shared(FALSE, plan, Reason.NEGATED)
-    if node.category in patient.complete and not undated:
+    if undated:
+        return shared(UNKNOWN, plan, Reason.UNDATED)
+    unsure = possible(node, patient, context)
+    if unsure:
+        return Finding(UNKNOWN, plan, Reason.UNSPECIFIC, RecordsEvidence(tuple(unsure)))
+    if node.category in patient.complete:
         return shared(FALSE, plan, Reason.COMPLETE)
-    return shared(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING)
+    return shared(UNKNOWN, plan, Reason.MISSING)
 
 
 @EVALUATE.register(ast.Count)
 def _count(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Count, plan.node)
-    hits, undated = _matching(patient.occurrences(node.category, node.concept), node, context.as_of)
-    seen = len(hits)
-    closed = node.category in patient.complete and not undated
-    if closed:
-        return Finding(Truth.of(OPS[node.op](seen, node.count)), plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+    hits, undated = certain(node, patient, context)
+    seen, evidence = len(hits), RecordsEvidence(tuple(hits))
+    if node.category in patient.complete and not undated:
+        # Closed world: the count lies between the records of this kind and those plus the unspecific ones.
+        most = seen + len(possible(node, patient, context))
+        outcomes = {OPS[node.op](n, node.count) for n in range(seen, most + 1)}
+        if len(outcomes) == 1:
+            return Finding(Truth.of(outcomes.pop()), plan, Reason.DECIDED, evidence)
+        return Finding(UNKNOWN, plan, Reason.UNSPECIFIC, evidence)
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">") and OPS[node.op](seen, node.count):
-        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+        return Finding(TRUE, plan, Reason.DECIDED, evidence)
     if node.op in ("<=", "<", "==") and seen > node.count - (node.op == "<"):
-        return Finding(FALSE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
+        return Finding(FALSE, plan, Reason.DECIDED, evidence)
     if node.op == "!=" and seen > node.count:
-        return Finding(TRUE, plan, Reason.DECIDED, RecordsEvidence(tuple(hits)))
-    return Finding(UNKNOWN, plan, Reason.INCOMPLETE_COUNT, RecordsEvidence(tuple(hits)))
+        return Finding(TRUE, plan, Reason.DECIDED, evidence)
+    return Finding(UNKNOWN, plan, Reason.INCOMPLETE_COUNT, evidence)
 
 
 # --- logic -----------------------------------------------------------------------------------------------
@@ -317,7 +313,9 @@ def _children(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> 
 
 @EVALUATE.register(ast.AllOf)
 def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    known, key = untouched(plan, patient)  # a subtree the patient has no data for: its finding is known
+    known, key = untouched(
+        plan, patient, context.vocabulary
+    )  # a subtree the patient has no data for: its finding is known
     if known is not None:
         return known
     children = _children(plan, patient, context)
@@ -326,7 +324,7 @@ def _all(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 @EVALUATE.register(ast.AnyOf)
 def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    known, key = untouched(plan, patient)
+    known, key = untouched(plan, patient, context.vocabulary)
     if known is not None:
         return known
     children = _children(plan, patient, context)
@@ -335,11 +333,17 @@ def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 @EVALUATE.register(ast.Not)
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    known, key = untouched(plan, patient)
+    known, key = untouched(plan, patient, context.vocabulary)
     if known is not None:
         return known
     child = evaluate(plan.children[0], patient, context)
     return keep(key, logic(~child.truth, plan, (child,)))
+
+
+@EVALUATE.register(ast.Implies)
+def _implies(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    condition, then = (evaluate(child, patient, context) for child in plan.children)
+    return Finding(any_of((~condition.truth, then.truth)), plan, Reason.LOGIC, None, (condition, then))
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

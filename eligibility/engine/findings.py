@@ -34,6 +34,7 @@ class Reason(StrEnum):
     NEGATED = "negated"  # recorded as absent (or resolved, for an "active" node)
     COMPLETE = "complete"  # not on record, and the category is complete
     REVIEW = "review"  # only a person can judge
+    UNSPECIFIC = "unspecific"  # a record of a broader concept (generic "zoster vaccine"): it may be this kind or not
 
 
 UNKNOWN_REASONS = frozenset(
@@ -47,6 +48,7 @@ UNKNOWN_REASONS = frozenset(
         Reason.MISSING_BIRTH,
         Reason.UNRESOLVED,
         Reason.REVIEW,
+        Reason.UNSPECIFIC,
     }
 )
 
@@ -84,6 +86,14 @@ class OnsetEvidence:
 
 
 @dataclass(frozen=True, slots=True)
+class DurationEvidence:
+    """The onset a disease duration was counted from, and the completed time from it to the reference date."""
+
+    onset: date
+    elapsed: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class SexEvidence:
     """The sex on record."""
 
@@ -97,7 +107,7 @@ class RecordsEvidence:
     records: tuple[Occurrence, ...]
 
 
-Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence
+Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DurationEvidence
 
 
 @dataclass(frozen=True, slots=True)

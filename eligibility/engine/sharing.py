@@ -18,8 +18,10 @@ from __future__ import annotations
 from eligibility.engine.compiler import Plan
 from eligibility.engine.findings import Finding, Reason
 from eligibility.engine.truth import Truth
+from eligibility.engine.unspecific import unspecific_concepts
 from eligibility.lang import ast
 from eligibility.patient.index import PatientIndex
+from eligibility.vocab.vocabulary import Vocabulary
 
 LIMIT = 100_000
 _SHARED: dict[tuple, Finding] = {}  # (id(plan), truth, reason, id(child)...) → the finding
@@ -59,28 +61,30 @@ def logic(truth: Truth, plan: Plan, children: tuple[Finding, ...]) -> Finding:
     return shared(truth, plan, Reason.LOGIC, children)
 
 
-def _looks(plan: Plan) -> Looks | None:
+def _looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
     """What a subtree of presence, lab, review and logic nodes looks at; None for a subtree with other nodes."""
     entry = _LOOKS.get(id(plan))
     if entry is None or entry[0] is not plan:
         if len(_LOOKS) >= LIMIT:
             _LOOKS.clear()
-        entry = _LOOKS[id(plan)] = (plan, _compute_looks(plan))
+        entry = _LOOKS[id(plan)] = (plan, _compute_looks(plan, vocabulary))
     return entry[1]
 
 
-def _compute_looks(plan: Plan) -> Looks | None:
+def _compute_looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
     node = plan.node
     if isinstance(node, _LABS):  # without a reading of its measure a lab node is unknown, the same for all
         return frozenset({("lab", plan.measure.id if plan.measure else "")}), frozenset()
     if not isinstance(node, _STRUCTURE):
         return None
     if isinstance(node, ast.Presence):
-        return frozenset({(node.category, node.concept)}), frozenset({node.category})
+        broader = unspecific_concepts(vocabulary, (node.concept,), node.excluding)[0]  # records that may be one
+        own = frozenset((node.category, concept) for concept in (node.concept, *broader))
+        return own, frozenset({node.category})
     pairs: set[tuple[str, str]] = set()
     categories: set[str] = set()
     for child in plan.children:
-        looks = _looks(child)
+        looks = _looks(child, vocabulary)
         if looks is None:
             return None
         pairs |= looks[0]
@@ -100,10 +104,12 @@ def _touched(patient: PatientIndex) -> Looks:
     return found
 
 
-def untouched(plan: Plan, patient: PatientIndex) -> tuple[Finding | None, tuple[int, frozenset[str]] | None]:
+def untouched(
+    plan: Plan, patient: PatientIndex, vocabulary: Vocabulary
+) -> tuple[Finding | None, tuple[int, frozenset[str]] | None]:
     """(the known finding, or None; the key to keep it under with :func:`keep`, or None when the patient has
     data the subtree looks at, or the subtree has other nodes)."""
-    looks = _looks(plan)
+    looks = _looks(plan, vocabulary)
     if looks is None:
         return None, None
     records, negated = _touched(patient)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Op = Literal["<", "<=", ">", ">=", "==", "!="]
 WindowOp = Literal["<", "<=", ">", ">="]
@@ -87,7 +87,17 @@ class Node(Data):
     span: Span | None = None
 
 
-class Comparison(Node):
+class _Result(Node):
+    """A node about a test result: ``ever`` and a window are alternatives (each says how old a result may be)."""
+
+    @model_validator(mode="after")
+    def _one_age_limit(self) -> _Result:
+        if getattr(self, "ever", False) and getattr(self, "window", None) is not None:
+            raise ValueError("a result rule takes `ever` or a window, not both")
+        return self
+
+
+class Comparison(_Result):
     """A measure compared with a quantity: ``alc <= 0.5 10^9/L``, optionally measured within a window."""
 
     kind: Literal["comparison"] = "comparison"
@@ -95,10 +105,11 @@ class Comparison(Node):
     op: Op
     quantity: Quantity
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 
-class RelativeComparison(Node):
+class RelativeComparison(_Result):
     """A measure compared with a multiple of the patient's reference limit: ``ast >= 3 x ULN``."""
 
     kind: Literal["relative"] = "relative"
@@ -107,16 +118,19 @@ class RelativeComparison(Node):
     factor: Decimal
     limit: Limit
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 
-class Qualitative(Node):
-    """A qualitative test result: ``hbsag is positive``."""
+class Qualitative(_Result):
+    """A qualitative test result: ``hbsag is positive``; ``aqp4_igg is positive ever`` takes a result of any
+    date (a lifetime test), ``within 5 years`` one that recent."""
 
     kind: Literal["qualitative"] = "qualitative"
     measure: str
     value: str
     window: Window | None = None
+    ever: bool = False  # the latest result of any date counts (``ever``), whatever its validity
     measure_text: str | None = None
 
 
@@ -129,13 +143,21 @@ class Age(Node):
 
 
 class AgeAtOnset(Node):
-    """Age when a condition began: ``age at onset of autoimmune_encephalitis >= 18 years``."""
+    """Age when a condition began, at the onset of its earliest record:
+    ``age at onset of autoimmune_encephalitis >= 18 years``; of any of several conditions:
+    ``age at onset of (autoimmune_encephalitis or autoimmune_cerebellar_ataxia) >= 18 years``."""
 
     kind: Literal["age_at_onset"] = "age_at_onset"
     concept: str
     op: Op
     duration: Duration
     concept_text: str | None = None
+    alternatives: tuple[str, ...] = ()  # further conditions after the first, read as "or"
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """Every condition named."""
+        return (self.concept, *self.alternatives)
 
 
 class Sex(Node):
@@ -192,6 +214,31 @@ class Not(Node):
     item: Rule
 
 
+class Implies(Node):
+    """Implication ``if A then B``: Kleene ``not A or B`` (true when A is false, whatever B is)."""
+
+    kind: Literal["implies"] = "implies"
+    condition: Rule
+    then: Rule
+
+
+class DiseaseDuration(Node):
+    """Time since a condition began (the onset of its earliest record), on the reference date, in completed
+    units: ``duration of condition multiple_sclerosis >= 2 years``."""
+
+    kind: Literal["disease_duration"] = "disease_duration"
+    concept: str
+    op: Op
+    duration: Duration
+    concept_text: str | None = None
+    alternatives: tuple[str, ...] = ()  # further conditions after the first, read as "or"
+
+    @property
+    def concepts(self) -> tuple[str, ...]:
+        """Every condition named."""
+        return (self.concept, *self.alternatives)
+
+
 class NeedsReview(Node):
     """Text no rule captures; a person must judge it. Never decides a verdict on its own."""
 
@@ -211,16 +258,29 @@ Rule = Annotated[
     | AllOf
     | AnyOf
     | Not
-    | NeedsReview,
+    | NeedsReview
+    | Implies
+    | DiseaseDuration,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
+LEAF_TYPES = (
+    Comparison,
+    RelativeComparison,
+    Qualitative,
+    Age,
+    AgeAtOnset,
+    Sex,
+    Presence,
+    Count,
+    NeedsReview,
+    DiseaseDuration,
+)
 
-for _model in (AllOf, AnyOf, Not):
+for _model in (AllOf, AnyOf, Not, Implies):
     _model.model_rebuild()
 
 
@@ -239,3 +299,6 @@ def walk(rule: Node):
             yield from walk(item)
     elif isinstance(rule, Not):
         yield from walk(rule.item)
+    elif isinstance(rule, Implies):
+        yield from walk(rule.condition)
+        yield from walk(rule.then)

@@ -28,6 +28,8 @@ _FRIENDLY = {
     "RPAR": "')'",
     "LPAR": "'('",
     "$END": "the end of the rule",
+    "IF": "if",
+    "THEN": "then",
 }
 
 
@@ -99,7 +101,7 @@ def parse_rule(text: str) -> ast.Rule:
     return RuleTransformer().transform(tree)
 
 
-_LOGIC = {"any_of", "all_of", "negation"}
+_LOGIC = {"any_of", "all_of", "negation", "implies"}
 
 
 def _check_limits(tree: Tree, text: str) -> None:

@@ -11,8 +11,8 @@ from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
-_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
-_KEYWORDS = {"age", "sex", "has", "count", "review"}
+_NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then|ever)$)[A-Za-z_][A-Za-z0-9_\-]*$")
+_KEYWORDS = {"age", "sex", "has", "count", "review", "duration"}
 
 
 def name(text: str) -> str:
@@ -40,6 +40,11 @@ def window(value: ast.Window | None) -> str:
     return "" if value is None else " " + ast.WINDOW_WORDING[value.op].format(duration(value.duration))
 
 
+def result_age(rule: ast.Comparison | ast.RelativeComparison | ast.Qualitative) -> str:
+    """`` ever``, `` within 3 weeks`` or nothing: how old a result may be."""
+    return " ever" if rule.ever else window(rule.window)
+
+
 RENDER: NodeDispatch[Callable[[Any], str]] = NodeDispatch("render")
 
 
@@ -50,17 +55,17 @@ def render(rule: ast.Node) -> str:
 
 @RENDER.register(ast.Comparison)
 def _comparison(rule: ast.Comparison) -> str:
-    return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{window(rule.window)}"
+    return f"{name(rule.measure)} {rule.op} {quantity(rule.quantity)}{result_age(rule)}"
 
 
 @RENDER.register(ast.RelativeComparison)
 def _relative_comparison(rule: ast.RelativeComparison) -> str:
-    return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{window(rule.window)}"
+    return f"{name(rule.measure)} {rule.op} {format_number(rule.factor)} x {rule.limit}{result_age(rule)}"
 
 
 @RENDER.register(ast.Qualitative)
 def _qualitative(rule: ast.Qualitative) -> str:
-    return f"{name(rule.measure)} is {rule.value}{window(rule.window)}"
+    return f"{name(rule.measure)} is {rule.value}{result_age(rule)}"
 
 
 @RENDER.register(ast.Age)
@@ -68,9 +73,16 @@ def _age(rule: ast.Age) -> str:
     return f"age {rule.op} {duration(rule.duration)}"
 
 
+def conditions(rule: ast.AgeAtOnset | ast.DiseaseDuration) -> str:
+    """``multiple_sclerosis``, or ``(a or b)`` for several conditions."""
+    if not rule.alternatives:
+        return name(rule.concept)
+    return "(" + " or ".join(name(c) for c in rule.concepts) + ")"
+
+
 @RENDER.register(ast.AgeAtOnset)
 def _age_at_onset(rule: ast.AgeAtOnset) -> str:
-    return f"age at onset of {name(rule.concept)} {rule.op} {duration(rule.duration)}"
+    return f"age at onset of {conditions(rule)} {rule.op} {duration(rule.duration)}"
 
 
 @RENDER.register(ast.Sex)
@@ -97,7 +109,7 @@ def _needs_review(rule: ast.NeedsReview) -> str:
 
 def _operand(rule: ast.Node) -> str:
     text = render(rule)
-    return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf)) else text
+    return f"({text})" if isinstance(rule, (ast.AllOf, ast.AnyOf, ast.Implies)) else text
 
 
 @RENDER.register(ast.AllOf)
@@ -113,3 +125,13 @@ def _any_of(rule: ast.AnyOf) -> str:
 @RENDER.register(ast.Not)
 def _not(rule: ast.Not) -> str:
     return f"not {_operand(rule.item)}"
+
+
+@RENDER.register(ast.Implies)
+def _implies(rule: ast.Implies) -> str:
+    return f"if {_operand(rule.condition)} then {_operand(rule.then)}"
+
+
+@RENDER.register(ast.DiseaseDuration)
+def _disease_duration(rule: ast.DiseaseDuration) -> str:
+    return f"duration of condition {conditions(rule)} {rule.op} {duration(rule.duration)}"

@@ -131,9 +131,17 @@ def _qualitative(rule: ast.Qualitative, vocabulary: Vocabulary, problems: list) 
     return rule.model_copy(update={"measure": measure.id})
 
 
-@RESOLVE.register(ast.AgeAtOnset)
-def _age_at_onset(rule: ast.AgeAtOnset, vocabulary: Vocabulary, problems: list) -> ast.Node:
-    return rule.model_copy(update={"concept": _concept(rule.concept, "condition", vocabulary, problems)})
+@RESOLVE.register(ast.AgeAtOnset, ast.DiseaseDuration)
+def _onset(rule: ast.AgeAtOnset | ast.DiseaseDuration, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    first, *others = (_concept(c, "condition", vocabulary, problems) for c in rule.concepts)
+    if isinstance(rule, ast.DiseaseDuration) and rule.duration.unit == "hour":
+        problems.append(
+            UnitError(
+                "a disease duration is counted in days, weeks, months or years, not hours",
+                hint="write the duration in days (e.g. `2 days`)",
+            )
+        )
+    return rule.model_copy(update={"concept": first, "alternatives": tuple(others)})
 
 
 @RESOLVE.register(ast.Presence)
@@ -161,3 +169,9 @@ def _any_of(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node
 @RESOLVE.register(ast.Not)
 def _not(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"item": _visit(rule.item, vocabulary, problems)})
+
+
+@RESOLVE.register(ast.Implies)
+def _implies(rule: ast.Implies, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    condition = _visit(rule.condition, vocabulary, problems)
+    return rule.model_copy(update={"condition": condition, "then": _visit(rule.then, vocabulary, problems)})

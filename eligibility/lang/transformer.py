@@ -40,6 +40,15 @@ def _split_window(children: list) -> tuple[list, ast.Window | None]:
     return [c for c in children if not isinstance(c, ast.Window)], window
 
 
+_EVER = object()  # what the ``ever`` of a result rule is read as, before it becomes the node's flag
+
+
+def _split_result_age(children: list) -> tuple[list, dict]:
+    """The children without their age limit, and the node fields it sets (``window`` or ``ever``)."""
+    rest, window = _split_window([c for c in children if c is not _EVER])
+    return rest, {"window": window, "ever": any(c is _EVER for c in children)}
+
+
 @v_args(meta=True)
 class RuleTransformer(Transformer):
     """Builds AST nodes bottom-up; every node gets the span of the text it came from."""
@@ -52,6 +61,9 @@ class RuleTransformer(Transformer):
 
     def negation(self, meta: Meta, items: list) -> ast.Not:
         return ast.Not(item=items[0], span=span_of(meta))
+
+    def implies(self, meta: Meta, items: list) -> ast.Implies:
+        return ast.Implies(condition=items[0], then=items[1], span=span_of(meta))
 
     def quantity(self, meta: Meta, items: list) -> ast.Quantity:
         unit = canonical_unit(str(items[1])) if len(items) > 1 else ""
@@ -75,35 +87,38 @@ class RuleTransformer(Transformer):
     def less_than_ago(self, meta: Meta, items: list) -> ast.Window:
         return self._window("less_than_ago", items)
 
+    def ever(self, meta: Meta, items: list) -> object:
+        return _EVER
+
     def comparison(self, meta: Meta, items: list) -> ast.Comparison:
-        (name, op, quantity), window = _split_window(items)
+        (name, op, quantity), age_limit = _split_result_age(items)
         return ast.Comparison(
             measure=name_text(name),
             op=str(op),
             quantity=quantity,
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )
 
     def relative(self, meta: Meta, items: list) -> ast.RelativeComparison:
-        (name, op, factor, limit), window = _split_window(items)
+        (name, op, factor, limit), age_limit = _split_result_age(items)
         return ast.RelativeComparison(
             measure=name_text(name),
             op=str(op),
             factor=Decimal(factor),
             limit=str(limit),
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )
 
     def qualitative(self, meta: Meta, items: list) -> ast.Qualitative:
-        (name, value), window = _split_window(items)
+        (name, value), age_limit = _split_result_age(items)
         return ast.Qualitative(
             measure=name_text(name),
             value=str(value).lower(),
-            window=window,
+            **age_limit,
             span=span_of(meta),
             measure_text=name_text(name),
         )
@@ -112,10 +127,29 @@ class RuleTransformer(Transformer):
         op, duration = items
         return ast.Age(op=str(op), duration=duration, span=span_of(meta))
 
+    def conditions(self, meta: Meta, items: list) -> tuple[str, ...]:
+        return tuple(name_text(item) for item in items)
+
     def age_at_onset(self, meta: Meta, items: list) -> ast.AgeAtOnset:
-        name, op, duration = items
+        (first, *others), op, duration = items
         return ast.AgeAtOnset(
-            concept=name_text(name), op=str(op), duration=duration, span=span_of(meta), concept_text=name_text(name)
+            concept=first,
+            alternatives=tuple(others),
+            op=str(op),
+            duration=duration,
+            span=span_of(meta),
+            concept_text=first,
+        )
+
+    def disease_duration(self, meta: Meta, items: list) -> ast.DiseaseDuration:
+        (first, *others), op, duration = items
+        return ast.DiseaseDuration(
+            concept=first,
+            alternatives=tuple(others),
+            op=str(op),
+            duration=duration,
+            span=span_of(meta),
+            concept_text=first,
         )
 
     def sex(self, meta: Meta, items: list) -> ast.Sex:

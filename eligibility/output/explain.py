@@ -9,6 +9,7 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, leaf_needs, unknown_leaves
 from eligibility.engine.findings import (
     AgeEvidence,
+    DurationEvidence,
     Finding,
     LabEvidence,
     LimitEvidence,
@@ -18,7 +19,8 @@ from eligibility.engine.findings import (
     SexEvidence,
 )
 from eligibility.engine.sharing import is_shared
-from eligibility.engine.truth import TRUE, UNKNOWN
+from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
+from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
@@ -114,7 +116,7 @@ def _reading_text(finding: Finding, unit: str) -> str:
 def _comparison(node: ast.Comparison, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LabEvidence)
     reading = finding.evidence.reading
     unit = node.quantity.unit or (finding.plan.measure.unit if finding.plan.measure else "")
@@ -133,7 +135,7 @@ def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
             "range on the lab result and none in the trial's or site's reference table"
         )
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LimitEvidence) and finding.plan.measure is not None
     reading, limit, source = finding.evidence.reading, finding.evidence.limit, finding.evidence.source
     factor = measure_factor(
@@ -153,7 +155,7 @@ def _relative(node: ast.RelativeComparison, finding: Finding) -> str:
 def _qualitative(node: ast.Qualitative, finding: Finding) -> str:
     name = label(finding.plan.measure, node.measure)
     if finding.truth is UNKNOWN:
-        return _unknown_reading(finding, name, window_text(node.window))
+        return _unknown_reading(finding, name, window_text(own_window(node, finding.plan.measure)))
     assert isinstance(finding.evidence, LabEvidence)
     return f"{name} {finding.evidence.reading.value} ({finding.evidence.reading.date})"
 
@@ -181,16 +183,50 @@ def _name(finding: Finding, concept_id: str) -> str:
     return names.get(concept_id, concept_id)
 
 
+def _conditions(finding: Finding, node: ast.AgeAtOnset | ast.DiseaseDuration) -> str:
+    return " or ".join(_name(finding, c) for c in node.concepts)
+
+
+_EARLIER = {
+    Reason.UNDATED: "a record without an onset date may have begun earlier",
+    Reason.UNSPECIFIC: "a record of a broader condition may be this one and began earlier",
+}
+
+
+def _no_onset_text(node: ast.AgeAtOnset | ast.DiseaseDuration, finding: Finding) -> str | None:
+    what = _conditions(finding, node)
+    words = {
+        Reason.MISSING: f"no {what} with an onset date on record",
+        Reason.ABSENT: f"{what} is recorded as absent",
+        Reason.COMPLETE: f"no {what} on record (conditions are marked complete)",
+        Reason.UNSPECIFIC: f"no {what} on record, but a broader condition that may be it",
+    }
+    if finding.evidence is None and finding.reason is Reason.UNDATED:
+        return f"{what} on record without an onset date"
+    return words.get(finding.reason) if finding.evidence is None else None
+
+
 @EXPLAIN.register(ast.AgeAtOnset)
 def _age_at_onset(node: ast.AgeAtOnset, finding: Finding) -> str:
-    if finding.reason is Reason.MISSING:
-        return f"no {_name(finding, node.concept)} with an onset date on record"
-    if finding.reason is Reason.ABSENT:
-        return f"{_name(finding, node.concept)} is recorded as absent"
+    text = _no_onset_text(node, finding)
+    if text is not None:
+        return text
     if isinstance(finding.evidence, OnsetEvidence):
         return f"onset {finding.evidence.onset}, but no birth date or age on record"
     assert isinstance(finding.evidence, AgeEvidence)
-    return f"age at onset ({finding.evidence.onset}) {_age_words(finding.evidence, node.duration.unit)}"
+    text = f"age at onset ({finding.evidence.onset}) {_age_words(finding.evidence, node.duration.unit)}"
+    return text + (f"; {_EARLIER[finding.reason]}" if finding.reason in _EARLIER else "")
+
+
+@EXPLAIN.register(ast.DiseaseDuration)
+def _disease_duration(node: ast.DiseaseDuration, finding: Finding) -> str:
+    text = _no_onset_text(node, finding)
+    if text is not None:
+        return text
+    assert isinstance(finding.evidence, DurationEvidence)
+    elapsed = duration_text(ast.Duration(value=finding.evidence.elapsed, unit=node.duration.unit))
+    text = f"{_conditions(finding, node)} since {finding.evidence.onset}: {elapsed}"
+    return text + (f"; {_EARLIER[finding.reason]}" if finding.reason in _EARLIER else "")
 
 
 @EXPLAIN.register(ast.Sex)
@@ -225,6 +261,8 @@ def _presence(node: ast.Presence, finding: Finding) -> str:
         return f"no {what}{where} ({plural} are marked complete)"
     if finding.reason is Reason.UNDATED:
         return f"{what} on record without a date; cannot tell whether it is{where}"
+    if finding.reason is Reason.UNSPECIFIC:
+        return f"{_records_text(_records(finding))} on record: may or may not be {what}{where}"
     return f"no {what}{where} on record ({plural} not marked complete)"
 
 
@@ -235,6 +273,8 @@ def _count(node: ast.Count, finding: Finding) -> str:
     seen = f"{len(records)} × {_name(finding, node.concept)}{where}" + (
         f": {_records_text(records)}" if records else ""
     )
+    if finding.reason is Reason.UNSPECIFIC:
+        return f"{seen} on record; other records may or may not be {_name(finding, node.concept)}"
     if finding.truth is UNKNOWN:
         return f"{seen} on record; {_CATEGORY_PLURAL[node.category]} not marked complete, so the count may be higher"
     return f"{seen} ({node.op} {node.count} needed)"
@@ -257,16 +297,29 @@ def _logic(node: ast.Node, finding: Finding) -> str:
     return prefix + "; ".join(parts)
 
 
+@EXPLAIN.register(ast.Implies)
+def _implies(node: ast.Implies, finding: Finding) -> str:
+    condition, then = finding.children
+    if condition.truth is FALSE:
+        return f"does not apply: {explain(condition)}"
+    if then.truth is TRUE:
+        return f"{'applies' if condition.truth is TRUE else 'holds whether or not it applies'}: {explain(then)}"
+    if condition.truth is TRUE:
+        return f"applies ({explain(condition)}): {explain(then)}"
+    return f"may apply ({explain(condition)}): {explain(then)}"
+
+
 # --- what is missing -----------------------------------------------------------------------------------
 
 _NEED_WORDS: dict[str, Callable[[Need], str]] = {
-    "result": lambda need: f"{need.subject} (recent result)",
+    "result": lambda need: f"{need.subject} ({'result of any date' if need.any_date else 'recent result'})",
     "reference_range": lambda need: f"{need.subject} reference range ({need.limit})",
     "birth_date": lambda need: "birth_date",
     "onset": lambda need: f"condition {need.subject} (onset date)",
     "sex": lambda need: "sex",
     "record": lambda need: f"{need.category} {need.subject}",
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
+    "record_kind": lambda need: f"{need.category} {need.subject} (which kind the record is)",
 }
 
 

@@ -67,6 +67,7 @@ _WHAT = {
     "sex": lambda s: "sex",
     "record": lambda s: f"{s.category} {s.name}",
     "record_date": lambda s: f"date of {s.category} {s.name}",
+    "record_kind": lambda s: f"which kind of {s.category} (whether it was {s.name})",
 }
 
 
@@ -91,7 +92,7 @@ def need_key(need: Need) -> NeedKey:
 
 def effective_window(need: Need, trial_recency: ast.Duration | None, recency: ast.Duration) -> ast.Window | None:
     """The window the datum must fall in: the rule's own, else for a lab result the recency window."""
-    if need.window is not None or need.kind != "result":
+    if need.window is not None or need.kind != "result" or need.any_date:
         return need.window
     return ast.Window(op="<=", duration=trial_recency or recency)
 

@@ -48,6 +48,9 @@ class MeasureDef(BaseModel):
     molar_mass: Decimal | None = None
     valence: int | None = None
     values: tuple[str, ...] | None = None
+    # How long a result stays valid: ``ever`` (a lifetime test) or a duration (``6 months``); unset: the lab
+    # recency window of the trial or the run.
+    valid_for: str | None = Field(default=None, pattern=r"^(ever|\d+(\.\d+)? (hour|day|week|month|year)s?)$")
 
     @property
     def qualitative(self) -> bool:
@@ -119,6 +122,17 @@ class Vocabulary:
     def ancestors(self, concept_id: str) -> frozenset[str]:
         """The concept and everything it is a kind of."""
         return self._ancestors.get(concept_id, frozenset({concept_id}))
+
+    def descendants(self, concept_id: str) -> frozenset[str]:
+        """The concept and every kind of it (the reverse of :meth:`ancestors`)."""
+        index = self.__dict__.get("_descendants")
+        if index is None:
+            found: dict[str, set[str]] = {}
+            for kind, ancestors in self._ancestors.items():
+                for ancestor in ancestors:
+                    found.setdefault(ancestor, set()).add(kind)
+            index = self.__dict__["_descendants"] = {k: frozenset(v) for k, v in found.items()}
+        return index.get(concept_id, frozenset({concept_id}))
 
     def suggest_measures(self, name: str, limit: int = 3) -> list[str]:
         """Close spellings of a measure name, for "did you mean" messages (canonical ids)."""

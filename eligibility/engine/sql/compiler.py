@@ -39,6 +39,8 @@ from eligibility.engine.sql.expressions import (
     text,
     wide,
 )
+from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
+from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
@@ -90,15 +92,18 @@ def _lab_reason(query: CohortQuery, measure: str) -> exp.Expression:
 def _lab(plan: Plan, query: CohortQuery, settings: Settings) -> Reading | None:
     if plan.measure is None:
         return None
-    node = plan.node
-    window = node.window or ast.Window(op="<=", duration=settings.lab_recency)  # type: ignore[attr-defined]
-    return query.latest_reading(plan.measure.id, window)
+    return query.latest_reading(plan.measure.id, _result_window(plan, settings))
+
+
+def _result_window(plan: Plan, settings: Settings) -> ast.Window | None:
+    """The window a result must fall in (the rule's, the measure's validity, or the lab recency window)."""
+    return result_window(plan.node, plan.measure, settings.lab_recency)  # type: ignore[arg-type]
 
 
 @SQL.register(ast.Comparison)
 def _comparison(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Comparison = plan.node  # type: ignore[assignment]
-    key = ("comparison", node, settings.lab_recency if node.window is None else None)
+    key = ("comparison", node, _result_window(plan, settings))
     if plan.threshold is None:
         return _constant(query, key, Reason.UNRESOLVED)
     reading = _lab(plan, query, settings)
@@ -117,7 +122,7 @@ def _relative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.RelativeComparison = plan.node  # type: ignore[assignment]
     table = settings.reference_ranges.get(plan.measure.id) if plan.measure else None
     fallback = None if table is None else (table.high if node.limit == "ULN" else table.low)
-    key = ("relative", node, settings.lab_recency if node.window is None else None, fallback)
+    key = ("relative", node, _result_window(plan, settings), fallback)
     reading = _lab(plan, query, settings)
     if reading is None:
         return _constant(query, key, Reason.UNRESOLVED)
@@ -151,7 +156,7 @@ def _limit(num: exp.Expression, den: exp.Expression, fallback: Fraction | None) 
 @SQL.register(ast.Qualitative)
 def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Qualitative = plan.node  # type: ignore[assignment]
-    key = ("qualitative", node, settings.lab_recency if node.window is None else None)
+    key = ("qualitative", node, _result_window(plan, settings))
     reading = _lab(plan, query, settings)
     if reading is None:
         return _constant(query, key, Reason.MISSING)
@@ -193,19 +198,19 @@ def _age(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 @SQL.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.AgeAtOnset = plan.node  # type: ignore[assignment]
-    onset = query.onset(node.concept)
-    negated = query.negated("condition", node.concept, active=False)
-    met = case(
-        (is_null(onset), case((negated, exp.false()))),
-        default=_age_truth(node.op, node.duration, onset),
-    )
-    reason = case(
-        (is_null(onset), case((negated, _reason(Reason.ABSENT)), default=_reason(Reason.MISSING))),
-        (_no_age(), _reason(Reason.MISSING_BIRTH)),
-        (is_null(met), _reason(Reason.AGE_UNCERTAIN)),
-        default=_reason(Reason.DECIDED),
-    )
+    columns = OnsetColumns(query, node)
+    truth = _age_truth(node.op, node.duration, columns.onset())
+    met, reason = onset_leaf(columns, node.op, truth, later_is_larger=True, no_age=_no_age())
     return _leaf(query, ("onset", node), met, reason)
+
+
+@SQL.register(ast.DiseaseDuration)
+def _disease_duration(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DiseaseDuration = plan.node  # type: ignore[assignment]
+    columns = OnsetColumns(query, node)
+    truth = elapsed_truth(node, columns.onset(), age_in)
+    met, reason = onset_leaf(columns, node.op, truth, later_is_larger=False)
+    return _leaf(query, ("duration", node), met, reason)
 
 
 @SQL.register(ast.Sex)
@@ -221,35 +226,56 @@ def _sex(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 
 
 def _records(query: CohortQuery, node: ast.Presence | ast.Count) -> tuple[exp.Expression, ...]:
-    """(hits, undated, complete) for a history node: the number of matching records, whether an undated
-    record might match, and whether the category is complete."""
-    records = query.matching_records(node)
+    """(hits, undated, complete, possible) for a history node: matching records, an undated record that might
+    match, whether the category is complete, and how many records of a broader or overlapping concept would
+    match if they were of the node's kind."""
+    records, unsure = query.matching_records(node), query.matching_records(node, unspecific=True)
     undated = exp.GT(this=records.undated, expression=number(0))
-    return records.hits, undated, col(f"complete_{node.category}", "r")
+    possible = exp.Add(this=unsure.hits, expression=unsure.undated)
+    return records.hits, undated, col(f"complete_{node.category}", "r"), possible
 
 
 @SQL.register(ast.Presence)
 def _presence(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Presence = plan.node  # type: ignore[assignment]
-    hits, undated, complete = _records(query, node)
+    hits, undated, complete, possible = _records(query, node)
     negated = query.negated(node.category, node.concept, node.active)
     found = exp.GT(this=hits, expression=number(0))
-    closed = conj(complete, negate(undated))
+    unspecific = exp.GT(this=possible, expression=number(0))
+    closed = conj(complete, negate(undated), negate(unspecific))
     met = case((found, exp.true()), (negated, exp.false()), (closed, exp.false()))
     reason = case(
         (found, _reason(Reason.DECIDED)),
         (negated, _reason(Reason.NEGATED)),
-        (closed, _reason(Reason.COMPLETE)),
         (undated, _reason(Reason.UNDATED)),
+        (unspecific.copy(), _reason(Reason.UNSPECIFIC)),
+        (complete.copy(), _reason(Reason.COMPLETE)),
         default=_reason(Reason.MISSING),
     )
     return _leaf(query, ("presence", node), met, reason)
 
 
+def _count_interval(op: str, count: int, seen: exp.Expression, most: exp.Expression) -> exp.Expression:
+    """Truth of ``n <op> count`` for every n in [seen, most]: decided where all agree, else NULL."""
+    low, high = compare(op, seen, number(count)), compare(op, most, number(count))
+    if op == "==":  # true only when the interval is the single value
+        exact = conj(exp.EQ(this=seen.copy(), expression=number(count)), exp.EQ(this=most, expression=number(count)))
+        outside = disj(
+            exp.GT(this=seen.copy(), expression=number(count)), exp.LT(this=most.copy(), expression=number(count))
+        )
+        return case((exact, exp.true()), (outside, exp.false()))
+    if op == "!=":
+        inside = conj(
+            exp.LTE(this=seen.copy(), expression=number(count)), exp.GTE(this=most.copy(), expression=number(count))
+        )
+        return case((exp.EQ(this=seen.copy(), expression=most.copy()), low), (negate(inside), exp.true()))
+    return case((exp.EQ(this=low, expression=high), low.copy()))
+
+
 @SQL.register(ast.Count)
 def _count(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     node: ast.Count = plan.node  # type: ignore[assignment]
-    seen, undated, complete = _records(query, node)
+    seen, undated, complete, possible = _records(query, node)
     closed = conj(complete, negate(undated))
     # Open world: records on file are a lower bound of the true count.
     if node.op in (">=", ">"):
@@ -258,8 +284,14 @@ def _count(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
         open_world = case((exp.GT(this=seen, expression=number(node.count - (node.op == "<"))), exp.false()))
     else:
         open_world = case((exp.GT(this=seen, expression=number(node.count)), exp.true()))
-    met = case((closed, compare(node.op, seen, number(node.count))), default=open_world)
-    reason = case((is_null(met), _reason(Reason.INCOMPLETE_COUNT)), default=_reason(Reason.DECIDED))
+    # Closed world: the count lies between the records of this kind and those plus the unspecific ones.
+    most = exp.Add(this=seen.copy(), expression=possible)
+    met = case((closed, _count_interval(node.op, node.count, seen.copy(), most)), default=open_world)
+    reason = case(
+        (not_null(met.copy()), _reason(Reason.DECIDED)),
+        (closed.copy(), _reason(Reason.UNSPECIFIC)),
+        default=_reason(Reason.INCOMPLETE_COUNT),
+    )
     return _leaf(query, ("count", node), met, reason)
 
 
@@ -294,3 +326,9 @@ def _any(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 def _not(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     child = compile_sql(plan.children[0], query, settings)
     return _logic(negate(exp.Paren(this=child.met)), [child])
+
+
+@SQL.register(ast.Implies)
+def _implies(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    condition, then = (compile_sql(child, query, settings) for child in plan.children)
+    return _logic(disj(negate(exp.Paren(this=condition.met)), exp.Paren(this=then.met)), [condition, then])

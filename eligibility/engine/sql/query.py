@@ -41,6 +41,7 @@ from eligibility.engine.sql.expressions import (
 )
 from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
 from eligibility.engine.sql.reference import reference_rows
+from eligibility.engine.unspecific import unspecific_concepts
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -178,13 +179,17 @@ class CohortQuery:
         """TRUE when the patient has a reading of ``measure`` on or before the reference date."""
         return not_null(self._newest(measure, "rank"))
 
-    def latest_reading(self, measure: str, window: ast.Window) -> Reading:
-        """The newest reading of ``measure`` on or before the reference date and in ``window``.
+    def latest_reading(self, measure: str, window: ast.Window | None) -> Reading:
+        """The newest reading of ``measure`` on or before the reference date and in ``window`` (``None``: of
+        any date).
 
         For a window reaching back from the reference date (``within …``) that is the newest reading on or
         before the reference date when it lies in the window (readings are ranked newest first), so every such
         window of a measure shares one aggregate; for one reaching up to a past date (``more than … ago``) it
         is the newest reading before that date."""
+        if window is None:
+            rank = self._newest(measure, "rank")
+            return Reading(self, measure, rank, not_null(rank.copy()))
         if window.op in ("<=", "<"):
             rank, newest = self._newest(measure, "rank"), self._newest(measure, "date")
             usable = conj(not_null(rank.copy()), window_condition(window, newest, newest.copy(), col("ref_date", REF)))
@@ -209,16 +214,6 @@ class CohortQuery:
             within=(measure,),
         )
 
-    def onset(self, concept: str) -> exp.Expression:
-        """The earliest dated record of ``concept`` (or a kind of it) on or before the reference date (a DATE,
-        NULL when there is none)."""
-
-        def build() -> tuple[exp.Expression, exp.Expression]:
-            start = col("start", ROW)
-            return exp.Min(this=start), conj(self.kind_of(concept), not_null(start.copy()), self.on_or_before("start"))
-
-        return self.per_patient("conditions", ("onset", concept), build, within=self.descendants_of(concept))
-
     def negated(self, category: str, concept: str, active: bool) -> exp.Expression:
         """TRUE when recorded absent (the concept or a broader one), or, for ``active``, resolved."""
         ancestors = sorted(self.vocabulary.ancestors(concept))
@@ -237,17 +232,22 @@ class CohortQuery:
         key = ("negated", category, concept, active)
         return not_null(self.per_patient("negations", key, build, within=[*ancestors, concept]))
 
-    def matching_records(self, node: ast.Presence | ast.Count) -> Records:
-        """The records of a history node (``has …``, ``count …``) on or before the reference date."""
+    def matching_records(self, node: ast.Presence | ast.Count, unspecific: bool = False) -> Records:
+        """The records of a history node (``has …``, ``count …``) on or before the reference date; with
+        ``unspecific``, those that may or may not be of the node's kind (:mod:`eligibility.engine.unspecific`)."""
         window, active = node.window, getattr(node, "active", False)
         excluding = tuple(getattr(node, "excluding", ()))
-        table, key = f"{node.category}s", (node.category, node.concept, window, active, excluding)
-        within = self.descendants_of(node.concept)
+        table, key = f"{node.category}s", (node.category, node.concept, window, active, excluding, unspecific)
+        broader, unsure = unspecific_concepts(self.vocabulary, (node.concept,), excluding)
+        within = sorted(broader | unsure) if unspecific else self.descendants_of(node.concept)
+        kind = _in(col("concept", ROW), within) if unspecific else self.kind_of(node.concept)
+        if unsure and not unspecific:  # kinds that may or may not be excepted are counted apart
+            kind = conj(kind, negate(_in(col("concept", ROW), sorted(unsure))))
 
         def counting(test: Callable[[ast.Window | None], exp.Expression]) -> Callable[[], tuple]:
             return lambda: (
                 exp.Count(this=number(1)),
-                conj(self._record_filter(node.concept, active, excluding), test(window)),
+                conj(kind.copy(), self._record_filter(active, excluding), test(window)),
             )
 
         hits = _zero_if_null(self.per_patient(table, ("hits", *key), counting(self._hit), within))
@@ -287,9 +287,9 @@ class CohortQuery:
             this=case((is_null(start), exp.Boolean(this=window is not None)), default=exp.Paren(this=could_match))
         )
 
-    def _record_filter(self, concept: str, active: bool, excluding: tuple[str, ...]) -> exp.Expression:
+    def _record_filter(self, active: bool, excluding: tuple[str, ...]) -> exp.Expression:
         start = col("start", ROW)
-        conditions = [self.kind_of(concept), disj(is_null(start), self.on_or_before("start"))]
+        conditions = [disj(is_null(start), self.on_or_before("start"))]
         if active:
             conditions.append(exp.EQ(this=col("status", ROW), expression=text("active")))
         conditions += [negate(self.kind_of(excluded)) for excluded in excluding]
