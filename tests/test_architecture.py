@@ -124,6 +124,8 @@ EXAMPLES = {
     ast.AnyOf: "age >= 18 years or sex is female",
     ast.Not: "not sex is female",
     ast.NeedsReview: 'review "investigator judgement"',
+    # language v2: doses and treatment courses
+    ast.DoseComparison: "has medication systemic_corticosteroid dose >= 20 mg/day as prednisone within 4 weeks",
 }
 
 

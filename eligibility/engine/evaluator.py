@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
+from eligibility.engine.doses import dose_finding
 from eligibility.engine.findings import (
     AgeEvidence,
     Finding,
@@ -290,6 +291,18 @@ def _any(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     child = evaluate(plan.children[0], patient, context)
     return Finding(~child.truth, plan, Reason.LOGIC, None, (child,))
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@EVALUATE.register(ast.DoseComparison)
+def _dose(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DoseComparison, plan.node)
+    hits, undated = _matching(patient.occurrences("medication", node.concept), node, context.as_of)
+    negated = _negated(plan, patient, context, "medication", node.concept, False)
+    weight = _latest(plan, None, patient, context) if plan.measure is not None else None
+    return dose_finding(plan, hits, undated, negated, patient, None if isinstance(weight, Reason) else weight)
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     NEGATED = "negated"  # recorded as absent (or resolved, for an "active" node)
     COMPLETE = "complete"  # not on record, and the category is complete
     REVIEW = "review"  # only a person can judge
+    NO_DOSE = "no_dose"  # a record that could decide a dose node has no usable dose (or weight, or equivalent)
 
 
 UNKNOWN_REASONS = frozenset(
@@ -47,6 +48,7 @@ UNKNOWN_REASONS = frozenset(
         Reason.MISSING_BIRTH,
         Reason.UNRESOLVED,
         Reason.REVIEW,
+        Reason.NO_DOSE,
     }
 )
 
@@ -97,7 +99,18 @@ class RecordsEvidence:
     records: tuple[Occurrence, ...]
 
 
-Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence
+@dataclass(frozen=True, slots=True)
+class DoseEvidence:
+    """The records a dose node used, each with its dose in the rule's basis and drug (``None`` when unknown), and
+    the body-weight reading a weight-based dose was converted with (``weight_missing``: one was needed, none
+    usable)."""
+
+    doses: tuple[tuple[Occurrence, Fraction | None], ...]
+    weight: Reading | None = None
+    weight_missing: bool = False
+
+
+Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DoseEvidence
 
 
 @dataclass(frozen=True, slots=True)

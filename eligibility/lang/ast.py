@@ -199,6 +199,33 @@ class NeedsReview(Node):
     text: str
 
 
+# --- language v2: doses and treatment courses ---------------------------------------------------------------
+
+
+class Equivalent(Data):
+    """``as prednisone``: the drug a dose is expressed as (used while parsing only)."""
+
+    name: str
+
+
+class DoseComparison(Node):
+    """A medication taken at a dose: ``has medication prednisone dose >= 20 mg/day within 4 weeks``.
+
+    True when some record of the drug (or a kind of it) in the window has a known dose that satisfies the
+    comparison. ``equivalent`` names the drug doses are expressed as (``... dose >= 20 mg/day as prednisone``),
+    through the dose equivalence table; the threshold is per day, or per kg of body weight per day.
+    """
+
+    kind: Literal["dose"] = "dose"
+    category: Category = "medication"  # only medications have doses (checked when the rule is resolved)
+    concept: str
+    op: Op
+    quantity: Quantity
+    equivalent: str | None = None
+    window: Window | None = None
+    concept_text: str | None = None
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -211,14 +238,27 @@ Rule = Annotated[
     | AllOf
     | AnyOf
     | Not
-    | NeedsReview,
+    | NeedsReview
+    | DoseComparison,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES = (Comparison, RelativeComparison, Qualitative, Age, AgeAtOnset, Sex, Presence, Count, NeedsReview)
+LEAF_TYPES: tuple[type[Node], ...] = (
+    Comparison,
+    RelativeComparison,
+    Qualitative,
+    Age,
+    AgeAtOnset,
+    Sex,
+    Presence,
+    Count,
+    NeedsReview,
+)
+LEAF_TYPES_V2 = (DoseComparison,)  # language v2 leaves (doses and treatment courses)
+LEAF_TYPES = LEAF_TYPES + LEAF_TYPES_V2
 
 for _model in (AllOf, AnyOf, Not):
     _model.model_rebuild()

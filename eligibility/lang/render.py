@@ -113,3 +113,13 @@ def _any_of(rule: ast.AnyOf) -> str:
 @RENDER.register(ast.Not)
 def _not(rule: ast.Not) -> str:
     return f"not {_operand(rule.item)}"
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@RENDER.register(ast.DoseComparison)
+def _dose(rule: ast.DoseComparison) -> str:
+    equivalent = f" as {name(rule.equivalent)}" if rule.equivalent is not None else ""
+    threshold = format_quantity(rule.quantity.value, rule.quantity.unit)
+    return f"has {rule.category} {name(rule.concept)} dose {rule.op} {threshold}{equivalent}{window(rule.window)}"

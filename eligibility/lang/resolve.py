@@ -10,6 +10,7 @@ from typing import Any
 from eligibility.errors import EligibilityError, UnitError, VocabularyError
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
+from eligibility.vocab.doses import dose_basis, reference_drugs
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -161,3 +162,45 @@ def _any_of(rule: ast.AnyOf, vocabulary: Vocabulary, problems: list) -> ast.Node
 @RESOLVE.register(ast.Not)
 def _not(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"item": _visit(rule.item, vocabulary, problems)})
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@RESOLVE.register(ast.DoseComparison)
+def _dose(rule: ast.DoseComparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    if rule.category != "medication":
+        problems.append(
+            VocabularyError(f"a {rule.category} has no dose", hint="write `has medication <drug> dose ...`")
+        )
+        return rule
+    concept = _concept(rule.concept, "medication", vocabulary, problems)
+    _dose_unit(rule.quantity, problems)
+    equivalent = rule.equivalent
+    if equivalent is not None:
+        equivalent = _concept(equivalent, "medication", vocabulary, problems)
+        if equivalent not in reference_drugs():
+            problems.append(
+                VocabularyError(
+                    f"no dose equivalence table lists {equivalent!r}",
+                    hint=f"write `as` one of {', '.join(sorted(reference_drugs()))} (see equivalents.yaml)",
+                )
+            )
+    return rule.model_copy(update={"concept": concept, "equivalent": equivalent})
+
+
+def _dose_unit(quantity: ast.Quantity, problems: list) -> None:
+    try:
+        basis = dose_basis(quantity.unit) if quantity.unit else None
+    except UnitError as error:
+        basis, error.span = None, quantity.span
+        problems.append(error)
+        return
+    if basis is None:
+        written = f"unit {quantity.unit!r}" if quantity.unit else "a bare number"
+        problem = UnitError(
+            f"{written} is not a dose: a dose is a mass per time, or per kg of body weight per time",
+            hint="write e.g. `20 mg/day`, `1 g/week` or `3 mg/kg/day`",
+        )
+        problem.span = quantity.span
+        problems.append(problem)

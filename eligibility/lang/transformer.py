@@ -154,3 +154,23 @@ class RuleTransformer(Transformer):
 
     def review(self, meta: Meta, items: list) -> ast.NeedsReview:
         return ast.NeedsReview(text=json.loads(items[0]), span=span_of(meta))
+
+    # --- language v2: doses and treatment courses ------------------------------------------------------------
+
+    def equivalent(self, meta: Meta, items: list) -> ast.Equivalent:
+        return ast.Equivalent(name=name_text(items[0]))
+
+    def dose(self, meta: Meta, items: list) -> ast.DoseComparison:
+        rest, window = _split_window(items)
+        equivalent = next((c.name for c in rest if isinstance(c, ast.Equivalent)), None)
+        category, name, op, quantity = (c for c in rest if not isinstance(c, ast.Equivalent))
+        return ast.DoseComparison(
+            category=str(category),
+            concept=name_text(name),
+            op=str(op),
+            quantity=quantity,
+            equivalent=equivalent,
+            window=window,
+            span=span_of(meta),
+            concept_text=name_text(name),
+        )

@@ -9,6 +9,7 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, needs
 from eligibility.engine.findings import (
     AgeEvidence,
+    DoseEvidence,
     Finding,
     LabEvidence,
     LimitEvidence,
@@ -244,6 +245,54 @@ def _review(node: ast.NeedsReview, finding: Finding) -> str:
     return f"needs review: {node.text}"
 
 
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+def _dose_text(node: ast.DoseComparison, occurrence, value: Fraction | None) -> str:
+    written = occurrence.dose.written if occurrence.dose else "no dose"
+    when = f" ({occurrence.start})" if occurrence.start else ""
+    text = f"{occurrence.code} {written}{when}"
+    if value is not None:
+        unit = node.quantity.unit
+        basis = measure_factor("mg/day", unit) if "kg" not in unit else measure_factor("mg/kg/day", unit)
+        as_written = value * basis if basis is not None else value
+        drug = f" as {node.equivalent}" if node.equivalent else ""
+        text += f" = {shown(as_written, node.quantity.value)} {unit}{drug}"
+    return text
+
+
+def _doses_text(node: ast.DoseComparison, evidence: DoseEvidence) -> str:
+    parts = [_dose_text(node, o, v) for o, v in evidence.doses[:3]]
+    more = f" and {len(evidence.doses) - 3} more" if len(evidence.doses) > 3 else ""
+    weight = evidence.weight
+    used = f" (body weight {_written(weight.written_value)} {weight.written_unit}, {weight.date})" if weight else ""
+    return ", ".join(parts) + more + used
+
+
+@EXPLAIN.register(ast.DoseComparison)
+def _dose(node: ast.DoseComparison, finding: Finding) -> str:
+    threshold = f"{format_number(node.quantity.value)} {node.quantity.unit}".rstrip()
+    drug = f" as {_name(finding, node.equivalent)}" if node.equivalent else ""
+    what = f"{_name(finding, node.concept)} at a dose {node.op} {threshold}{drug}"
+    where = f" {window_text(node.window)}" if node.window else ""
+    evidence = finding.evidence if isinstance(finding.evidence, DoseEvidence) else None
+    seen = f": {_doses_text(node, evidence)}" if evidence else ""
+    if finding.truth is TRUE:
+        return f"{what}{where}{seen}"
+    if finding.reason is Reason.UNRESOLVED:
+        return f"{what}: the rule's unit is not a dose"
+    if finding.reason is Reason.NEGATED:
+        return f"{_name(finding, node.concept)}: recorded as absent"
+    if finding.reason is Reason.NO_DOSE:
+        lacking = "; no usable body weight in the lab window" if evidence and evidence.weight_missing else ""
+        return f"cannot tell whether {what}{where}: dose not usable{seen}{lacking}"
+    if finding.reason is Reason.COMPLETE:
+        return f"no {what}{where}{seen} (medications are marked complete)"
+    if finding.reason is Reason.UNDATED:
+        return f"{_name(finding, node.concept)} on record without a date; cannot tell whether it is{where}"
+    return f"no {what}{where} on record{seen} (medications not marked complete)"
+
+
 def _deciding(finding: Finding) -> list[Finding]:
     decided = [c for c in finding.children if c.truth is finding.truth]
     return decided or list(finding.children)
@@ -266,6 +315,7 @@ _NEED_WORDS: dict[str, Callable[[Need], str]] = {
     "sex": lambda need: "sex",
     "record": lambda need: f"{need.category} {need.subject}",
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
+    "dose": lambda need: f"{need.category} {need.subject} (dose)",
 }
 
 

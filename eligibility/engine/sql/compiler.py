@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from eligibility.engine.compiler import Plan
+from eligibility.engine.doses import rule_basis
 from eligibility.engine.findings import Reason
+from eligibility.engine.sql.doses import dose_leaf, dose_records
 from eligibility.engine.sql.expressions import (
     age_in,
     case,
@@ -302,3 +304,19 @@ def _any(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 def _not(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     child = compile_sql(plan.children[0], query, settings)
     return _logic(negate(exp.Paren(this=child.met)), [child])
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@SQL.register(ast.DoseComparison)
+def _dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DoseComparison = plan.node  # type: ignore[assignment]
+    weight_window = ast.Window(op="<=", duration=settings.lab_recency)
+    key = ("dose", node, settings.lab_recency)
+    if plan.threshold is None:
+        return _constant(query, key, Reason.UNRESOLVED)
+    weight = query.latest_reading(plan.measure.id if plan.measure else "", weight_window)
+    table = dose_records(query, node, plan.threshold, rule_basis(node), weight)
+    met, reason = dose_leaf(query, table, query.negation("medication", node.concept, active=False))
+    return _leaf(query, key, met, reason)
