@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 
+from eligibility.patient.fhir_doses import read_dose
 from eligibility.patient.fhir_values import (
     FhirValueError,
     codings,
@@ -266,8 +267,17 @@ class Mapper:
             record["status"] = "ended"
         elif status not in _MEDICATION_ONGOING | _MEDICATION_ENDED:
             self._warn(resource, f".status: {status!r} read as ongoing", counted=False)
+        record["dose"] = self._dose(resource, concepts)
         clean = {k: v for k, v in record.items() if v is not None}
         self._read(resource, "medications", [{"code": c.id, **clean} for c in concepts])
+
+    def _dose(self, resource: dict, concepts: list[ConceptDef]) -> dict | None:
+        dose, why = read_dose(resource)
+        if dose is not None and len(concepts) > 1:
+            dose, why = None, "one dose for several ingredients; dose not read"
+        if why:
+            self._warn(resource, f".dosage: {why}", counted=False)
+        return dose
 
     def shared_medication(self, resource: dict) -> None:
         """A Medication resource: read as what medicationReference points to (counted, nothing to map)."""

@@ -28,13 +28,19 @@ DOSE_BASES = (DAILY, DAILY_PER_KG)
 
 @lru_cache(maxsize=1024)
 def dose_basis(unit: str) -> tuple[str, Fraction] | None:
-    """The basis a dose unit (canonical spelling, e.g. ``g/week``) converts to and the exact factor to it;
-    ``None`` when it converts to neither. :class:`UnitError` when the unit cannot be read at all."""
-    for basis in DOSE_BASES:
-        factor = conversion_factor(unit, basis)
-        if factor is not None:
-            return basis, factor
-    return None
+    """The basis a dose unit (canonical spelling, e.g. ``g/week``, ``mg/kg/day``) converts to and the exact factor
+    to it; ``None`` when it is not a mass per time, or a mass per kg of body weight per time (``mg/kg`` must be
+    written: pint alone would read it as a plain number). :class:`UnitError` when the unit cannot be read."""
+    parts = unit.split("/")
+    per_kg = "kg" in parts[1:]
+    if per_kg:
+        parts.remove("kg")
+    if not parts[0]:
+        return None
+    factor = conversion_factor("/".join(parts), DAILY)
+    if factor is None:
+        return None
+    return (DAILY_PER_KG if per_kg else DAILY), factor
 
 
 @cache
