@@ -139,6 +139,12 @@ def leaves() -> st.SearchStrategy[ast.Node]:
         ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.sampled_from(["ecg", "judgement"])),
         doses(),
+        st.builds(
+            lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
+            st.sampled_from(["first", "last"]),
+            st.sampled_from(CONCEPTS["medication"]),
+            bounded_windows,
+        ),
     )
 
 

@@ -126,6 +126,7 @@ EXAMPLES = {
     ast.NeedsReview: 'review "investigator judgement"',
     # language v2: doses and treatment courses
     ast.DoseComparison: "has medication systemic_corticosteroid dose >= 20 mg/day as prednisone within 4 weeks",
+    ast.DoseTiming: "last dose of rituximab at least 4 weeks ago",
 }
 
 

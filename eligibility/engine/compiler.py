@@ -113,3 +113,8 @@ def _compile_dose(rule: ast.DoseComparison, vocabulary: Vocabulary, shared: dict
     names = {i: _concept_name(i, vocabulary) for i in ids}
     weight = vocabulary.measure(WEIGHT)
     return Plan(rule, measure=weight if weight and weight.unit == "kg" else None, threshold=threshold, names=names)
+
+
+@COMPILE.register(ast.DoseTiming)
+def _compile_dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, names={rule.concept: _concept_name(rule.concept, vocabulary)})

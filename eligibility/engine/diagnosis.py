@@ -116,3 +116,11 @@ def _dose(node: ast.Node, finding: Finding) -> list[Need]:
     if any(occurrence.dose is None for occurrence, _ in evidence.doses):
         found.append(Need("dose", node.concept, category="medication", window=node.window))
     return found or [Need("dose", node.concept, category="medication", window=node.window)]
+
+
+@DIAGNOSE.register(ast.DoseTiming)
+def _dose_timing(node: ast.Node, finding: Finding) -> list[Need]:
+    """The dates of the drug's records, or its full history (records that may be missing)."""
+    assert isinstance(node, ast.DoseTiming)
+    kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
+    return [Need(kind, node.concept, category="medication", window=node.window)]

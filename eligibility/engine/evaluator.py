@@ -16,6 +16,7 @@ from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
+from eligibility.engine.courses import timing_finding
 from eligibility.engine.doses import dose_finding
 from eligibility.engine.findings import (
     AgeEvidence,
@@ -303,6 +304,14 @@ def _dose(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Find
     negated = _negated(plan, patient, context, "medication", node.concept, False)
     weight = _latest(plan, None, patient, context) if plan.measure is not None else None
     return dose_finding(plan, hits, undated, negated, patient, None if isinstance(weight, Reason) else weight)
+
+
+@EVALUATE.register(ast.DoseTiming)
+def _dose_timing(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DoseTiming, plan.node)
+    records = patient.occurrences("medication", node.concept)
+    negated = _negated(plan, patient, context, "medication", node.concept, False)
+    return timing_finding(plan, records, negated, "medication" in patient.complete, context.as_of)
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

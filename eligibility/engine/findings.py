@@ -35,6 +35,7 @@ class Reason(StrEnum):
     COMPLETE = "complete"  # not on record, and the category is complete
     REVIEW = "review"  # only a person can judge
     NO_DOSE = "no_dose"  # a record that could decide a dose node has no usable dose (or weight, or equivalent)
+    OPEN_HISTORY = "open_history"  # first/last dose: an unrecorded dose could change it (category not complete)
 
 
 UNKNOWN_REASONS = frozenset(
@@ -49,6 +50,7 @@ UNKNOWN_REASONS = frozenset(
         Reason.UNRESOLVED,
         Reason.REVIEW,
         Reason.NO_DOSE,
+        Reason.OPEN_HISTORY,
     }
 )
 
@@ -110,7 +112,19 @@ class DoseEvidence:
     weight_missing: bool = False
 
 
-Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DoseEvidence
+@dataclass(frozen=True, slots=True)
+class CourseEvidence:
+    """When the first or last dose was, as the records on file place it: between ``low`` and ``high`` (equal when
+    known; ``low`` is ``None`` when it may be any earlier day), and the records used."""
+
+    low: date | None
+    high: date
+    records: tuple[Occurrence, ...]
+
+
+Evidence = (
+    LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DoseEvidence
+) | CourseEvidence
 
 
 @dataclass(frozen=True, slots=True)

@@ -226,6 +226,22 @@ class DoseComparison(Node):
     concept_text: str | None = None
 
 
+class DoseTiming(Node):
+    """When the first or the last dose of a drug (or a kind of it) was taken, against a window:
+    ``first dose of rituximab at least 2 months ago``, ``last dose of rituximab at least 4 weeks ago``.
+
+    The first dose is the earliest start of the drug's records; the last dose is the latest day it was taken (a
+    record's end; the reference date while it is ongoing; between its start and the reference date when it ended
+    on a day not known).
+    """
+
+    kind: Literal["dose_timing"] = "dose_timing"
+    which: Literal["first", "last"]
+    concept: str
+    window: Window
+    concept_text: str | None = None
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -239,7 +255,8 @@ Rule = Annotated[
     | AnyOf
     | Not
     | NeedsReview
-    | DoseComparison,
+    | DoseComparison
+    | DoseTiming,
     Field(discriminator="kind"),
 ]
 

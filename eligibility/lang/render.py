@@ -12,7 +12,7 @@ from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except)$)[A-Za-z_][A-Za-z0-9_\-]*$")
-_KEYWORDS = {"age", "sex", "has", "count", "review"}
+_KEYWORDS = {"age", "sex", "has", "count", "review", "first", "last"}
 
 
 def name(text: str) -> str:
@@ -123,3 +123,8 @@ def _dose(rule: ast.DoseComparison) -> str:
     equivalent = f" as {name(rule.equivalent)}" if rule.equivalent is not None else ""
     threshold = format_quantity(rule.quantity.value, rule.quantity.unit)
     return f"has {rule.category} {name(rule.concept)} dose {rule.op} {threshold}{equivalent}{window(rule.window)}"
+
+
+@RENDER.register(ast.DoseTiming)
+def _dose_timing(rule: ast.DoseTiming) -> str:
+    return f"{rule.which} dose of {name(rule.concept)}{window(rule.window)}"

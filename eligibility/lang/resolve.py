@@ -204,3 +204,8 @@ def _dose_unit(quantity: ast.Quantity, problems: list) -> None:
         )
         problem.span = quantity.span
         problems.append(problem)
+
+
+@RESOLVE.register(ast.DoseTiming)
+def _dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})

@@ -174,3 +174,15 @@ class RuleTransformer(Transformer):
             span=span_of(meta),
             concept_text=name_text(name),
         )
+
+    def first_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
+        return _dose_timing("first", meta, items)
+
+    def last_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
+        return _dose_timing("last", meta, items)
+
+
+def _dose_timing(which: str, meta: Meta, items: list) -> ast.DoseTiming:
+    name, window = items
+    text = name_text(name)
+    return ast.DoseTiming(which=which, concept=text, window=window, span=span_of(meta), concept_text=text)

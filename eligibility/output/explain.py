@@ -9,6 +9,7 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, needs
 from eligibility.engine.findings import (
     AgeEvidence,
+    CourseEvidence,
     DoseEvidence,
     Finding,
     LabEvidence,
@@ -291,6 +292,34 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
     if finding.reason is Reason.UNDATED:
         return f"{_name(finding, node.concept)} on record without a date; cannot tell whether it is{where}"
     return f"no {what}{where} on record{seen} (medications not marked complete)"
+
+
+def _course_day(evidence: CourseEvidence) -> str:
+    if evidence.low == evidence.high:
+        return f"on {evidence.high}"
+    if evidence.low is None:
+        return f"on or before {evidence.high}"
+    return f"between {evidence.low} and {evidence.high}"
+
+
+@EXPLAIN.register(ast.DoseTiming)
+def _dose_timing(node: ast.DoseTiming, finding: Finding) -> str:
+    what = f"{node.which} dose of {_name(finding, node.concept)}"
+    wanted = window_text(node.window)
+    if not isinstance(finding.evidence, CourseEvidence):
+        if finding.reason is Reason.NEGATED:
+            return f"{_name(finding, node.concept)}: recorded as absent"
+        if finding.reason is Reason.COMPLETE:
+            return f"no {_name(finding, node.concept)} on record (medications are marked complete)"
+        return f"no {_name(finding, node.concept)} on record (medications not marked complete)"
+    seen = f"{what} {_course_day(finding.evidence)} ({_records_text(finding.evidence.records)})"
+    if finding.reason is Reason.UNDATED:
+        return f"{seen}; cannot tell whether it was {wanted}"
+    if finding.reason is Reason.OPEN_HISTORY:
+        earlier = "an earlier" if node.which == "first" else "a later"
+        unsure = f"{earlier} dose not on record could change whether it was {wanted}"
+        return f"{seen}; {unsure} (medications not marked complete)"
+    return f"{seen}: {'' if finding.truth is TRUE else 'not '}{wanted}"
 
 
 def _deciding(finding: Finding) -> list[Finding]:

@@ -18,6 +18,7 @@ from sqlglot import exp
 from eligibility.engine.compiler import Plan
 from eligibility.engine.doses import rule_basis
 from eligibility.engine.findings import Reason
+from eligibility.engine.sql.courses import course_records, timing_leaf
 from eligibility.engine.sql.doses import dose_leaf, dose_records
 from eligibility.engine.sql.expressions import (
     age_in,
@@ -320,3 +321,11 @@ def _dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     table = dose_records(query, node, plan.threshold, rule_basis(node), weight)
     met, reason = dose_leaf(query, table, query.negation("medication", node.concept, active=False))
     return _leaf(query, key, met, reason)
+
+
+@SQL.register(ast.DoseTiming)
+def _dose_timing(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DoseTiming = plan.node  # type: ignore[assignment]
+    table = course_records(query, node.concept)
+    met, reason = timing_leaf(node, table, query.negation("medication", node.concept, active=False))
+    return _leaf(query, ("dose_timing", node), met, reason)
