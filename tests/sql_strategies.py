@@ -167,6 +167,7 @@ def doses(draw) -> ast.DoseComparison:
         quantity=ast.Quantity(value=Decimal(value), unit=unit),
         equivalent=draw(st.sampled_from([None, "prednisone", "dexamethasone"])),
         window=draw(windows),
+        lasting=draw(st.sampled_from([None, None, _duration(3, "day"), _duration(1, "week"), _duration(31, "day")])),
     )
 
 

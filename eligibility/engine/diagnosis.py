@@ -115,6 +115,8 @@ def _dose(node: ast.Node, finding: Finding) -> list[Need]:
     found = [Need("result", finding.plan.measure.id)] if evidence.weight_missing and finding.plan.measure else []
     if any(occurrence.dose is None for occurrence, _ in evidence.doses):
         found.append(Need("dose", node.concept, category="medication", window=node.window))
+    if node.lasting is not None and any(value is not None for _, value in evidence.doses):
+        found.append(Need("record_date", node.concept, category="medication", window=node.window))  # its end
     return found or [Need("dose", node.concept, category="medication", window=node.window)]
 
 

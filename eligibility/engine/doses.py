@@ -9,14 +9,19 @@ is then expressed in the rule's basis and drug:
 - drug: with ``as <drug>``, the dose is multiplied by the equivalence ratio (``data/equivalents.yaml``); a drug the
   table does not list leaves the dose unknown.
 
+With ``for at least N days``, a record counts only when its course lasted that long (days taken, first and last
+included; an ongoing one up to the reference date; one ended on a day not known is unknown unless every end
+agrees).
+
 Truth: true when some counted record's dose satisfies the comparison; otherwise unknown (``no_dose``) when some
-counted record's dose is unknown; otherwise as ``has medication`` when nothing is counted (negated, complete,
-undated, missing); otherwise false only when medications are complete and no undated record could count.
+counted record's dose (or length) is unknown; otherwise as ``has medication`` when nothing is counted (negated,
+complete, undated, missing); otherwise false only when medications are complete and no undated record could count.
 """
 
 from __future__ import annotations
 
 import operator
+from datetime import date
 from fractions import Fraction
 from typing import cast
 
@@ -24,6 +29,7 @@ from eligibility.engine.compiler import Plan
 from eligibility.engine.findings import DoseEvidence, Finding, Reason
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
 from eligibility.lang import ast
+from eligibility.lang.resolve import course_days
 from eligibility.patient.index import Occurrence, PatientIndex, Reading
 from eligibility.vocab.doses import DAILY, dose_basis, equivalence_ratio
 
@@ -63,26 +69,58 @@ def dose_in_rule_terms(occurrence: Occurrence, node: ast.DoseComparison, basis: 
     return value
 
 
+def lasted(occurrence: Occurrence, as_of: date, days: int | None) -> bool | None:
+    """Whether a record's course lasted at least ``days`` days (first and last day included; ``None``: any
+    length): its end, the reference date while ongoing, any day from its start when it ended on a day not known."""
+    if days is None:
+        return True
+    if occurrence.start is None:
+        return None
+    if occurrence.end is not None:
+        shortest = longest = min(occurrence.end, as_of)
+    else:
+        longest = as_of
+        shortest = as_of if occurrence.status == "active" else occurrence.start
+    if (shortest - occurrence.start).days + 1 >= days:
+        return True
+    return False if (longest - occurrence.start).days + 1 < days else None
+
+
+def _counts(dose_holds: bool | None, long_enough: bool | None) -> bool | None:
+    """Kleene conjunction of the dose and the course length of one record."""
+    if dose_holds is False or long_enough is False:
+        return False
+    return None if dose_holds is None or long_enough is None else True
+
+
 def dose_finding(
-    plan: Plan, hits: list[Occurrence], undated: bool, negated: bool, patient: PatientIndex, weight: Weight
+    plan: Plan,
+    hits: list[Occurrence],
+    undated: bool,
+    negated: bool,
+    patient: PatientIndex,
+    weight: Weight,
+    as_of: date,
 ) -> Finding:
     """The finding of a dose node from the records that match its drug and window (see the module)."""
     node = cast(ast.DoseComparison, plan.node)
     if plan.threshold is None:
         return Finding(UNKNOWN, plan, Reason.UNRESOLVED)
-    basis = rule_basis(node)
+    basis, threshold = rule_basis(node), plan.threshold
+    days = None if node.lasting is None else course_days(node.lasting)
     doses = tuple((occurrence, dose_in_rule_terms(occurrence, node, basis, weight)) for occurrence in hits)
+    counted = [_counts(None if v is None else _holds(node.op, v, threshold), lasted(o, as_of, days)) for o, v in doses]
     weight_missing = any(
         o.dose is not None and o.dose.basis != basis and value is None and usable_weight(weight) is None
         for o, value in doses
     )
     used = weight if any(o.dose is not None and o.dose.basis != basis for o, _ in doses) else None
-    met = tuple((o, v) for o, v in doses if v is not None and _holds(node.op, v, plan.threshold))
+    met = tuple(dose for dose, counts in zip(doses, counted, strict=True) if counts is True)
     if met:
         return Finding(TRUE, plan, Reason.DECIDED, DoseEvidence(met, used))
     if not hits and negated:
         return Finding(FALSE, plan, Reason.NEGATED)
-    unknown = tuple((o, v) for o, v in doses if v is None)
+    unknown = tuple(dose for dose, counts in zip(doses, counted, strict=True) if counts is None)
     if unknown:
         return Finding(UNKNOWN, plan, Reason.NO_DOSE, DoseEvidence(unknown, used, weight_missing))
     evidence = DoseEvidence(doses, used) if doses else None

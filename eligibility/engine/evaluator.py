@@ -303,7 +303,8 @@ def _dose(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Find
     hits, undated = _matching(patient.occurrences("medication", node.concept), node, context.as_of)
     negated = _negated(plan, patient, context, "medication", node.concept, False)
     weight = _latest(plan, None, patient, context) if plan.measure is not None else None
-    return dose_finding(plan, hits, undated, negated, patient, None if isinstance(weight, Reason) else weight)
+    usable = None if isinstance(weight, Reason) else weight
+    return dose_finding(plan, hits, undated, negated, patient, usable, context.as_of)
 
 
 @EVALUATE.register(ast.DoseTiming)

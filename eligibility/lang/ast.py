@@ -208,12 +208,20 @@ class Equivalent(Data):
     name: str
 
 
+class Lasting(Data):
+    """``for at least 3 days``: how long a course lasted (used while parsing only)."""
+
+    duration: Duration
+
+
 class DoseComparison(Node):
     """A medication taken at a dose: ``has medication prednisone dose >= 20 mg/day within 4 weeks``.
 
     True when some record of the drug (or a kind of it) in the window has a known dose that satisfies the
     comparison. ``equivalent`` names the drug doses are expressed as (``... dose >= 20 mg/day as prednisone``),
-    through the dose equivalence table; the threshold is per day, or per kg of body weight per day.
+    through the dose equivalence table; the threshold is per day, or per kg of body weight per day. ``lasting``
+    asks that record's course to have lasted at least that long (``... dose >= 500 mg/day for at least 3 days``:
+    days taken, first and last included).
     """
 
     kind: Literal["dose"] = "dose"
@@ -224,6 +232,7 @@ class DoseComparison(Node):
     equivalent: str | None = None
     window: Window | None = None
     concept_text: str | None = None
+    lasting: Duration | None = None
 
 
 class DoseTiming(Node):

@@ -122,7 +122,9 @@ def _not(rule: ast.Not) -> str:
 def _dose(rule: ast.DoseComparison) -> str:
     equivalent = f" as {name(rule.equivalent)}" if rule.equivalent is not None else ""
     threshold = format_quantity(rule.quantity.value, rule.quantity.unit)
-    return f"has {rule.category} {name(rule.concept)} dose {rule.op} {threshold}{equivalent}{window(rule.window)}"
+    lasting = f" for at least {duration(rule.lasting)}" if rule.lasting is not None else ""
+    text = f"has {rule.category} {name(rule.concept)} dose {rule.op} {threshold}{equivalent}{lasting}"
+    return text + window(rule.window)
 
 
 @RENDER.register(ast.DoseTiming)

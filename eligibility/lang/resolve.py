@@ -186,7 +186,19 @@ def _dose(rule: ast.DoseComparison, vocabulary: Vocabulary, problems: list) -> a
                     hint=f"write `as` one of {', '.join(sorted(reference_drugs()))} (see equivalents.yaml)",
                 )
             )
+    if rule.lasting is not None and course_days(rule.lasting) is None:
+        problems.append(
+            VocabularyError(
+                "a course length is counted in whole days or weeks", hint="write e.g. `for at least 3 days`"
+            )
+        )
     return rule.model_copy(update={"concept": concept, "equivalent": equivalent})
+
+
+def course_days(length: ast.Duration) -> int | None:
+    """A course length in whole days (``None`` unless it is whole days or weeks)."""
+    days = length.value * {"day": 1, "week": 7}.get(length.unit, 0)
+    return int(days) if days > 0 and days == days.to_integral_value() else None
 
 
 def _dose_unit(quantity: ast.Quantity, problems: list) -> None:

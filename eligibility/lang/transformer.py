@@ -160,16 +160,21 @@ class RuleTransformer(Transformer):
     def equivalent(self, meta: Meta, items: list) -> ast.Equivalent:
         return ast.Equivalent(name=name_text(items[0]))
 
+    def lasting(self, meta: Meta, items: list) -> ast.Lasting:
+        return ast.Lasting(duration=items[0])
+
     def dose(self, meta: Meta, items: list) -> ast.DoseComparison:
         rest, window = _split_window(items)
         equivalent = next((c.name for c in rest if isinstance(c, ast.Equivalent)), None)
-        category, name, op, quantity = (c for c in rest if not isinstance(c, ast.Equivalent))
+        lasting = next((c.duration for c in rest if isinstance(c, ast.Lasting)), None)
+        category, name, op, quantity = (c for c in rest if not isinstance(c, ast.Equivalent | ast.Lasting))
         return ast.DoseComparison(
             category=str(category),
             concept=name_text(name),
             op=str(op),
             quantity=quantity,
             equivalent=equivalent,
+            lasting=lasting,
             window=window,
             span=span_of(meta),
             concept_text=name_text(name),

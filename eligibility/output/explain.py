@@ -275,6 +275,7 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
     threshold = f"{format_number(node.quantity.value)} {node.quantity.unit}".rstrip()
     drug = f" as {_name(finding, node.equivalent)}" if node.equivalent else ""
     what = f"{_name(finding, node.concept)} at a dose {node.op} {threshold}{drug}"
+    what += f" for at least {duration_text(node.lasting)}" if node.lasting is not None else ""
     where = f" {window_text(node.window)}" if node.window else ""
     evidence = finding.evidence if isinstance(finding.evidence, DoseEvidence) else None
     seen = f": {_doses_text(node, evidence)}" if evidence else ""
@@ -286,7 +287,8 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
         return f"{_name(finding, node.concept)}: recorded as absent"
     if finding.reason is Reason.NO_DOSE:
         lacking = "; no usable body weight in the lab window" if evidence and evidence.weight_missing else ""
-        return f"cannot tell whether {what}{where}: dose not usable{seen}{lacking}"
+        unusable = "dose or course length not known" if node.lasting is not None else "dose not usable"
+        return f"cannot tell whether {what}{where}: {unusable}{seen}{lacking}"
     if finding.reason is Reason.COMPLETE:
         return f"no {what}{where}{seen} (medications are marked complete)"
     if finding.reason is Reason.UNDATED:

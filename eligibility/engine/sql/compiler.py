@@ -40,6 +40,7 @@ from eligibility.engine.sql.expressions import (
 )
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
+from eligibility.lang.resolve import course_days
 
 if TYPE_CHECKING:
     from eligibility.engine.sql.query import CohortQuery, Settings
@@ -318,7 +319,8 @@ def _dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     if plan.threshold is None:
         return _constant(query, key, Reason.UNRESOLVED)
     weight = query.latest_reading(plan.measure.id if plan.measure else "", weight_window)
-    table = dose_records(query, node, plan.threshold, rule_basis(node), weight)
+    days = None if node.lasting is None else course_days(node.lasting)
+    table = dose_records(query, node, plan.threshold, rule_basis(node), weight, days)
     met, reason = dose_leaf(query, table, query.negation("medication", node.concept, active=False))
     return _leaf(query, key, met, reason)
 

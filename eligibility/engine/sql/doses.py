@@ -76,11 +76,34 @@ def _record_match(window: ast.Window | None) -> tuple[exp.Expression, exp.Expres
     return hit, undated
 
 
+def _length(days: int | None) -> tuple[exp.Expression, exp.Expression]:
+    """(long enough, too short) of one record's course, as ``engine.doses.lasted`` (both FALSE when unknown)."""
+    if days is None:
+        return exp.true(), exp.false()
+    start, stop, ref = col("start", "x"), col("stop", "x"), col("ref_date", "r")
+    clipped = exp.Least(this=stop, expressions=[ref.copy()])
+    ongoing = exp.EQ(this=col("status", "x"), expression=text("active"))
+    shortest = case((not_null(stop.copy()), clipped), (ongoing, ref.copy()), default=start.copy())
+    longest = case((not_null(stop.copy()), clipped.copy()), default=ref.copy())
+
+    def taken(last: exp.Expression) -> exp.Expression:
+        return exp.Add(this=exp.DateDiff(this=last, expression=start.copy(), unit=exp.var("DAY")), expression=number(1))
+
+    enough = exp.GTE(this=taken(shortest), expression=number(days))
+    short = exp.LT(this=taken(longest), expression=number(days))
+    return (
+        exp.Coalesce(this=conj(not_null(start.copy()), enough), expressions=[exp.false()]),
+        exp.Coalesce(this=conj(not_null(start.copy()), short), expressions=[exp.false()]),
+    )
+
+
 def _count(condition: exp.Expression) -> exp.Expression:
     return exp.Sum(this=case((condition, number(1)), default=number(0)))
 
 
-def dose_records(query: CohortQuery, node: ast.DoseComparison, threshold: Fraction, basis: str, weight: str) -> str:
+def dose_records(
+    query: CohortQuery, node: ast.DoseComparison, threshold: Fraction, basis: str, weight: str, days: int | None
+) -> str:
     """The aggregate of a dose node (``hits``, ``undated``, ``met``, ``unknown``); ``weight`` is the alias of the
     body-weight reading's aggregate."""
 
@@ -100,6 +123,11 @@ def dose_records(query: CohortQuery, node: ast.DoseComparison, threshold: Fracti
             exp.Mul(this=number(threshold.numerator), expression=den),
         )
         known = conj(not_null(col("dose_num", "x")), not_null(eq_num.copy()), disj(same.copy(), weighed))
+        known = exp.Coalesce(this=known, expressions=[exp.false()])
+        holds = exp.Coalesce(this=holds, expressions=[exp.false()])
+        long_enough, too_short = _length(days)
+        met = conj(known, holds, long_enough)
+        ruled_out = disj(conj(known.copy(), negate(holds.copy())), too_short)
         hit, undated = _record_match(node.window)
         ref = col("ref_date", "r")
         on_weight = exp.EQ(this=col("patient_id", "w"), expression=col("patient_id", "x"))
@@ -114,14 +142,14 @@ def dose_records(query: CohortQuery, node: ast.DoseComparison, threshold: Fracti
             .select(
                 _count(hit).as_("hits"),
                 _count(undated).as_("undated"),
-                _count(conj(hit.copy(), known, exp.Coalesce(this=holds, expressions=[exp.false()]))).as_("met"),
-                _count(conj(hit.copy(), negate(exp.Paren(this=known.copy())))).as_("unknown"),
+                _count(conj(hit.copy(), met)).as_("met"),
+                _count(conj(hit.copy(), negate(exp.Paren(this=disj(ruled_out, met.copy()))))).as_("unknown"),
                 copy=False,
             )
             .group_by(col("patient_id", "x"), copy=False)
         )
 
-    key = ("doses", node.concept, node.equivalent, node.window, node.op, threshold, basis, weight)
+    key = ("doses", node.concept, node.equivalent, node.window, node.op, threshold, basis, weight, days)
     return query._cte(key, build)
 
 
