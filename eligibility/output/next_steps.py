@@ -67,6 +67,7 @@ _WHAT = {
     "sex": lambda s: "sex",
     "record": lambda s: f"{s.category} {s.name}",
     "record_date": lambda s: f"date of {s.category} {s.name}",
+    "dose": lambda s: f"dose of {s.category} {s.name}",  # language v2: doses
 }
 
 
