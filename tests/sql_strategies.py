@@ -21,7 +21,13 @@ QUALITATIVE = ("hbsag", "aqp4_igg")  # aqp4_igg is a lifetime test (valid_for: e
 VALUES = tuple(Decimal(v) for v in ("0.5", "1", "1.5", "2.5", "40", "88.4", "100", "120"))
 CONCEPTS = {
     "condition": ("malignancy", "solid_tumor", "breast_cancer", "infection", "viral_infection", "sle"),
-    "medication": ("immunosuppressant", "azathioprine", "methotrexate", "rituximab"),
+    "medication": (
+        "immunosuppressant",
+        "azathioprine",
+        "methotrexate",
+        "rituximab",
+        *("prednisone", "methylprednisolone"),
+    ),
     "event": ("relapse",),
     "immunization": ("live_vaccine", "bcg_vaccine", "vaccine"),
 }
@@ -149,6 +155,54 @@ def leaves() -> st.SearchStrategy[ast.Node]:
             st.integers(0, 3),
         ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.sampled_from(["ecg", "judgement"])),
+        doses(),
+        st.builds(
+            lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
+            st.sampled_from(["first", "last"]),
+            st.sampled_from(CONCEPTS["medication"]),
+            bounded_windows,
+        ),
+    )
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+DOSE_DRUGS = ("systemic_corticosteroid", "prednisone", "methylprednisolone", "immunosuppressant")
+# (value, unit) of record doses and rule thresholds: the same amounts in other units, weight-based ones, and
+# units that are not doses (a record's dose then stays unknown).
+RECORD_DOSES = (("20", "mg"), ("0.02", "g"), ("16", "mg"), ("140", "mg"), ("0.5", "mg/kg"), ("1", "IU"))
+THRESHOLDS = (("20", "mg/day"), ("0.02", "g/day"), ("140", "mg/week"), ("16", "mg/day"), ("0.25", "mg/kg/day"))
+
+
+@st.composite
+def doses(draw) -> ast.DoseComparison:
+    """``has medication <drug> dose <op> <threshold> [as <drug>] [window]``."""
+    value, unit = draw(st.sampled_from(THRESHOLDS))
+    return ast.DoseComparison(
+        concept=draw(st.sampled_from(DOSE_DRUGS)),
+        op=draw(st.sampled_from(OPS)),
+        quantity=ast.Quantity(value=Decimal(value), unit=unit),
+        equivalent=draw(st.sampled_from([None, "prednisone", "dexamethasone"])),
+        window=draw(windows),
+        lasting=draw(st.sampled_from([None, None, _duration(3, "day"), _duration(1, "week"), _duration(31, "day")])),
+    )
+
+
+def record_doses() -> st.SearchStrategy[dict]:
+    """A medication record's dose, per day, week or hour."""
+    return st.builds(
+        lambda amount, per: {"value": amount[0], "unit": amount[1], "per": per},
+        st.sampled_from(RECORD_DOSES),
+        st.sampled_from(["day", "day", "week", "hour"]),
+    )
+
+
+def weights() -> st.SearchStrategy[dict]:
+    """A body weight (zero is unusable) on an edge day."""
+    return st.builds(
+        lambda value, days: {"code": "weight", "value": value, "unit": "kg", "date": str(AS_OF - timedelta(days))},
+        st.sampled_from(["0", "40", "80", "62.5"]),
+        st.sampled_from(EDGE_DAYS),
     )
 
 
@@ -211,6 +265,8 @@ def records(draw, category: str) -> dict:
             entry["status"] = "ended"
         elif ending == "active":
             entry["status"] = "active"
+        if draw(st.integers(0, 2)) > 0:
+            entry["dose"] = draw(record_doses())
     elif dated:
         entry["date"] = _day(draw)
     return entry
@@ -233,6 +289,7 @@ def partial_births(draw) -> str:
 def patients(draw, number: int) -> dict:
     """One patient at the edges."""
     patient: dict = {"id": f"P{number}", "observations": draw(st.lists(observations(), max_size=5))}
+    patient["observations"] += draw(st.lists(weights(), max_size=2))
     for category, field in CATEGORY_FIELD.items():
         patient[field] = draw(st.lists(records(category), max_size=3))
     birth = draw(st.sampled_from(("date", "edge", "partial", "age", "none")))

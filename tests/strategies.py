@@ -156,7 +156,29 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
             st.integers(0, 4),
         ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.text(min_size=1, max_size=20)),
+        # language v2: doses and treatment courses
+        st.builds(
+            lambda c, op, q, e, w: ast.DoseComparison(concept=c, op=op, quantity=q, equivalent=e, window=w),
+            st.sampled_from(DOSE_DRUGS),
+            ops,
+            st.builds(
+                lambda v, u: ast.Quantity(value=Decimal(v), unit=u),
+                st.sampled_from(["0.5", "20", "500"]),
+                st.sampled_from(["mg/day", "g/day", "mg/week", "mg/kg/day"]),
+            ),
+            st.sampled_from([None, "prednisone"]),
+            windows,
+        ),
+        st.builds(
+            lambda which, c, w: ast.DoseTiming(which=which, concept=c, window=w),
+            st.sampled_from(["first", "last"]),
+            st.sampled_from(DOSE_DRUGS),
+            windows.filter(lambda w: w is not None),
+        ),
     )
+
+
+DOSE_DRUGS = ("systemic_corticosteroid", "prednisone", "rituximab")
 
 
 def rules(max_leaves: int = 8, few: bool = False) -> st.SearchStrategy[ast.Node]:

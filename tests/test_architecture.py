@@ -126,6 +126,9 @@ EXAMPLES = {
     ast.NeedsReview: 'review "investigator judgement"',
     ast.Implies: "if sex is female then age >= 18 years",
     ast.DiseaseDuration: "duration of condition multiple_sclerosis >= 2 years",
+    # language v2: doses and treatment courses
+    ast.DoseComparison: "has medication systemic_corticosteroid dose >= 20 mg/day as prednisone within 4 weeks",
+    ast.DoseTiming: "last dose of rituximab at least 4 weeks ago",
 }
 
 

@@ -75,6 +75,9 @@ def medications(draw):
         record["end"] = record.get("start", date(1990, 1, 1)) + timedelta(days=draw(st.integers(0, 900)))
     elif draw(st.booleans()):
         record["status"] = "ended"
+    if draw(st.booleans()):  # a dose, written as FHIR dosage once per period and read back
+        value, unit = draw(st.sampled_from([("20", "mg"), ("0.5", "g"), ("2.5", "mg/kg"), ("250", "ug")]))
+        record["dose"] = {"value": value, "unit": unit, "per": draw(st.sampled_from(["hour", "day", "week"]))}
     return record
 
 

@@ -53,3 +53,46 @@ def test_spark_agrees_with_duckdb_on_every_clause_and_verdict(engines):
     assert len(found) == 11
     assert found == expected
     assert {row[f"v{g.verdict}"] for row in found for g in batch.groups} >= {"eligible", "ineligible"}
+
+
+# language v2: doses and treatment courses (ChiCTR2600127018 I3, I4a, I4b use them)
+DOSE_PATIENTS = [
+    {
+        "id": "D1",
+        "medications": [
+            {"code": "IVMP", "start": "2025-02-03", "end": "2025-02-05", "dose": {"value": 1, "unit": "g"}}
+        ],
+    },
+    {
+        "id": "D2",
+        "medications": [{"code": "prednisone", "start": "2026-06-01", "dose": {"value": 10, "unit": "mg"}}],
+        "complete": ["medications"],
+    },
+    {
+        "id": "D3",
+        "medications": [
+            {"code": "rituximab", "start": "2026-03-01", "status": "ended"},
+            {"code": "dexamethasone", "start": "2026-10-01", "dose": {"value": 0.1, "unit": "mg/kg"}},
+        ],
+        "observations": [{"code": "weight", "value": 70, "unit": "kg", "date": "2026-10-20"}],
+    },
+    {
+        "id": "D4",
+        "medications": [{"code": "rituximab", "start": "2026-03-01", "end": "2026-09-15"}],
+        "complete": ["medications"],
+    },
+]
+
+
+def test_spark_agrees_with_duckdb_on_doses_and_courses(engines, tmp_path):
+    import json
+
+    screener, _, spark = engines
+    (tmp_path / "doses.jsonl").write_text("\n".join(json.dumps(p) for p in DOSE_PATIENTS), encoding="utf-8")
+    connection = duckdb.connect(":memory:")
+    load_patients([tmp_path / "doses.jsonl"], screener.vocabulary, print, connection=connection)
+    duck, other = DuckDBRunner(connection), SparkRunner.from_duckdb(connection, session=spark.session)
+    batch = next(plan_batches(screener, None, AS_OF, ("ChiCTR2600127018",)))
+    expected = list(duck.rows(ordered(batch, with_source=False)))
+    assert len(expected) == len(DOSE_PATIENTS)
+    assert list(other.rows(ordered(batch, with_source=False))) == expected

@@ -1,5 +1,7 @@
 """The batch query's shape: however many clauses and trials a batch holds, each record table is read by one
-grouped pass (observations by two: the newest readings, then their values), joined to the patients once."""
+grouped pass (observations by two: the newest readings, then their values), joined to the patients once. A dose
+rule is the one exception: a record's dose may need the patient's body weight, a value from another table, so each
+distinct dose rule reads medications in a relation of its own, beside one newest-weight relation."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import pytest
 from sqlglot import exp
 
 from eligibility.cohort.plan import plan_batches
+from eligibility.lang import ast
 from eligibility.resources import bundled_rules_dir
 from eligibility.screen.batch import ScreenSetup
 
@@ -32,9 +35,16 @@ def test_every_seed_trial_in_one_query_reads_each_record_table_once(screener):
     (batch,) = batches
     assert batch.clause_count > 150
     counted = reads(batch.query)
-    assert counted["observations"] == 2
-    for table in ("conditions", "medications", "immunizations", "negations", "patients", "completeness"):
+    doses = {node for trial in screener.trials for node in _nodes(trial) if isinstance(node, ast.DoseComparison)}
+    assert len(doses) >= 2  # ChiCTR2600127018 I3 and I4a
+    assert counted["medications"] == 1 + len(doses)
+    assert counted["observations"] == 2 + 2  # the readings pass, their values, and the weight (rank, then row)
+    for table in ("conditions", "immunizations", "negations", "patients", "completeness"):
         assert counted[table] == 1, table
+
+
+def _nodes(trial) -> list[ast.Node]:
+    return [node for clause in trial.clauses for node in ast.walk(clause.rule)]
 
 
 def test_more_trials_add_columns_not_passes(screener):

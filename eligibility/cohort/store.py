@@ -8,7 +8,8 @@ reference date (every dated record is kept); queries apply the reference date, a
 The patient's birth is stored as the earliest and latest possible birth date (``birth_low``, ``birth_high``:
 equal for a known date, a year or month apart for ``birth_partial``, NULL when unknown). A record's ``stop`` is
 NULL while it is ongoing (status ``active``) or, for a medication ended on a day not known, with status
-``resolved``.
+``resolved``. A medication's dose is stored in its basis (``dose_num``/``dose_den`` mg/day or mg/kg/day, named in
+``dose_basis``; NULL when the record has no usable dose).
 
 Tables: patients, observations, conditions, medications, procedures, immunizations, events (one per record
 category), negations, completeness, concept_ancestors. A store is a DuckDB file or a folder of Parquet files.
@@ -44,6 +45,7 @@ SCHEMA: dict[str, str] = {
         "value_text VARCHAR, low_num BIGINT, low_den BIGINT, high_num BIGINT, high_den BIGINT"
     ),
     **{f"{category}s": RECORD_COLUMNS for category in CATEGORIES},
+    "medications": RECORD_COLUMNS + ", dose_num BIGINT, dose_den BIGINT, dose_basis VARCHAR",
     "negations": "patient_id VARCHAR, category VARCHAR, concept VARCHAR, status VARCHAR",
     "completeness": "patient_id VARCHAR, category VARCHAR",
     "concept_ancestors": "concept VARCHAR, ancestor VARCHAR",
@@ -94,11 +96,22 @@ def patient_rows(index: PatientIndex, seq: int = 0) -> dict[str, list[list[str]]
     for category, by_concept in index.records.items():
         for occurrence in _unique(by_concept.values()):
             start, stop = _text(occurrence.start), _text(occurrence.end)
-            rows[f"{category}s"].append([pid, occurrence.concept, occurrence.code, start, stop, occurrence.status])
+            row = [pid, occurrence.concept, occurrence.code, start, stop, occurrence.status]
+            if category == "medication":
+                row += _dose_cells(occurrence, pid)
+            rows[f"{category}s"].append(row)
     for category, negated in index.negations.items():
         rows["negations"] += [[pid, category, concept, status] for concept, status in negated.items()]
     rows["completeness"] += [[pid, category] for category in sorted(index.complete)]
     return rows
+
+
+def _dose_cells(occurrence: Occurrence, patient: str) -> list[str]:
+    """``dose_num``, ``dose_den``, ``dose_basis`` of a medication record (empty when it has no usable dose)."""
+    dose = occurrence.dose
+    if dose is None:
+        return ["", "", ""]
+    return [*_ratio(dose.value, occurrence.place, patient), dose.basis]
 
 
 def _unique(groups: Iterable[list[Occurrence]]) -> Iterator[Occurrence]:

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from eligibility.errors import UnitError
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
+from eligibility.vocab.doses import dose_basis
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -96,3 +98,28 @@ def _compile_plain(rule: ast.Node, vocabulary: Vocabulary, shared: dict | None) 
 def _concept_name(concept_id: str, vocabulary: Vocabulary) -> str:
     concept = vocabulary.concepts.get(concept_id)
     return concept.name if concept else concept_id
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+WEIGHT = "weight"  # the measure a weight-based dose is converted with (its newest result in the lab window)
+
+
+@COMPILE.register(ast.DoseComparison)
+def _compile_dose(rule: ast.DoseComparison, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    """The threshold in its dose basis (``mg/day`` or ``mg/kg/day``, see :func:`vocab.doses.dose_basis`), the
+    body-weight measure, and the names of the drug and of the drug doses are expressed as."""
+    try:
+        found = dose_basis(rule.quantity.unit) if rule.quantity.unit else None
+    except UnitError:
+        found = None
+    threshold = None if found is None else Fraction(rule.quantity.value) * found[1]
+    ids = (rule.concept,) + ((rule.equivalent,) if rule.equivalent else ())
+    names = {i: _concept_name(i, vocabulary) for i in ids}
+    weight = vocabulary.measure(WEIGHT)
+    return Plan(rule, measure=weight if weight and weight.unit == "kg" else None, threshold=threshold, names=names)
+
+
+@COMPILE.register(ast.DoseTiming)
+def _compile_dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    return Plan(rule, names={rule.concept: _concept_name(rule.concept, vocabulary)})

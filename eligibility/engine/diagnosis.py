@@ -9,14 +9,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from eligibility.engine.findings import Finding, Reason
+from eligibility.engine.findings import DoseEvidence, Finding, Reason
 from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import UNKNOWN
 from eligibility.engine.validity import any_date, own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
-NeedKind = Literal["result", "reference_range", "birth_date", "onset", "sex", "record", "record_date", "record_kind"]
+NeedKind = Literal[
+    "result", "reference_range", "birth_date", "onset", "sex", "record", "record_date", "record_kind", "dose"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +144,31 @@ def _records(node: ast.Node, finding: Finding) -> list[Need]:
 def _structural(node: ast.Node, finding: Finding) -> list[Need]:
     # Review leaves need a person; logic nodes are diagnosed through their children (see needs()).
     return []
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@DIAGNOSE.register(ast.DoseComparison)
+def _dose(node: ast.Node, finding: Finding) -> list[Need]:
+    """A dose on the records that lack one, the body weight a weight-based dose needs, or the record itself."""
+    assert isinstance(node, ast.DoseComparison)
+    if finding.reason is Reason.UNDATED:
+        return [Need("record_date", node.concept, category="medication", window=node.window)]
+    evidence = finding.evidence
+    if finding.reason is not Reason.NO_DOSE or not isinstance(evidence, DoseEvidence):
+        return [Need("record", node.concept, category="medication", window=node.window)]
+    found = [Need("result", finding.plan.measure.id)] if evidence.weight_missing and finding.plan.measure else []
+    if any(occurrence.dose is None for occurrence, _ in evidence.doses):
+        found.append(Need("dose", node.concept, category="medication", window=node.window))
+    if node.lasting is not None and any(value is not None for _, value in evidence.doses):
+        found.append(Need("record_date", node.concept, category="medication", window=node.window))  # its end
+    return found or [Need("dose", node.concept, category="medication", window=node.window)]
+
+
+@DIAGNOSE.register(ast.DoseTiming)
+def _dose_timing(node: ast.Node, finding: Finding) -> list[Need]:
+    """The dates of the drug's records, or its full history (records that may be missing)."""
+    assert isinstance(node, ast.DoseTiming)
+    kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
+    return [Need(kind, node.concept, category="medication", window=node.window)]

@@ -16,6 +16,8 @@ from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
+from eligibility.engine.courses import timing_finding
+from eligibility.engine.doses import dose_finding
 from eligibility.engine.findings import (
     AgeEvidence,
     DurationEvidence,
@@ -27,7 +29,7 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
-from eligibility.engine.histories import certain, negated, possible
+from eligibility.engine.histories import certain, matching, negated, possible
 from eligibility.engine.onset import Onset, onset_of, stable_truth
 from eligibility.engine.sharing import keep, logic, shared, untouched
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
@@ -73,8 +75,12 @@ def _latest(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Re
     window = None
     if not any_date(node, plan.measure):  # a lifetime test or an ``ever`` rule: any date counts
         window = own_window(node, plan.measure) or _recency_window(context.lab_recency)
+    return _newest_in(readings, window, context.as_of)
+
+
+def _newest_in(readings, window: ast.Window | None, as_of: date) -> Reading | Reason:
     for reading in readings:
-        if reading.date <= context.as_of and in_window(reading.date, reading.date, context.as_of, window):
+        if reading.date <= as_of and in_window(reading.date, reading.date, as_of, window):
             return reading
     return Reason.STALE
 
@@ -90,6 +96,14 @@ def _recency_window(recency: ast.Duration) -> ast.Window:
             _WINDOWS.clear()
         entry = _WINDOWS[id(recency)] = (recency, ast.Window(op="<=", duration=recency))
     return entry[1]
+
+
+def _weight(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Reading | Reason:
+    """The newest reading of the plan's measure (a dose node's body weight) in the lab recency window."""
+    readings = patient.readings.get(plan.measure.id, ()) if plan.measure else ()
+    if not readings:
+        return Reason.MISSING
+    return _newest_in(readings, _recency_window(context.lab_recency), context.as_of)
 
 
 @EVALUATE.register(ast.Comparison)
@@ -344,6 +358,27 @@ def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 def _implies(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     condition, then = (evaluate(child, patient, context) for child in plan.children)
     return Finding(any_of((~condition.truth, then.truth)), plan, Reason.LOGIC, None, (condition, then))
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@EVALUATE.register(ast.DoseComparison)
+def _dose(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DoseComparison, plan.node)
+    hits, undated = matching(patient.occurrences("medication", node.concept), node, context.as_of)
+    recorded_absent = negated(patient, context, "medication", node.concept, False)
+    weight = _weight(plan, patient, context)
+    usable = None if isinstance(weight, Reason) else weight
+    return dose_finding(plan, hits, undated, recorded_absent, patient, usable, context.as_of)
+
+
+@EVALUATE.register(ast.DoseTiming)
+def _dose_timing(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.DoseTiming, plan.node)
+    records = patient.occurrences("medication", node.concept)
+    recorded_absent = negated(patient, context, "medication", node.concept, False)
+    return timing_finding(plan, records, recorded_absent, "medication" in patient.complete, context.as_of)
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

@@ -35,6 +35,8 @@ class Reason(StrEnum):
     COMPLETE = "complete"  # not on record, and the category is complete
     REVIEW = "review"  # only a person can judge
     UNSPECIFIC = "unspecific"  # a record of a broader concept (generic "zoster vaccine"): it may be this kind or not
+    NO_DOSE = "no_dose"  # a record that could decide a dose node has no usable dose (or weight, or equivalent)
+    OPEN_HISTORY = "open_history"  # first/last dose: an unrecorded dose could change it (category not complete)
 
 
 UNKNOWN_REASONS = frozenset(
@@ -49,6 +51,8 @@ UNKNOWN_REASONS = frozenset(
         Reason.UNRESOLVED,
         Reason.REVIEW,
         Reason.UNSPECIFIC,
+        Reason.NO_DOSE,
+        Reason.OPEN_HISTORY,
     }
 )
 
@@ -107,7 +111,38 @@ class RecordsEvidence:
     records: tuple[Occurrence, ...]
 
 
-Evidence = LabEvidence | LimitEvidence | AgeEvidence | OnsetEvidence | SexEvidence | RecordsEvidence | DurationEvidence
+@dataclass(frozen=True, slots=True)
+class DoseEvidence:
+    """The records a dose node used, each with its dose in the rule's basis and drug (``None`` when unknown), and
+    the body-weight reading a weight-based dose was converted with (``weight_missing``: one was needed, none
+    usable)."""
+
+    doses: tuple[tuple[Occurrence, Fraction | None], ...]
+    weight: Reading | None = None
+    weight_missing: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CourseEvidence:
+    """When the first or last dose was, as the records on file place it: between ``low`` and ``high`` (equal when
+    known; ``low`` is ``None`` when it may be any earlier day), and the records used."""
+
+    low: date | None
+    high: date
+    records: tuple[Occurrence, ...]
+
+
+Evidence = (
+    LabEvidence
+    | LimitEvidence
+    | AgeEvidence
+    | OnsetEvidence
+    | SexEvidence
+    | RecordsEvidence
+    | DurationEvidence
+    | DoseEvidence
+    | CourseEvidence
+)
 
 
 @dataclass(frozen=True, slots=True)

@@ -246,6 +246,58 @@ class NeedsReview(Node):
     text: str
 
 
+# --- language v2: doses and treatment courses ---------------------------------------------------------------
+
+
+class Equivalent(Data):
+    """``as prednisone``: the drug a dose is expressed as (used while parsing only)."""
+
+    name: str
+
+
+class Lasting(Data):
+    """``for at least 3 days``: how long a course lasted (used while parsing only)."""
+
+    duration: Duration
+
+
+class DoseComparison(Node):
+    """A medication taken at a dose: ``has medication prednisone dose >= 20 mg/day within 4 weeks``.
+
+    True when some record of the drug (or a kind of it) in the window has a known dose that satisfies the
+    comparison. ``equivalent`` names the drug doses are expressed as (``... dose >= 20 mg/day as prednisone``),
+    through the dose equivalence table; the threshold is per day, or per kg of body weight per day. ``lasting``
+    asks that record's course to have lasted at least that long (``... dose >= 500 mg/day for at least 3 days``:
+    days taken, first and last included).
+    """
+
+    kind: Literal["dose"] = "dose"
+    category: Category = "medication"  # only medications have doses (checked when the rule is resolved)
+    concept: str
+    op: Op
+    quantity: Quantity
+    equivalent: str | None = None
+    window: Window | None = None
+    concept_text: str | None = None
+    lasting: Duration | None = None
+
+
+class DoseTiming(Node):
+    """When the first or the last dose of a drug (or a kind of it) was taken, against a window:
+    ``first dose of rituximab at least 2 months ago``, ``last dose of rituximab at least 4 weeks ago``.
+
+    The first dose is the earliest start of the drug's records; the last dose is the latest day it was taken (a
+    record's end; the reference date while it is ongoing; between its start and the reference date when it ended
+    on a day not known).
+    """
+
+    kind: Literal["dose_timing"] = "dose_timing"
+    which: Literal["first", "last"]
+    concept: str
+    window: Window
+    concept_text: str | None = None
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -260,14 +312,16 @@ Rule = Annotated[
     | Not
     | NeedsReview
     | Implies
-    | DiseaseDuration,
+    | DiseaseDuration
+    | DoseComparison
+    | DoseTiming,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES = (
+LEAF_TYPES: tuple[type[Node], ...] = (
     Comparison,
     RelativeComparison,
     Qualitative,
@@ -278,6 +332,8 @@ LEAF_TYPES = (
     Count,
     NeedsReview,
     DiseaseDuration,
+    DoseComparison,
+    DoseTiming,
 )
 
 for _model in (AllOf, AnyOf, Not, Implies):

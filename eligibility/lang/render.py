@@ -12,7 +12,7 @@ from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then|ever)$)[A-Za-z_][A-Za-z0-9_\-]*$")
-_KEYWORDS = {"age", "sex", "has", "count", "review", "duration"}
+_KEYWORDS = {"age", "sex", "has", "count", "review", "duration", "first", "last"}
 
 
 def name(text: str) -> str:
@@ -135,3 +135,20 @@ def _implies(rule: ast.Implies) -> str:
 @RENDER.register(ast.DiseaseDuration)
 def _disease_duration(rule: ast.DiseaseDuration) -> str:
     return f"duration of condition {conditions(rule)} {rule.op} {duration(rule.duration)}"
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@RENDER.register(ast.DoseComparison)
+def _dose(rule: ast.DoseComparison) -> str:
+    equivalent = f" as {name(rule.equivalent)}" if rule.equivalent is not None else ""
+    threshold = format_quantity(rule.quantity.value, rule.quantity.unit)
+    lasting = f" for at least {duration(rule.lasting)}" if rule.lasting is not None else ""
+    text = f"has {rule.category} {name(rule.concept)} dose {rule.op} {threshold}{equivalent}{lasting}"
+    return text + window(rule.window)
+
+
+@RENDER.register(ast.DoseTiming)
+def _dose_timing(rule: ast.DoseTiming) -> str:
+    return f"{rule.which} dose of {name(rule.concept)}{window(rule.window)}"

@@ -10,6 +10,7 @@ from typing import Any
 from eligibility.errors import EligibilityError, UnitError, VocabularyError
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
+from eligibility.vocab.doses import dose_basis, reference_drugs
 from eligibility.vocab.units import measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -175,3 +176,62 @@ def _not(rule: ast.Not, vocabulary: Vocabulary, problems: list) -> ast.Node:
 def _implies(rule: ast.Implies, vocabulary: Vocabulary, problems: list) -> ast.Node:
     condition = _visit(rule.condition, vocabulary, problems)
     return rule.model_copy(update={"condition": condition, "then": _visit(rule.then, vocabulary, problems)})
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@RESOLVE.register(ast.DoseComparison)
+def _dose(rule: ast.DoseComparison, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    if rule.category != "medication":
+        problems.append(
+            VocabularyError(f"a {rule.category} has no dose", hint="write `has medication <drug> dose ...`")
+        )
+        return rule
+    concept = _concept(rule.concept, "medication", vocabulary, problems)
+    _dose_unit(rule.quantity, problems)
+    equivalent = rule.equivalent
+    if equivalent is not None:
+        equivalent = _concept(equivalent, "medication", vocabulary, problems)
+        if equivalent not in reference_drugs():
+            problems.append(
+                VocabularyError(
+                    f"no dose equivalence table lists {equivalent!r}",
+                    hint=f"write `as` one of {', '.join(sorted(reference_drugs()))} (see equivalents.yaml)",
+                )
+            )
+    if rule.lasting is not None and course_days(rule.lasting) is None:
+        problems.append(
+            VocabularyError(
+                "a course length is counted in whole days or weeks", hint="write e.g. `for at least 3 days`"
+            )
+        )
+    return rule.model_copy(update={"concept": concept, "equivalent": equivalent})
+
+
+def course_days(length: ast.Duration) -> int | None:
+    """A course length in whole days (``None`` unless it is whole days or weeks)."""
+    days = length.value * {"day": 1, "week": 7}.get(length.unit, 0)
+    return int(days) if days > 0 and days == days.to_integral_value() else None
+
+
+def _dose_unit(quantity: ast.Quantity, problems: list) -> None:
+    try:
+        basis = dose_basis(quantity.unit) if quantity.unit else None
+    except UnitError as error:
+        basis, error.span = None, quantity.span
+        problems.append(error)
+        return
+    if basis is None:
+        written = f"unit {quantity.unit!r}" if quantity.unit else "a bare number"
+        problem = UnitError(
+            f"{written} is not a dose: a dose is a mass per time, or per kg of body weight per time",
+            hint="write e.g. `20 mg/day`, `1 g/week` or `3 mg/kg/day`",
+        )
+        problem.span = quantity.span
+        problems.append(problem)
+
+
+@RESOLVE.register(ast.DoseTiming)
+def _dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})

@@ -188,3 +188,40 @@ class RuleTransformer(Transformer):
 
     def review(self, meta: Meta, items: list) -> ast.NeedsReview:
         return ast.NeedsReview(text=json.loads(items[0]), span=span_of(meta))
+
+    # --- language v2: doses and treatment courses ------------------------------------------------------------
+
+    def equivalent(self, meta: Meta, items: list) -> ast.Equivalent:
+        return ast.Equivalent(name=name_text(items[0]))
+
+    def lasting(self, meta: Meta, items: list) -> ast.Lasting:
+        return ast.Lasting(duration=items[0])
+
+    def dose(self, meta: Meta, items: list) -> ast.DoseComparison:
+        rest, window = _split_window(items)
+        equivalent = next((c.name for c in rest if isinstance(c, ast.Equivalent)), None)
+        lasting = next((c.duration for c in rest if isinstance(c, ast.Lasting)), None)
+        category, name, op, quantity = (c for c in rest if not isinstance(c, ast.Equivalent | ast.Lasting))
+        return ast.DoseComparison(
+            category=str(category),
+            concept=name_text(name),
+            op=str(op),
+            quantity=quantity,
+            equivalent=equivalent,
+            lasting=lasting,
+            window=window,
+            span=span_of(meta),
+            concept_text=name_text(name),
+        )
+
+    def first_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
+        return _dose_timing("first", meta, items)
+
+    def last_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
+        return _dose_timing("last", meta, items)
+
+
+def _dose_timing(which: str, meta: Meta, items: list) -> ast.DoseTiming:
+    name, window = items
+    text = name_text(name)
+    return ast.DoseTiming(which=which, concept=text, window=window, span=span_of(meta), concept_text=text)

@@ -20,7 +20,7 @@ from eligibility.engine.context import DEFAULT_LAB_RECENCY
 from eligibility.engine.findings import Finding, LimitEvidence
 from eligibility.engine.timeline import boundary
 from eligibility.lang import ast
-from eligibility.output.explain import label, shown
+from eligibility.output.words import label, shown
 from eligibility.patient.index import PatientIndex
 from eligibility.screen.screener import PatientReport
 from eligibility.vocab.units import format_number, measure_factor

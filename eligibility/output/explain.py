@@ -9,6 +9,8 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, leaf_needs, unknown_leaves
 from eligibility.engine.findings import (
     AgeEvidence,
+    CourseEvidence,
+    DoseEvidence,
     DurationEvidence,
     Finding,
     LabEvidence,
@@ -24,54 +26,8 @@ from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
-from eligibility.vocab.units import as_decimal, format_number, measure_factor
-from eligibility.vocab.vocabulary import MeasureDef
-
-_CATEGORY_PLURAL = {
-    "condition": "conditions",
-    "medication": "medications",
-    "procedure": "procedures",
-    "immunization": "immunizations",
-    "event": "events",
-}
-
-
-def label(measure: MeasureDef | None, fallback: str = "") -> str:
-    """A short readable name: the display name, or the abbreviation when the name is long."""
-    if measure is None:
-        return fallback
-    if len(measure.name) <= 16:
-        return measure.name
-    short = [a for a in measure.aliases if a.isascii() and len(a) <= 8 and sum(c.isupper() for c in a) >= 2]
-    return short[0] if short else measure.name
-
-
-def shown(value: Decimal | Fraction, against: Decimal | None = None) -> str:
-    """A value with three significant digits, or more when needed to tell it from ``against``."""
-    value = as_decimal(value)
-    for digits in range(3, 12):
-        rounded = _significant(value, digits)
-        if against is None or rounded != against or value == against:
-            return format_number(rounded)
-    return format_number(value)
-
-
-def _significant(value: Decimal, digits: int) -> Decimal:
-    if value == 0:
-        return value
-    exponent = value.adjusted() - digits + 1
-    return value.quantize(Decimal(1).scaleb(exponent)) if exponent < 0 else value.quantize(Decimal(1))
-
-
-def relation(value: Fraction | Decimal, threshold: Fraction | Decimal) -> str:
-    """``<``, ``=`` or ``>``: how a value stands to a threshold."""
-    return "<" if value < threshold else ">" if value > threshold else "="
-
-
-def window_text(window: ast.Window | None) -> str:
-    """``within 3 weeks`` or ``at least 6 weeks ago``."""
-    return "" if window is None else ast.WINDOW_WORDING[window.op].format(duration_text(window.duration))
-
+from eligibility.output.words import CATEGORY_PLURAL, label, relation, shown, window_text
+from eligibility.vocab.units import format_number, measure_factor
 
 # --- explanations --------------------------------------------------------------------------------------
 
@@ -252,7 +208,7 @@ def _presence(node: ast.Presence, finding: Finding) -> str:
     if node.excluding:
         what += f" (other than {', '.join(_name(finding, e) for e in node.excluding)})"
     where = f" {window_text(node.window)}" if node.window else ""
-    plural = _CATEGORY_PLURAL[node.category]
+    plural = CATEGORY_PLURAL[node.category]
     if finding.truth is TRUE:
         return f"{what}{where}: {_records_text(_records(finding))}"
     if finding.reason is Reason.NEGATED:
@@ -276,13 +232,91 @@ def _count(node: ast.Count, finding: Finding) -> str:
     if finding.reason is Reason.UNSPECIFIC:
         return f"{seen} on record; other records may or may not be {_name(finding, node.concept)}"
     if finding.truth is UNKNOWN:
-        return f"{seen} on record; {_CATEGORY_PLURAL[node.category]} not marked complete, so the count may be higher"
+        return f"{seen} on record; {CATEGORY_PLURAL[node.category]} not marked complete, so the count may be higher"
     return f"{seen} ({node.op} {node.count} needed)"
 
 
 @EXPLAIN.register(ast.NeedsReview)
 def _review(node: ast.NeedsReview, finding: Finding) -> str:
     return f"needs review: {node.text}"
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+def _dose_text(node: ast.DoseComparison, occurrence, value: Fraction | None) -> str:
+    written = occurrence.dose.written if occurrence.dose else "no dose"
+    when = f" ({occurrence.start})" if occurrence.start else ""
+    text = f"{occurrence.code} {written}{when}"
+    if value is not None:
+        unit = node.quantity.unit
+        basis = measure_factor("mg/day", unit) if "kg" not in unit else measure_factor("mg/kg/day", unit)
+        as_written = value * basis if basis is not None else value
+        drug = f" as {node.equivalent}" if node.equivalent else ""
+        text += f" = {shown(as_written, node.quantity.value)} {unit}{drug}"
+    return text
+
+
+def _doses_text(node: ast.DoseComparison, evidence: DoseEvidence) -> str:
+    parts = [_dose_text(node, o, v) for o, v in evidence.doses[:3]]
+    more = f" and {len(evidence.doses) - 3} more" if len(evidence.doses) > 3 else ""
+    weight = evidence.weight
+    used = f" (body weight {_written(weight.written_value)} {weight.written_unit}, {weight.date})" if weight else ""
+    return ", ".join(parts) + more + used
+
+
+@EXPLAIN.register(ast.DoseComparison)
+def _dose(node: ast.DoseComparison, finding: Finding) -> str:
+    threshold = f"{format_number(node.quantity.value)} {node.quantity.unit}".rstrip()
+    drug = f" as {_name(finding, node.equivalent)}" if node.equivalent else ""
+    what = f"{_name(finding, node.concept)} at a dose {node.op} {threshold}{drug}"
+    what += f" for at least {duration_text(node.lasting)}" if node.lasting is not None else ""
+    where = f" {window_text(node.window)}" if node.window else ""
+    evidence = finding.evidence if isinstance(finding.evidence, DoseEvidence) else None
+    seen = f": {_doses_text(node, evidence)}" if evidence else ""
+    if finding.truth is TRUE:
+        return f"{what}{where}{seen}"
+    if finding.reason is Reason.UNRESOLVED:
+        return f"{what}: the rule's unit is not a dose"
+    if finding.reason is Reason.NEGATED:
+        return f"{_name(finding, node.concept)}: recorded as absent"
+    if finding.reason is Reason.NO_DOSE:
+        lacking = "; no usable body weight in the lab window" if evidence and evidence.weight_missing else ""
+        unusable = "dose or course length not known" if node.lasting is not None else "dose not usable"
+        return f"cannot tell whether {what}{where}: {unusable}{seen}{lacking}"
+    if finding.reason is Reason.COMPLETE:
+        return f"no {what}{where}{seen} (medications are marked complete)"
+    if finding.reason is Reason.UNDATED:
+        return f"{_name(finding, node.concept)} on record without a date; cannot tell whether it is{where}"
+    return f"no {what}{where} on record{seen} (medications not marked complete)"
+
+
+def _course_day(evidence: CourseEvidence) -> str:
+    if evidence.low == evidence.high:
+        return f"on {evidence.high}"
+    if evidence.low is None:
+        return f"on or before {evidence.high}"
+    return f"between {evidence.low} and {evidence.high}"
+
+
+@EXPLAIN.register(ast.DoseTiming)
+def _dose_timing(node: ast.DoseTiming, finding: Finding) -> str:
+    what = f"{node.which} dose of {_name(finding, node.concept)}"
+    wanted = window_text(node.window)
+    if not isinstance(finding.evidence, CourseEvidence):
+        if finding.reason is Reason.NEGATED:
+            return f"{_name(finding, node.concept)}: recorded as absent"
+        if finding.reason is Reason.COMPLETE:
+            return f"no {_name(finding, node.concept)} on record (medications are marked complete)"
+        return f"no {_name(finding, node.concept)} on record (medications not marked complete)"
+    seen = f"{what} {_course_day(finding.evidence)} ({_records_text(finding.evidence.records)})"
+    if finding.reason is Reason.UNDATED:
+        return f"{seen}; cannot tell whether it was {wanted}"
+    if finding.reason is Reason.OPEN_HISTORY:
+        earlier = "an earlier" if node.which == "first" else "a later"
+        unsure = f"{earlier} dose not on record could change whether it was {wanted}"
+        return f"{seen}; {unsure} (medications not marked complete)"
+    return f"{seen}: {'' if finding.truth is TRUE else 'not '}{wanted}"
 
 
 def _deciding(finding: Finding) -> list[Finding]:
@@ -320,6 +354,7 @@ _NEED_WORDS: dict[str, Callable[[Need], str]] = {
     "record": lambda need: f"{need.category} {need.subject}",
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
     "record_kind": lambda need: f"{need.category} {need.subject} (which kind the record is)",
+    "dose": lambda need: f"{need.category} {need.subject} (dose)",
 }
 
 

@@ -18,7 +18,7 @@ from eligibility.engine.context import DEFAULT_LAB_RECENCY
 from eligibility.engine.diagnosis import Need
 from eligibility.engine.timeline import boundary
 from eligibility.lang import ast
-from eligibility.output.explain import label, window_text
+from eligibility.output.words import label, window_text
 from eligibility.screen.screener import PatientReport, TrialResult
 from eligibility.vocab.vocabulary import Vocabulary, default_vocabulary
 
@@ -68,6 +68,7 @@ _WHAT = {
     "record": lambda s: f"{s.category} {s.name}",
     "record_date": lambda s: f"date of {s.category} {s.name}",
     "record_kind": lambda s: f"which kind of {s.category} (whether it was {s.name})",
+    "dose": lambda s: f"dose of {s.category} {s.name}",  # language v2: doses
 }
 
 

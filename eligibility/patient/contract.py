@@ -96,13 +96,35 @@ class Condition(_Record):
     end: Date | None = None
 
 
+class Dose(BaseModel):
+    """How much of a drug is taken: ``value`` ``unit`` per ``per`` (20 mg/day; 3 mg/kg/day; 1 g/week).
+
+    ``unit`` is a mass (``mg``, ``g``, ``ug``) or a mass per body weight (``mg/kg``); what it means is checked when
+    the patient is normalised (a dose that cannot be read is reported and left unknown)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    value: Decimal
+    unit: str = Field(min_length=1, max_length=40)
+    per: Literal["hour", "day", "week"] = "day"
+
+    @field_validator("value")
+    @classmethod
+    def _positive(cls, value: Decimal) -> Decimal:
+        check_number(value)
+        if value <= 0:
+            raise ValueError("a dose must be above zero")
+        return value
+
+
 class Medication(_Record):
     """A drug taken from ``start`` to ``end``. Without ``end`` it is ongoing, unless ``status`` is ``ended``:
-    then it ended on a day that is not known (on or after ``start``, on or before the reference date)."""
+    then it ended on a day that is not known (on or after ``start``, on or before the reference date).
+    ``dose`` is the (daily, weekly or hourly) dose, when known."""
 
     start: Date | None = None
     end: Date | None = None
     status: Literal["active", "ended"] | None = None
+    dose: Dose | None = None
 
     @model_validator(mode="after")
     def _ordered(self) -> Medication:

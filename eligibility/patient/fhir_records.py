@@ -10,6 +10,7 @@ from weakref import WeakKeyDictionary
 
 from dateutil.relativedelta import relativedelta
 
+from eligibility.patient.fhir_doses import read_dose
 from eligibility.patient.fhir_values import (
     FhirValueError,
     codings,
@@ -280,6 +281,9 @@ class Mapper:
             record["status"] = "ended"
         elif status not in _MEDICATION_ONGOING | _MEDICATION_ENDED:
             self._warn(resource, f".status: {status!r} read as ongoing", counted=False)
+        record["dose"], why = read_dose(resource, ingredients=len(concepts))
+        if why:
+            self._warn(resource, f".dosage: {why}", counted=False)
         clean = {k: v for k, v in record.items() if v is not None}
         self._read(resource, "medications", [{"code": c.id, **clean} for c in concepts])
 

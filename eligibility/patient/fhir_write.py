@@ -14,6 +14,7 @@ from typing import Any
 
 from eligibility.errors import UnitError
 from eligibility.patient.contract import Patient
+from eligibility.patient.fhir_doses import PERIOD_UNITS
 from eligibility.patient.fhir_values import UCUM
 from eligibility.vocab.codes import CVX, ICD10CM, ICD10PCS, LOINC, RXNORM, SNOMED
 from eligibility.vocab.ucum import ucum_to_canonical
@@ -203,7 +204,16 @@ def _medication(medication, vocabulary: Vocabulary, subject: dict, ident: str) -
     period = {k: v.isoformat() for k, v in (("start", medication.start), ("end", medication.end)) if v}
     if period:
         resource["effectivePeriod"] = period
+    if medication.dose is not None:
+        resource["dosage"] = write_dosage(medication.dose)
     return resource
+
+
+def write_dosage(dose) -> list[dict]:
+    """The FHIR ``dosage`` of a contract dose (once per period), which ``fhir_doses.read_dose`` reads back."""
+    period = next(code for code, word in PERIOD_UNITS.items() if word == dose.per)
+    timing = {"repeat": {"frequency": 1, "period": 1, "periodUnit": period}}
+    return [{"timing": timing, "doseAndRate": [{"doseQuantity": _quantity(dose.value, dose.unit)}]}]
 
 
 def _dated(kind: str, field: str, when: str, record, vocabulary: Vocabulary, owner: dict, ident: str) -> dict:

@@ -12,6 +12,7 @@ from fractions import Fraction
 
 from eligibility.errors import UnitError
 from eligibility.patient.contract import Patient
+from eligibility.patient.doses import RecordDose, record_dose
 from eligibility.vocab.units import canonical_unit, measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
 
@@ -48,6 +49,7 @@ class Occurrence:
     end: date | None
     status: str
     place: str
+    dose: RecordDose | None = None  # medications: the dose, normalised (see eligibility.patient.doses)
 
 
 @dataclass
@@ -169,7 +171,11 @@ def _add_record(index: PatientIndex, vocabulary: Vocabulary, category: str, plac
     if start is not None and start > index.as_of:
         index.warnings.append(f"{place}: dated {start}, after the reference date {index.as_of}; not used")
         return
-    occurrence = Occurrence(concept.id, vocabulary.ancestors(concept.id), record.code, start, end, status, place)
+    dose = getattr(record, "dose", None)
+    normalised = None if dose is None else record_dose(dose, place, index.warnings)
+    occurrence = Occurrence(
+        concept.id, vocabulary.ancestors(concept.id), record.code, start, end, status, place, normalised
+    )
     by_concept = index.records.setdefault(category, {})
     for ancestor in vocabulary.ancestors(concept.id):
         by_concept.setdefault(ancestor, []).append(occurrence)

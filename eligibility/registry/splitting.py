@@ -48,7 +48,7 @@ def _parts(node) -> list:
 
 
 def _subject_of(node) -> tuple:
-    leaves = [n for n in ast.walk(node) if isinstance(n, ast.LEAF_TYPES)]
+    leaves: list = [n for n in ast.walk(node) if isinstance(n, ast.LEAF_TYPES)]
     return tuple(sorted({getattr(n, "measure", None) or getattr(n, "concept", None) or n.kind for n in leaves}))
 
 

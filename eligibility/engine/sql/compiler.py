@@ -22,7 +22,10 @@ from typing import TYPE_CHECKING
 from sqlglot import exp
 
 from eligibility.engine.compiler import Plan
+from eligibility.engine.doses import rule_basis
 from eligibility.engine.findings import Reason
+from eligibility.engine.sql.courses import course_records, timing_leaf
+from eligibility.engine.sql.doses import dose_leaf, dose_records, weight_reading
 from eligibility.engine.sql.expressions import (
     age_in,
     case,
@@ -43,6 +46,7 @@ from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_lea
 from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
+from eligibility.lang.resolve import course_days
 
 if TYPE_CHECKING:
     from eligibility.engine.sql.query import CohortQuery, Reading, Settings
@@ -332,3 +336,28 @@ def _not(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
 def _implies(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
     condition, then = (compile_sql(child, query, settings) for child in plan.children)
     return _logic(disj(negate(exp.Paren(this=condition.met)), exp.Paren(this=then.met)), [condition, then])
+
+
+# --- language v2: doses and treatment courses ------------------------------------------------------------
+
+
+@SQL.register(ast.DoseComparison)
+def _dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DoseComparison = plan.node  # type: ignore[assignment]
+    weight_window = ast.Window(op="<=", duration=settings.lab_recency)
+    key = ("dose", node, settings.lab_recency)
+    if plan.threshold is None:
+        return _constant(query, key, Reason.UNRESOLVED)
+    weight = weight_reading(query, plan.measure.id if plan.measure else "", weight_window)
+    days = None if node.lasting is None else course_days(node.lasting)
+    table = dose_records(query, node, plan.threshold, rule_basis(node), weight, days)
+    met, reason = dose_leaf(table, query.negated("medication", node.concept, active=False))
+    return _leaf(query, key, met, reason)
+
+
+@SQL.register(ast.DoseTiming)
+def _dose_timing(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.DoseTiming = plan.node  # type: ignore[assignment]
+    columns = course_records(query, node.concept)
+    met, reason = timing_leaf(node, columns, query.negated("medication", node.concept, active=False))
+    return _leaf(query, ("dose_timing", node), met, reason)

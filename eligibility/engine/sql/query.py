@@ -120,6 +120,7 @@ class CohortQuery:
         self._clauses: list[tuple[exp.Expression, ...]] = []
         self._groups: list[tuple[int, ...]] = []
         self._descendants: dict[str, list[str]] = {}
+        self._relations: dict[tuple, tuple[str, exp.Select]] = {}  # per-patient relations outside the passes
         self._names = 0
 
     # --- clauses and groups --------------------------------------------------------------------------------
@@ -174,6 +175,23 @@ class CohortQuery:
         if key not in table_pass.aggregates:
             self._names += 1
         return table_pass.column(f"a{self._names}", key, aggregate, within)
+
+    def relation(self, key: tuple, build: Callable[[], exp.Select]) -> str:
+        """A per-patient relation (one row per patient, ``patient_id`` first) built once per ``key`` and joined to
+        the leaves, for an aggregate that needs a row of another relation (a dose and the body weight); returns
+        its alias. Most nodes need none: :meth:`per_patient` folds into the table passes."""
+        if key not in self._relations:
+            self._relations[key] = (f"q{len(self._relations)}", build())
+        return self._relations[key][0]
+
+    def from_ref(self, table: str) -> exp.Select:
+        """``SELECT x.patient_id FROM table x JOIN ref r``: the start of a :meth:`relation`."""
+        on = exp.EQ(this=col("patient_id", ROW), expression=col("patient_id", REF))
+        return (
+            exp.select(col("patient_id", ROW), copy=False)
+            .from_(exp.alias_(exp.to_table(table), ROW, table=True), copy=False)
+            .join(exp.alias_(exp.to_table("ref"), REF, table=True), on=on, copy=False)
+        )
 
     def has_readings(self, measure: str) -> exp.Expression:
         """TRUE when the patient has a reading of ``measure`` on or before the reference date."""
@@ -329,7 +347,7 @@ class CohortQuery:
         leaves = exp.select(col("patient_id", REF), copy=False).from_(
             exp.alias_(exp.to_table("ref"), REF, table=True), copy=False
         )
-        for alias, _ in passes:
+        for alias, _ in [*passes, *self._relations.values()]:
             on = exp.EQ(this=col("patient_id", alias), expression=col("patient_id", REF))
             leaves = leaves.join(
                 exp.alias_(exp.to_table(alias), alias, table=True), on=on, join_type="left", copy=False
@@ -356,6 +374,8 @@ class CohortQuery:
         )
         for alias, table_pass in passes:
             query = query.with_(alias, as_=table_pass.relation(), copy=False)
+        for alias, relation in self._relations.values():
+            query = query.with_(alias, as_=relation, copy=False)
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
 
     @staticmethod
