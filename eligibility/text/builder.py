@@ -26,6 +26,7 @@ from eligibility.text.leaves import (
     in_exception_parentheses,
     parents_named,
     span_of,
+    window_names,
     window_of,
 )
 from eligibility.text.lexicon import lexicon
@@ -39,7 +40,7 @@ _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
     r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
 )
-_QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
+_QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b|\s*[(\[（][^)\]）]*[<>≤≥＜＞]")
 _QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
@@ -140,7 +141,7 @@ class Builder:
         if not found:
             tail = re.findall(r"^[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end :])[0]
             found, offset = concepts_named(tail, self.finders), mention.phrase.end
-        found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
+        found = [(c, h) for c, h in window_names(self.text.text, found, offset) if offset + h.start >= self.qualified]
         dropped, heads = parents_named(
             self.vocabulary, self.text.text, [(h.id, offset + h.start, offset + h.end) for _c, h in found]
         )

@@ -141,9 +141,36 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
     return keep_nodes, keep_spans
 
 
+def window_names(text: str, found: list, offset: int) -> list:
+    """The (category, hit) names a window applies to: none named after "except", "other than" ("NSAIDs other
+    than aspirin within 72 hours") or inside "(except …)", and no condition that only says what the procedure or
+    drug right after it was for ("glaucoma surgery within 3 months")."""
+    exception = cue("conditional").search(text)
+    kept = [
+        (category, hit)
+        for category, hit in found
+        if not (exception is not None and offset + hit.start > exception.start())
+        and not in_exception_parentheses(text, offset + hit.start)
+    ]
+    return [
+        (category, hit)
+        for index, (category, hit) in enumerate(kept)
+        if not any(
+            _purpose(
+                ast.Presence(category=category, concept=hit.id),
+                ast.Presence(category=c, concept=h.id),
+                text[offset + hit.end : offset + h.start],
+            )
+            for c, h in kept[index + 1 :]
+            if h.start >= hit.end
+        )
+    ]
+
+
 def _purpose(node: ast.Node, following: ast.Node, gap: str) -> bool:
     """True for a condition right before a procedure or drug ("glaucoma surgery", "cancer chemotherapy")."""
     inner = following.item if isinstance(following, ast.Not) else following
+    node = node.item if isinstance(node, ast.Not) else node
     return (
         getattr(node, "category", "") == "condition"
         and getattr(inner, "category", "") in ("procedure", "medication")
