@@ -11,6 +11,10 @@ from eligibility.text.normalize import Normalized
 from eligibility.vocab.vocabulary import Vocabulary
 
 _SLUG = re.compile(r"[^a-z0-9\u4e00-\u9fff]+")
+_WRITTEN_NUMBER = re.compile(
+    r"[\d一二两三四五六七八九十百½¼¾⅓⅔]|\b[IVXivx]+\b|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"\w+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|twice|single)\b)"
+)
 
 
 def _number(value: Decimal) -> int | float:
@@ -27,6 +31,8 @@ def atoms(mentions: list[Mention], text: Normalized, vocabulary: Vocabulary) -> 
     result = []
     for mention in mentions:
         source = text.original(mention.phrase.start, mention.phrase.end)
+        if not _WRITTEN_NUMBER.search(text.original(mention.amount.start, mention.amount.end)):
+            continue  # a number the normaliser supplied ("in the past year"): no value written in the text
         for measure, words in _measures(mention, text, vocabulary):
             result.append(
                 {

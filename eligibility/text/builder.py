@@ -25,11 +25,13 @@ from eligibility.text.leaves import (
     first_concept,
     in_exception_parentheses,
     parents_named,
+    qualified,
     span_of,
+    window_names,
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import OR_ONLY, beside_window, necessity, negations, objects_unread, relation_heads
+from eligibility.text.necessity import LIST_JOIN, beside_window, necessity, negations, objects_unread, relation_heads
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -38,11 +40,6 @@ _SYMBOLS = r"[.,;:()\[\]/\-+%=~]"
 _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
     r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
-)
-_QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b")
-_QUALIFIER_BEFORE = re.compile(
-    r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
-    r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
 
 
@@ -140,7 +137,7 @@ class Builder:
         if not found:
             tail = re.findall(r"^[^,;.。；，()（）]{0,30}", self.text.text[mention.phrase.end :])[0]
             found, offset = concepts_named(tail, self.finders), mention.phrase.end
-        found = [(c, h) for c, h in found if offset + h.start >= self.qualified]
+        found = [(c, h) for c, h in window_names(self.text.text, found, offset) if offset + h.start >= self.qualified]
         dropped, heads = parents_named(
             self.vocabulary, self.text.text, [(h.id, offset + h.start, offset + h.end) for _c, h in found]
         )
@@ -279,7 +276,7 @@ class Builder:
                     continue
                 if begin < self.qualified or hit.id in read:
                     continue
-                if _QUALIFIER_AFTER.match(body, end) or _QUALIFIER_BEFORE.search(body[max(0, begin - 30) : begin]):
+                if qualified(body, begin, end, category):
                     continue
                 before = body[max(start, begin - 25) : begin]
                 current = bool(cue("active").search(before)) or (
@@ -353,7 +350,7 @@ class Builder:
                 if end <= token.start() or token.end() <= start
             ]
             adjacent = not in_exception_parentheses(body, token.start()) and any(not SEPARATOR.search(g) for g in gaps)
-            choice = any(OR_ONLY.fullmatch(gap) for gap in gaps)
+            choice = any(LIST_JOIN.fullmatch(gap) for gap in gaps)
             qualifying, separate = qualifying or adjacent, separate or not adjacent or choice
         return qualifying, separate
 

@@ -141,9 +141,68 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
     return keep_nodes, keep_spans
 
 
+def window_names(text: str, found: list, offset: int) -> list:
+    """The (category, hit) names a window applies to: none named after "except", "other than" ("NSAIDs other
+    than aspirin within 72 hours") or inside "(except …)", and no condition that only says what the procedure or
+    drug right after it was for ("glaucoma surgery within 3 months")."""
+    exception = cue("conditional").search(text)
+    kept = [
+        (category, hit)
+        for category, hit in found
+        if not (exception is not None and offset + hit.start > exception.start())
+        and not in_exception_parentheses(text, offset + hit.start)
+    ]
+    kept = [(category, hit) for category, hit in kept if not not_the_record(text[offset + hit.end :], category)]
+    return [
+        (category, hit)
+        for index, (category, hit) in enumerate(kept)
+        if not any(
+            _purpose(
+                ast.Presence(category=category, concept=hit.id),
+                ast.Presence(category=c, concept=h.id),
+                text[offset + hit.end : offset + h.start],
+            )
+            for c, h in kept[index + 1 :]
+            if h.start >= hit.end
+        )
+    ]
+
+
+QUALIFIER_AFTER = re.compile(r"(?i)\s*,?\s*(?:who|that|whose|which|if)\b|\s*[(\[（][^)\]）]*[<>≤≥＜＞]")
+QUALIFIER_BEFORE = re.compile(
+    r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
+    r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
+)
+_UP_TO_WINDOW = re.compile(r"(?i)\b(?:within|during|in\s+the|prior|before|past|last|previous|preceding)\b")
+_ABOUT_IT = re.compile(r"(?i)\b(?:screening|tests?|testing|allerg\w*|intoleran\w*|contraindicat\w*)\b")
+_TREATED = re.compile(r"(?i)\b(?:treat(?:ment|ed)?|therapy|requir\w*)\b")
+
+
+def qualified(text: str, begin: int, end: int, category: str) -> bool:
+    """True when the words around a name qualify it ("patients who …", "for women …", "anaemia (Hb < 8)") or say
+    that a window after it is about something else."""
+    before = text[max(0, begin - 30) : begin]
+    return bool(QUALIFIER_AFTER.match(text, end) or QUALIFIER_BEFORE.search(before)) or not_the_record(
+        text[end:], category
+    )
+
+
+def not_the_record(after: str, category: str) -> bool:
+    """True when the words between a name and the window after it say the window is about something else: a
+    negation ("cancer, with no active treatment in the last year"), a test of it ("lung cancer screening test
+    within the last year") or, for a condition, its treatment ("cancer requiring treatment in the past year")."""
+    stop = _UP_TO_WINDOW.search(after)
+    if stop is None:
+        return False
+    between = after[: stop.start()]
+    treated = category == "condition" and _TREATED.search(between)
+    return bool(cue("negation").search(between) or _ABOUT_IT.search(between) or treated)
+
+
 def _purpose(node: ast.Node, following: ast.Node, gap: str) -> bool:
     """True for a condition right before a procedure or drug ("glaucoma surgery", "cancer chemotherapy")."""
     inner = following.item if isinstance(following, ast.Not) else following
+    node = node.item if isinstance(node, ast.Not) else node
     return (
         getattr(node, "category", "") == "condition"
         and getattr(inner, "category", "") in ("procedure", "medication")

@@ -40,6 +40,10 @@ _HAD = re.compile(
 )
 # An unread word joined to a read part by "or" alone is another choice ("ticagrelor or prasugrel").
 OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and/or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
+# An unread word joined by "and" alone is another item of a list ("statins and quinolones within 12 months"): in an
+# exclusion either excludes, so it does not qualify what was read.
+AND_ONLY = re.compile(r"(?i)[\s,]*(?:and|&|和|及|以及)(?:\s+(?:an?|the|any))?[\s,]*")
+LIST_JOIN = re.compile(f"(?:{OR_ONLY.pattern[4:]})|(?:{AND_ONLY.pattern[4:]})", re.IGNORECASE)
 # Concepts an inclusion names to say whom it concerns rather than to require them.
 _WHOM = {"childbearing_potential"}
 # Tests and examinations: named beside unread words they say how something is found ("QTc > 500 ms on EKG at

@@ -2,7 +2,8 @@
 
 Full-width characters become ASCII, comparison signs get one spelling (``≤ ≦ =<`` → ``<=``), superscript
 powers of ten become ``10^9``, dashes and tildes are unified, markdown escapes (``\\<``) and Chia's
-``<U+2267>`` mojibake are undone. Every normalised character remembers the original position it came from, so
+``<U+2267>`` mojibake are undone, and a window without a number gets one ("in the past year" → "in the past 1
+year"). Every normalised character remembers the original position it came from, so
 spans reported to users point into the text they wrote.
 """
 
@@ -40,6 +41,31 @@ def _replacement(match: re.Match) -> str:
 
 
 _SPECIAL = re.compile(r"[^\x00-\x7f]|[<>=\\]")
+# A window named without a number: "in the past year" is the past 1 year, "half a year" and "半年" 6 months.
+_NUMBERLESS = re.compile(
+    r"(?i)\b(?:within|in|during|over)(?:\s+the)?\s+(?:past|last|previous|preceding)(?:(?=\s+year\b(?!s))|"
+    r"(\s+half[\s-]+(?:a[\s-]+)?year\b(?!s)))|半年"
+)
+
+
+def _numberless(text: str, origin: list[int]) -> tuple[str, list[int]]:
+    """Each numberless window with its number; new characters map onto the words they stand for."""
+    pieces, mapped, last = [], [], 0
+    for match in _NUMBERLESS.finditer(text):
+        if match.group(0) == "半年":
+            kept, new = "", "6个月"
+        elif match.group(1):
+            kept, new = text[match.start() : match.start(1)], " 6 months"
+        else:
+            kept, new = match.group(0), " 1"
+        pieces += [text[last : match.start()], kept, new]
+        mapped += origin[last : match.start() + len(kept)]
+        first, width = match.start() + len(kept), max(1, match.end() - match.start() - len(kept))
+        mapped += [origin[min(first + i * width // len(new), len(origin) - 1)] for i in range(len(new))]
+        last = match.end()
+    pieces.append(text[last:])
+    mapped += origin[last:]
+    return "".join(pieces), mapped
 
 
 @dataclass(frozen=True)
@@ -83,9 +109,10 @@ def _substitute(text: str, origin: list[int], pattern: re.Pattern, replacement) 
 
 def normalize(source: str) -> Normalized:
     """Normalise criteria text for the lexer (see the module docstring)."""
-    if not _SPECIAL.search(source):
+    if not _SPECIAL.search(source) and not _NUMBERLESS.search(source):
         return Normalized(source, None, source)
     text, origin = source, list(range(len(source)))
+    text, origin = _numberless(text, origin)
     text, origin = _substitute(text, origin, _CODEPOINT, lambda m: chr(int(m.group(1), 16)))
     text, origin = _substitute(text, origin, _POWER, lambda m: "10^" + m.group(1).translate(_SUPERSCRIPT_DIGITS))
     chars, mapped = [], []

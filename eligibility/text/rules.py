@@ -18,6 +18,7 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text.builder import Builder
 from eligibility.text.cues import cue
+from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 
 Coverage = Literal["rule", "partial", "review"]
@@ -61,6 +62,8 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
         else:
             if word:
                 inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
+            elif EXAMPLE.search(gap):
+                inner = "or"  # "heart disease (e.g. heart failure)": an example is enough, never needed
             elif not re.search(r"[,;，；、/]", gap):
                 inner = "and"  # "heart failure with NYHA class 3 or 4": one qualifies the other
             current.append(leaves[index])
