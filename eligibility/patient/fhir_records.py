@@ -12,14 +12,20 @@ from dateutil.relativedelta import relativedelta
 
 from eligibility.patient.fhir_values import (
     FhirValueError,
+    FieldTypeError,
     codings,
     described,
     expressible,
     full_date,
+    full_date_or_warn,
+    list_field,
+    object_field,
+    path_value,
     qualitative,
     quantity_unit,
     quantity_value,
     reference_key,
+    text_field,
 )
 from eligibility.vocab.vocabulary import ConceptDef, MeasureDef, Vocabulary
 
@@ -33,20 +39,6 @@ _MEDICATION_ONGOING = {"active", "on-hold", "in-progress"}
 _ACTIVE = {"active", "recurrence", "relapse"}
 _RESOLVED = {"inactive", "remission", "resolved"}
 _CONCEPTS: WeakKeyDictionary[Vocabulary, dict[tuple, list[ConceptDef]]] = WeakKeyDictionary()
-
-
-def patient_reference(resource: dict) -> str | None:
-    """The reference to the patient a resource is about (``subject`` or ``patient``)."""
-    return reference_key(resource.get("subject")) or reference_key(resource.get("patient"))
-
-
-def full_date_or_warn(text: Any, place: str, warnings: list[str]) -> dt.date | None:
-    """A full date, or None with a warning when it is impossible or has no day."""
-    try:
-        return full_date(text)
-    except FhirValueError as exc:
-        warnings.append(f"{place}: {exc}; not used")
-        return None
 
 
 class Mapper:
@@ -100,7 +92,7 @@ class Mapper:
 
     def _date(self, resource: dict, field: str) -> dt.date | None:
         try:
-            return full_date(resource.get(field) if "." not in field else _get(resource, field))
+            return full_date(resource.get(field) if "." not in field else path_value(resource, field))
         except FhirValueError as exc:
             self.warnings.append(f"{_name(resource)}.{field}: {exc}; not used")
             return None
@@ -108,7 +100,7 @@ class Mapper:
     # --- Observation -------------------------------------------------------------------------------------
     def observation(self, resource: dict) -> None:
         """Observation → one observation per measured part (blood pressure components give two)."""
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED:
             return self._drop(resource, status)
         if status not in _OBSERVATION_USED:
@@ -118,11 +110,11 @@ class Mapper:
             return self._warn(resource, ": no effective date; not used")
         if status == "preliminary":
             self._warn(resource, ".status: preliminary result, used", counted=False)
-        components = resource.get("component")
+        components = list_field(resource, "component")
         parts = [("", resource)] if not components else [(f".component[{i}]", c) for i, c in enumerate(components)]
         if components and _has_value(resource):
             parts.insert(0, ("", resource))
-        records = [r for place, part in parts if (r := self._measurement(resource, place, part, when)) is not None]
+        records = [r for place, part in parts if (r := self._part(resource, place, part, when)) is not None]
         if records:
             self._read(resource, "observations", records)
         else:
@@ -138,12 +130,19 @@ class Mapper:
             "effectivePeriod.end",
             "issued",
         ):
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
         return None
 
+    def _part(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
+        try:
+            return self._measurement(resource, place, part, when)
+        except FieldTypeError as exc:  # this part is not read; the others are
+            self.warnings.append(f"{_name(resource)}{place}.{exc.field}: {exc}; not used")
+            return None
+
     def _measurement(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
-        concept = part.get("code")
+        concept = object_field(part, "code")
         coded = codings(concept)
         measure = next((m for s, c, _ in coded if (m := self.vocabulary.measure_for_code(s, c))), None)
         if measure is None and not coded and isinstance(concept, dict) and concept.get("text"):
@@ -162,8 +161,8 @@ class Mapper:
         return self._quantity(resource, place, part, measure, when)
 
     def _quantity(self, resource: dict, place: str, part: dict, measure: MeasureDef, when: dt.date) -> dict | None:
-        quantity = part.get("valueQuantity")
-        if not isinstance(quantity, dict):
+        quantity = object_field(part, "valueQuantity")
+        if quantity is None:
             self.warnings.append(f"{_name(resource)}{place}: {measure.name} has no valueQuantity; not used")
             return None
         try:
@@ -179,7 +178,11 @@ class Mapper:
             )
             return None
         record: dict[str, Any] = {"code": measure.id, "value": value, "unit": unit, "date": when}
-        ranges = part.get("referenceRange")
+        try:
+            ranges = list_field(part, "referenceRange")
+        except FieldTypeError as exc:  # the value is still read, without limits
+            self.warnings.append(f"{_name(resource)}{place}.{exc.field}: {exc}; not used")
+            ranges = []
         if ranges:
             record.update(self._range(resource, place, ranges[0], unit))
         return record
@@ -187,10 +190,10 @@ class Mapper:
     def _range(self, resource: dict, place: str, first: dict, unit: str) -> dict:
         limits = {}
         for key in ("low", "high"):
-            bound = first.get(key)
-            if not isinstance(bound, dict):
-                continue
             try:
+                bound = object_field(first, key)
+                if bound is None:
+                    continue
                 same = quantity_unit(bound) == unit if (bound.get("code") or bound.get("unit")) else True
                 if same:
                     limits[key] = quantity_value(bound)
@@ -205,17 +208,17 @@ class Mapper:
     # --- Condition ---------------------------------------------------------------------------------------
     def condition(self, resource: dict) -> None:
         """Condition → a condition record per concept (active, resolved, or absent when refuted)."""
-        verification = _status_code(resource.get("verificationStatus"))
+        verification = _status_code(object_field(resource, "verificationStatus"))
         if verification == "entered-in-error":
             return self._drop(resource, verification)
-        concepts = self._concepts(resource.get("code"), "condition")
+        concepts = self._concepts(object_field(resource, "code"), "condition")
         if not concepts:
             return self._warn(
                 resource, f".code: {described(resource.get('code'))} is not a condition in the vocabulary; not used"
             )
         if verification in ("unconfirmed", "provisional", "differential"):
             self._warn(resource, f".verificationStatus: {verification}; used as recorded", counted=False)
-        clinical = _status_code(resource.get("clinicalStatus"))
+        clinical = _status_code(object_field(resource, "clinicalStatus"))
         onset = self._moment(resource, "onset")
         end = self._moment(resource, "abatement", end=True)
         status = (
@@ -233,13 +236,13 @@ class Mapper:
         self._read(resource, "conditions", [{"code": c.id, **record} for c in concepts])
 
     def _moment(self, resource: dict, prefix: str, end: bool = False) -> dt.date | None:
-        if _get(resource, f"{prefix}DateTime") is not None:
+        if path_value(resource, f"{prefix}DateTime") is not None:
             return self._date(resource, f"{prefix}DateTime")
         for field in dict.fromkeys((f"{prefix}Period.{'end' if end else 'start'}", f"{prefix}Period.start")):
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
-        age = resource.get(f"{prefix}Age")
-        if isinstance(age, dict):
+        age = object_field(resource, f"{prefix}Age")
+        if age is not None:
             return self._from_age(resource, f"{prefix}Age", age)
         if resource.get(f"{prefix}String") or resource.get(f"{prefix}Range"):
             self.warnings.append(f"{_name(resource)}.{prefix}: only a text or range is given; taken as undated")
@@ -261,7 +264,7 @@ class Mapper:
     # --- medications -------------------------------------------------------------------------------------
     def medication(self, resource: dict) -> None:
         """MedicationRequest/Statement/Administration → a medication record per ingredient concept."""
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED or status in ("not-taken", "draft", "intended"):
             return self._drop(resource, status)
         concept = self._medication_code(resource)
@@ -289,8 +292,8 @@ class Mapper:
 
     def _medication_code(self, resource: dict) -> Any:
         if "medicationCodeableConcept" in resource:
-            return resource["medicationCodeableConcept"]
-        key = reference_key(resource.get("medicationReference"))
+            return object_field(resource, "medicationCodeableConcept")
+        key = reference_key(object_field(resource, "medicationReference"))
         target = self.shared.get(key) if key else None
         if target is None:
             self._warn(resource, f".medicationReference: {key or 'missing'} is not in the file; not used")
@@ -299,7 +302,7 @@ class Mapper:
 
     def _course(self, resource: dict) -> tuple[dt.date | None, dt.date | None]:
         kind = resource.get("resourceType")
-        if kind == "MedicationAdministration" and _get(resource, "effectiveDateTime") is not None:
+        if kind == "MedicationAdministration" and path_value(resource, "effectiveDateTime") is not None:
             day = self._date(resource, "effectiveDateTime")
             return day, day
         start = self._first(
@@ -307,16 +310,18 @@ class Mapper:
             ("effectivePeriod.start", "effectiveDateTime", "authoredOn", "dispenseRequest.validityPeriod.start"),
         )
         end = self._first(resource, ("effectivePeriod.end", "dispenseRequest.validityPeriod.end"))
-        for i, dosage in enumerate(resource.get("dosageInstruction") or resource.get("dosage") or ()):
-            bounds = _get(dosage, "timing.repeat") or {}
-            if start is None and _get(bounds, "boundsPeriod.start"):
+        for i, dosage in enumerate(list_field(resource, "dosageInstruction") or list_field(resource, "dosage")):
+            bounds = object_field(object_field(dosage, "timing", f"dosage[{i}].") or {}, "repeat", "timing.") or {}
+            if start is None and path_value(bounds, "boundsPeriod.start"):
                 start = full_date_or_warn(
-                    _get(bounds, "boundsPeriod.start"), f"{_name(resource)}.dosage", self.warnings
+                    path_value(bounds, "boundsPeriod.start"), f"{_name(resource)}.dosage", self.warnings
                 )
-            if end is None and _get(bounds, "boundsPeriod.end"):
-                end = full_date_or_warn(_get(bounds, "boundsPeriod.end"), f"{_name(resource)}.dosage", self.warnings)
-            if end is None and start is not None and isinstance(bounds.get("boundsDuration"), dict):
-                end = self._after(resource, start, bounds["boundsDuration"], i)
+            if end is None and path_value(bounds, "boundsPeriod.end"):
+                end = full_date_or_warn(
+                    path_value(bounds, "boundsPeriod.end"), f"{_name(resource)}.dosage", self.warnings
+                )
+            if end is None and start is not None and (duration := object_field(bounds, "boundsDuration")):
+                end = self._after(resource, start, duration, i)
         return start, end
 
     def _after(self, resource: dict, start: dt.date, duration: dict, i: int) -> dt.date | None:
@@ -335,7 +340,7 @@ class Mapper:
 
     def _first(self, resource: dict, fields: tuple[str, ...]) -> dt.date | None:
         for field in fields:
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
         return None
 
@@ -355,10 +360,10 @@ class Mapper:
         self._dated(resource, "vaccineCode", "immunization", "immunizations", ("occurrenceDateTime",))
 
     def _dated(self, resource: dict, field: str, category: str, key: str, dates: tuple[str, ...]) -> None:
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED:
             return self._drop(resource, status)
-        concepts = self._concepts(resource.get(field), category)
+        concepts = self._concepts(object_field(resource, field), category)
         if not concepts:
             return self._warn(
                 resource, f".{field}: {described(resource.get(field))} is not a {category} in the vocabulary; not used"
@@ -374,16 +379,6 @@ class Mapper:
 
 def _name(resource: dict) -> str:
     return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
-
-
-def _get(data: Any, path: str) -> Any:
-    if "." not in path:
-        return data.get(path) if isinstance(data, dict) else None
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
 
 
 def _status_code(concept: Any) -> str | None:

@@ -211,3 +211,85 @@ def _word(text: Any) -> str | None:
         return None
     key = text.strip().lower().rstrip(".")
     return "positive" if key in POSITIVE else "negative" if key in NEGATIVE else None
+
+
+# --- typed fields: a field of the wrong JSON type is a FieldTypeError naming the field ---------------------
+
+
+class FieldTypeError(FhirValueError):
+    """A field whose JSON type is not the one FHIR gives it (a list where text is expected, …)."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        super().__init__(f"{json_kind(value)} where {expected} is expected")
+        self.field = field
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a value, in words (``a list``, ``an object``, ``text``, …)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else "a number"
+
+
+def text_field(data: dict, field: str, place: str = "") -> str | None:
+    """``data[field]`` when it is text, None when absent; :class:`FieldTypeError` for another JSON type."""
+    value = data.get(field)
+    if value is None or type(value) is str:
+        return value
+    raise FieldTypeError(place + field, value, "text")
+
+
+def object_field(data: dict, field: str, place: str = "") -> dict | None:
+    """``data[field]`` when it is an object, None when absent; :class:`FieldTypeError` for another JSON type."""
+    value = data.get(field)
+    if value is None or type(value) is dict:
+        return value
+    raise FieldTypeError(place + field, value, "an object")
+
+
+def list_field(data: dict, field: str, place: str = "", items: type = dict) -> list:
+    """``data[field]`` when it is a list of ``items`` (objects by default), ``[]`` when absent;
+    :class:`FieldTypeError` for another JSON type, or an item of another type."""
+    value = data.get(field)
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise FieldTypeError(place + field, value, "a list")
+    for i, item in enumerate(value):
+        if type(item) is not items:
+            raise FieldTypeError(f"{place}{field}[{i}]", item, "an object" if items is dict else "text")
+    return value
+
+
+def patient_reference(resource: dict) -> str | None:
+    """The reference to the patient a resource is about (``subject`` or ``patient``)."""
+    return reference_key(resource.get("subject")) or reference_key(resource.get("patient"))
+
+
+def full_date_or_warn(text: Any, place: str, warnings: list[str]) -> dt.date | None:
+    """A full date, or None with a warning when it is impossible or has no day."""
+    try:
+        return full_date(text)
+    except FhirValueError as exc:
+        warnings.append(f"{place}: {exc}; not used")
+        return None
+
+
+def path_value(data: Any, path: str) -> Any:
+    """The value at a dotted path; :class:`FieldTypeError` when a step on the way is not an object."""
+    if "." not in path:
+        return data.get(path) if isinstance(data, dict) else None
+    parts = path.split(".")
+    for step, part in enumerate(parts):
+        if data is None:
+            return None
+        if type(data) is not dict:
+            raise FieldTypeError(".".join(parts[:step]), data, "an object")
+        data = data.get(part)
+    return data
