@@ -68,10 +68,12 @@ def plain_observation(resource: dict, vocabulary: Vocabulary, measures: Measures
 
 def _measure(concept: Any, vocabulary: Vocabulary, measures: Measures) -> MeasureDef | None:
     """The measure of the first coding that names one (as the general mapping takes it)."""
-    if type(concept) is not dict:
+    if type(concept) is not dict or type(listed := concept.get("coding")) is not list:
+        return None  # no coding, or one the general mapping warns about
+    if any(type(coding) is not dict for coding in listed):
         return None
-    for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and coding.get("code"):
+    for coding in listed:
+        if coding.get("code"):
             system, code = coding.get("system", ""), coding["code"]
             if type(system) is not str or type(code) is not str:
                 found = vocabulary.measure_for_code(str(system), str(code))

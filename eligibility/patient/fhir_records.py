@@ -71,8 +71,8 @@ class Mapper:
         self.lists[key].extend(records)
         self.stats.read[resource.get("resourceType", "")] += 1
 
-    def _concepts(self, concept: Any, category: str) -> list[ConceptDef]:
-        coded = tuple((system, code) for system, code, _ in codings(concept))
+    def _concepts(self, concept: Any, category: str, field: str) -> list[ConceptDef]:
+        coded = tuple((system, code) for system, code, _ in codings(concept, f"{field}."))
         known = self.known.get((category, coded)) if coded else None
         if known is not None:
             return known
@@ -143,7 +143,7 @@ class Mapper:
 
     def _measurement(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
         concept = object_field(part, "code")
-        coded = codings(concept)
+        coded = codings(concept, "code.")
         measure = next((m for s, c, _ in coded if (m := self.vocabulary.measure_for_code(s, c))), None)
         if measure is None and not coded and isinstance(concept, dict) and concept.get("text"):
             measure = self.vocabulary.measure(str(concept["text"]))  # a code.text that names a measure
@@ -208,17 +208,17 @@ class Mapper:
     # --- Condition ---------------------------------------------------------------------------------------
     def condition(self, resource: dict) -> None:
         """Condition → a condition record per concept (active, resolved, or absent when refuted)."""
-        verification = _status_code(object_field(resource, "verificationStatus"))
+        verification = _status_code(object_field(resource, "verificationStatus"), "verificationStatus.")
         if verification == "entered-in-error":
             return self._drop(resource, verification)
-        concepts = self._concepts(object_field(resource, "code"), "condition")
+        concepts = self._concepts(object_field(resource, "code"), "condition", "code")
         if not concepts:
             return self._warn(
                 resource, f".code: {described(resource.get('code'))} is not a condition in the vocabulary; not used"
             )
         if verification in ("unconfirmed", "provisional", "differential"):
             self._warn(resource, f".verificationStatus: {verification}; used as recorded", counted=False)
-        clinical = _status_code(object_field(resource, "clinicalStatus"))
+        clinical = _status_code(object_field(resource, "clinicalStatus"), "clinicalStatus.")
         onset = self._moment(resource, "onset")
         end = self._moment(resource, "abatement", end=True)
         status = (
@@ -270,7 +270,7 @@ class Mapper:
         concept = self._medication_code(resource)
         if concept is None:
             return None
-        concepts = self._concepts(concept, "medication")
+        concepts = self._concepts(concept, "medication", "medication")
         if not concepts:
             return self._warn(
                 resource, f".medication: {described(concept)} is not a medication in the vocabulary; not used"
@@ -291,7 +291,7 @@ class Mapper:
         self.stats.read["Medication"] += 1
 
     def _medication_code(self, resource: dict) -> Any:
-        if "medicationCodeableConcept" in resource:
+        if resource.get("medicationCodeableConcept") is not None:
             return object_field(resource, "medicationCodeableConcept")
         key = reference_key(object_field(resource, "medicationReference"))
         target = self.shared.get(key) if key else None
@@ -363,7 +363,7 @@ class Mapper:
         status = text_field(resource, "status") or ""
         if status in _DROPPED:
             return self._drop(resource, status)
-        concepts = self._concepts(object_field(resource, field), category)
+        concepts = self._concepts(object_field(resource, field), category, field)
         if not concepts:
             return self._warn(
                 resource, f".{field}: {described(resource.get(field))} is not a {category} in the vocabulary; not used"
@@ -381,8 +381,8 @@ def _name(resource: dict) -> str:
     return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
 
 
-def _status_code(concept: Any) -> str | None:
-    found = codings(concept)
+def _status_code(concept: Any, place: str) -> str | None:
+    found = codings(concept, place)
     return found[0][1] if found else None
 
 

@@ -87,13 +87,14 @@ def reference_key(reference: Any) -> str | None:
     return "/".join(parts[-2:]) if len(parts) >= 2 else text
 
 
-def codings(concept: Any) -> list[tuple[str, str, str]]:
-    """(system, code, display) of every coding of a CodeableConcept."""
+def codings(concept: Any, place: str = "") -> list[tuple[str, str, str]]:
+    """(system, code, display) of every coding of a CodeableConcept (at ``place``, for a
+    :class:`FieldTypeError` when ``coding`` is not a list of objects)."""
     if not isinstance(concept, dict):
         return []
     found = []
-    for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and coding.get("code"):
+    for coding in list_field(concept, "coding", place):
+        if coding.get("code"):
             found.append((str(coding.get("system", "")), str(coding["code"]), str(coding.get("display", ""))))
     return found
 
@@ -129,6 +130,9 @@ _UNITS: dict[tuple[Any, Any, Any], str | FhirValueError] = {}
 
 
 def _unit(code: Any, system: Any, text: Any) -> str | FhirValueError:
+    for field, value in (("code", code), ("system", system), ("unit", text)):
+        if value is not None and type(value) is not str:
+            return FhirValueError(f"{field} is {json_kind(value)}, not text")
     try:
         if code and (system in (None, UCUM)):
             return ucum_to_canonical(str(code))
@@ -158,7 +162,10 @@ def expressible(unit: str, measure: MeasureDef) -> bool:
 
 @lru_cache(maxsize=4096)
 def _expressible(unit: str, target: str, molar_mass: Decimal | None, valence: int | None) -> bool:
-    return measure_factor(unit, target, molar_mass, valence) is not None  # exact and pure: cached
+    try:
+        return measure_factor(unit, target, molar_mass, valence) is not None  # exact and pure: cached
+    except UnitError:  # a spelling outside UCUM that is not one of ours either
+        return False
 
 
 def quantity_value(quantity: dict) -> Decimal:
@@ -182,7 +189,7 @@ def quantity_value(quantity: dict) -> Decimal:
 
 def qualitative(resource: dict) -> str | None:
     """``positive`` / ``negative`` from valueCodeableConcept, valueString or interpretation; else None."""
-    for _, code, display in codings(resource.get("valueCodeableConcept")):
+    for _, code, display in codings(object_field(resource, "valueCodeableConcept"), "valueCodeableConcept."):
         word = _CODED_WORDS.get(code) or _word(display)
         if word:
             return word
@@ -193,8 +200,8 @@ def qualitative(resource: dict) -> str | None:
         return _word(resource["valueString"])
     if isinstance(resource.get("valueBoolean"), bool):
         return "positive" if resource["valueBoolean"] else "negative"
-    for interpretation in resource.get("interpretation") or ():
-        for _, code, _ in codings(interpretation):
+    for i, interpretation in enumerate(list_field(resource, "interpretation")):
+        for _, code, _ in codings(interpretation, f"interpretation[{i}]."):
             if code in _CODED_WORDS:
                 return _CODED_WORDS[code]
     return None
