@@ -18,8 +18,14 @@ from pydantic import ValidationError
 from eligibility.errors import Location, PatientError
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir_plain import measures_of, plain_observation
-from eligibility.patient.fhir_records import Mapper, full_date_or_warn, patient_reference
-from eligibility.patient.fhir_values import FhirValueError, parse_date
+from eligibility.patient.fhir_records import Mapper
+from eligibility.patient.fhir_values import (
+    FhirValueError,
+    FieldTypeError,
+    full_date_or_warn,
+    parse_date,
+    patient_reference,
+)
 from eligibility.validation import problems
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -89,7 +95,7 @@ def fhir_patient(group: PatientResources, vocabulary: Vocabulary) -> tuple[Patie
             ignored.setdefault(kind, []).append(str(resource.get("id", "?")))
             stats.warned[kind] += 1
             continue
-        handler(resource)
+        _guarded(handler, resource, mapper)
     if plain:
         stats.read["Observation"] += plain
     for kind, ids in sorted(ignored.items()):
@@ -107,10 +113,30 @@ def fhir_patient(group: PatientResources, vocabulary: Vocabulary) -> tuple[Patie
         ) from None
 
 
+_WRONG_SHAPE = (TypeError, AttributeError, KeyError, IndexError, ValueError, ArithmeticError)
+
+
+def _guarded(handler: Callable[[dict], None], resource: dict, mapper: Mapper) -> None:
+    """Map one resource; a field of the wrong JSON type makes it a warning naming the resource and the field."""
+    name = f"{resource.get('resourceType')}/{resource.get('id', '?')}"
+    try:
+        handler(resource)
+    except FieldTypeError as exc:
+        mapper.warnings.append(f"{name}.{exc.field}: {exc}; not used")
+        mapper.stats.warned[resource["resourceType"]] += 1
+    except _WRONG_SHAPE as exc:  # a shape no typed field read foresaw: still a warning, never a traceback
+        mapper.warnings.append(f"{name}: cannot be read ({type(exc).__name__}: {exc}); not used")
+        mapper.stats.warned[resource["resourceType"]] += 1
+
+
 def _person(resource: dict, source: str, mapper: Mapper) -> dict[str, Any]:
-    ident = str(resource.get("id") or "")
-    if not ident:
-        raise PatientError("a Patient resource has no id", location=Location(source), hint="give the Patient an id")
+    ident = resource.get("id")
+    if not ident or type(ident) is not str:
+        raise PatientError(
+            "a Patient resource has no id" if not ident else f"Patient id {ident!r} is not text",
+            location=Location(source),
+            hint="give the Patient an id (text)",
+        )
     document: dict[str, Any] = {"id": ident}
     place = f"Patient/{ident}"
     try:
@@ -165,6 +191,8 @@ def patients_from_resources(entries: Iterable[tuple[str | None, dict]], source: 
         if full_url:
             keyed[full_url] = resource
         if kind == "Patient":
+            if type(ident) is not str:
+                raise PatientError(f"Patient id {ident!r} is not text", location=Location(source), hint="give it an id")
             patients[f"Patient/{ident}"] = PatientResources(resource, [], keyed, source)
             continue
         owner = patient_reference(resource)

@@ -32,7 +32,7 @@ def measures_of(vocabulary: Vocabulary) -> Measures:
 def plain_observation(resource: dict, vocabulary: Vocabulary, measures: Measures) -> dict[str, Any] | None:
     """The contract observation of ``resource`` when it is in the usual shape; otherwise None."""
     status, when = resource.get("status"), resource.get("effectiveDateTime")
-    if (status != "final" and status != "amended" and status != "corrected") or resource.get("component"):
+    if (status != "final" and status != "amended" and status != "corrected") or resource.get("component") is not None:
         return None
     if type(when) is not str or len(when) < 10 or when[10:11] not in ("", "T"):
         return None  # the general mapping reads the other spellings of a date
@@ -49,13 +49,16 @@ def plain_observation(resource: dict, vocabulary: Vocabulary, measures: Measures
         return None
     record: dict[str, Any] = {"code": measure.id, "value": value, "unit": unit, "date": day}
     ranges = resource.get("referenceRange")
+    if ranges is not None:
+        if type(ranges) is not list or any(type(item) is not dict for item in ranges):
+            return None  # the general mapping warns about the field
     if ranges:
-        if type(ranges) is not list or type(ranges[0]) is not dict:
-            return None
         for key in ("low", "high"):
             bound = ranges[0].get(key)
-            if type(bound) is not dict:
+            if bound is None:
                 continue
+            if type(bound) is not dict:
+                return None
             limit = _value(bound)
             if limit is None or ((bound.get("code") or bound.get("unit")) and known_unit(bound) != unit):
                 return None
@@ -65,10 +68,12 @@ def plain_observation(resource: dict, vocabulary: Vocabulary, measures: Measures
 
 def _measure(concept: Any, vocabulary: Vocabulary, measures: Measures) -> MeasureDef | None:
     """The measure of the first coding that names one (as the general mapping takes it)."""
-    if type(concept) is not dict:
+    if type(concept) is not dict or type(listed := concept.get("coding")) is not list:
+        return None  # no coding, or one the general mapping warns about
+    if any(type(coding) is not dict for coding in listed):
         return None
-    for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and coding.get("code"):
+    for coding in listed:
+        if coding.get("code"):
             system, code = coding.get("system", ""), coding["code"]
             if type(system) is not str or type(code) is not str:
                 found = vocabulary.measure_for_code(str(system), str(code))

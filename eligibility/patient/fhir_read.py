@@ -25,8 +25,7 @@ from eligibility.inputs import open_binary, read_bytes, read_raw_lines
 from eligibility.json_batch import load_json_batch, load_json_bytes, proven
 from eligibility.patient.contract import Patient
 from eligibility.patient.fhir import FhirStats, PatientResources, fhir_patient, patients_from_resources
-from eligibility.patient.fhir_records import patient_reference
-from eligibility.patient.fhir_values import reference_key
+from eligibility.patient.fhir_values import json_kind, patient_reference, reference_key
 from eligibility.vocab.vocabulary import Vocabulary
 
 _BUNDLE_TYPES = {"collection", "searchset", "transaction", "batch", "document", "transaction-response"}
@@ -111,14 +110,21 @@ def bundle_groups(bundle: dict, source: str) -> list[PatientResources]:
             location=Location(source),
             hint="give a FHIR R4 Bundle (or a Bulk Data export folder of NDJSON files)",
         )
-    if bundle.get("type") not in _BUNDLE_TYPES:
+    if type(bundle.get("type")) is not str or bundle["type"] not in _BUNDLE_TYPES:
         raise PatientError(
             f"Bundle type {bundle.get('type')!r} is not read",
             location=Location(source),
             hint=f"use one of {', '.join(sorted(_BUNDLE_TYPES))}",
         )
-    entries = []
-    for position, entry in enumerate(bundle.get("entry") or ()):
+    entries: list[tuple[str | None, dict]] = []
+    listed = bundle.get("entry") or []
+    if type(listed) is not list:
+        raise PatientError(
+            f"Bundle entry is {json_kind(listed)}, not a list",
+            location=Location(source, where="entry"),
+            hint="write entry as a list of objects with a resource",
+        )
+    for position, entry in enumerate(listed):
         resource = entry.get("resource") if isinstance(entry, dict) else None
         if not isinstance(resource, dict) or not isinstance(resource.get("resourceType"), str):
             raise PatientError(
@@ -126,9 +132,10 @@ def bundle_groups(bundle: dict, source: str) -> list[PatientResources]:
                 location=Location(source, where=f"entry[{position}]"),
                 hint="every entry needs a resource with a resourceType",
             )
-        if (entry.get("search") or {}).get("mode") == "outcome":
+        search, full_url = entry.get("search"), entry.get("fullUrl")
+        if type(search) is dict and search.get("mode") == "outcome":
             continue
-        entries.append((entry.get("fullUrl"), resource))
+        entries.append((full_url if type(full_url) is str else None, resource))
     return patients_from_resources(entries, source)
 
 

@@ -13,14 +13,20 @@ from dateutil.relativedelta import relativedelta
 from eligibility.patient.fhir_doses import read_dose
 from eligibility.patient.fhir_values import (
     FhirValueError,
+    FieldTypeError,
     codings,
     described,
     expressible,
     full_date,
+    full_date_or_warn,
+    list_field,
+    object_field,
+    path_value,
     qualitative,
     quantity_unit,
     quantity_value,
     reference_key,
+    text_field,
 )
 from eligibility.vocab.vocabulary import ConceptDef, MeasureDef, Vocabulary
 
@@ -34,20 +40,6 @@ _MEDICATION_ONGOING = {"active", "on-hold", "in-progress"}
 _ACTIVE = {"active", "recurrence", "relapse"}
 _RESOLVED = {"inactive", "remission", "resolved"}
 _CONCEPTS: WeakKeyDictionary[Vocabulary, dict[tuple, list[ConceptDef]]] = WeakKeyDictionary()
-
-
-def patient_reference(resource: dict) -> str | None:
-    """The reference to the patient a resource is about (``subject`` or ``patient``)."""
-    return reference_key(resource.get("subject")) or reference_key(resource.get("patient"))
-
-
-def full_date_or_warn(text: Any, place: str, warnings: list[str]) -> dt.date | None:
-    """A full date, or None with a warning when it is impossible or has no day."""
-    try:
-        return full_date(text)
-    except FhirValueError as exc:
-        warnings.append(f"{place}: {exc}; not used")
-        return None
 
 
 class Mapper:
@@ -80,8 +72,8 @@ class Mapper:
         self.lists[key].extend(records)
         self.stats.read[resource.get("resourceType", "")] += 1
 
-    def _concepts(self, concept: Any, category: str) -> list[ConceptDef]:
-        coded = tuple((system, code) for system, code, _ in codings(concept))
+    def _concepts(self, concept: Any, category: str, field: str) -> list[ConceptDef]:
+        coded = tuple((system, code) for system, code, _ in codings(concept, f"{field}."))
         known = self.known.get((category, coded)) if coded else None
         if known is not None:
             return known
@@ -101,7 +93,7 @@ class Mapper:
 
     def _date(self, resource: dict, field: str) -> dt.date | None:
         try:
-            return full_date(resource.get(field) if "." not in field else _get(resource, field))
+            return full_date(resource.get(field) if "." not in field else path_value(resource, field))
         except FhirValueError as exc:
             self.warnings.append(f"{_name(resource)}.{field}: {exc}; not used")
             return None
@@ -109,7 +101,7 @@ class Mapper:
     # --- Observation -------------------------------------------------------------------------------------
     def observation(self, resource: dict) -> None:
         """Observation → one observation per measured part (blood pressure components give two)."""
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED:
             return self._drop(resource, status)
         if status not in _OBSERVATION_USED:
@@ -119,11 +111,11 @@ class Mapper:
             return self._warn(resource, ": no effective date; not used")
         if status == "preliminary":
             self._warn(resource, ".status: preliminary result, used", counted=False)
-        components = resource.get("component")
+        components = list_field(resource, "component")
         parts = [("", resource)] if not components else [(f".component[{i}]", c) for i, c in enumerate(components)]
         if components and _has_value(resource):
             parts.insert(0, ("", resource))
-        records = [r for place, part in parts if (r := self._measurement(resource, place, part, when)) is not None]
+        records = [r for place, part in parts if (r := self._part(resource, place, part, when)) is not None]
         if records:
             self._read(resource, "observations", records)
         else:
@@ -139,13 +131,20 @@ class Mapper:
             "effectivePeriod.end",
             "issued",
         ):
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
         return None
 
+    def _part(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
+        try:
+            return self._measurement(resource, place, part, when)
+        except FieldTypeError as exc:  # this part is not read; the others are
+            self.warnings.append(f"{_name(resource)}{place}.{exc.field}: {exc}; not used")
+            return None
+
     def _measurement(self, resource: dict, place: str, part: dict, when: dt.date) -> dict | None:
-        concept = part.get("code")
-        coded = codings(concept)
+        concept = object_field(part, "code")
+        coded = codings(concept, "code.")
         measure = next((m for s, c, _ in coded if (m := self.vocabulary.measure_for_code(s, c))), None)
         if measure is None and not coded and isinstance(concept, dict) and concept.get("text"):
             measure = self.vocabulary.measure(str(concept["text"]))  # a code.text that names a measure
@@ -163,8 +162,8 @@ class Mapper:
         return self._quantity(resource, place, part, measure, when)
 
     def _quantity(self, resource: dict, place: str, part: dict, measure: MeasureDef, when: dt.date) -> dict | None:
-        quantity = part.get("valueQuantity")
-        if not isinstance(quantity, dict):
+        quantity = object_field(part, "valueQuantity")
+        if quantity is None:
             self.warnings.append(f"{_name(resource)}{place}: {measure.name} has no valueQuantity; not used")
             return None
         try:
@@ -180,7 +179,11 @@ class Mapper:
             )
             return None
         record: dict[str, Any] = {"code": measure.id, "value": value, "unit": unit, "date": when}
-        ranges = part.get("referenceRange")
+        try:
+            ranges = list_field(part, "referenceRange")
+        except FieldTypeError as exc:  # the value is still read, without limits
+            self.warnings.append(f"{_name(resource)}{place}.{exc.field}: {exc}; not used")
+            ranges = []
         if ranges:
             record.update(self._range(resource, place, ranges[0], unit))
         return record
@@ -188,10 +191,10 @@ class Mapper:
     def _range(self, resource: dict, place: str, first: dict, unit: str) -> dict:
         limits = {}
         for key in ("low", "high"):
-            bound = first.get(key)
-            if not isinstance(bound, dict):
-                continue
             try:
+                bound = object_field(first, key)
+                if bound is None:
+                    continue
                 same = quantity_unit(bound) == unit if (bound.get("code") or bound.get("unit")) else True
                 if same:
                     limits[key] = quantity_value(bound)
@@ -206,17 +209,17 @@ class Mapper:
     # --- Condition ---------------------------------------------------------------------------------------
     def condition(self, resource: dict) -> None:
         """Condition → a condition record per concept (active, resolved, or absent when refuted)."""
-        verification = _status_code(resource.get("verificationStatus"))
+        verification = _status_code(object_field(resource, "verificationStatus"), "verificationStatus.")
         if verification == "entered-in-error":
             return self._drop(resource, verification)
-        concepts = self._concepts(resource.get("code"), "condition")
+        concepts = self._concepts(object_field(resource, "code"), "condition", "code")
         if not concepts:
             return self._warn(
                 resource, f".code: {described(resource.get('code'))} is not a condition in the vocabulary; not used"
             )
         if verification in ("unconfirmed", "provisional", "differential"):
             self._warn(resource, f".verificationStatus: {verification}; used as recorded", counted=False)
-        clinical = _status_code(resource.get("clinicalStatus"))
+        clinical = _status_code(object_field(resource, "clinicalStatus"), "clinicalStatus.")
         onset = self._moment(resource, "onset")
         end = self._moment(resource, "abatement", end=True)
         status = (
@@ -234,13 +237,13 @@ class Mapper:
         self._read(resource, "conditions", [{"code": c.id, **record} for c in concepts])
 
     def _moment(self, resource: dict, prefix: str, end: bool = False) -> dt.date | None:
-        if _get(resource, f"{prefix}DateTime") is not None:
+        if path_value(resource, f"{prefix}DateTime") is not None:
             return self._date(resource, f"{prefix}DateTime")
         for field in dict.fromkeys((f"{prefix}Period.{'end' if end else 'start'}", f"{prefix}Period.start")):
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
-        age = resource.get(f"{prefix}Age")
-        if isinstance(age, dict):
+        age = object_field(resource, f"{prefix}Age")
+        if age is not None:
             return self._from_age(resource, f"{prefix}Age", age)
         if resource.get(f"{prefix}String") or resource.get(f"{prefix}Range"):
             self.warnings.append(f"{_name(resource)}.{prefix}: only a text or range is given; taken as undated")
@@ -262,13 +265,13 @@ class Mapper:
     # --- medications -------------------------------------------------------------------------------------
     def medication(self, resource: dict) -> None:
         """MedicationRequest/Statement/Administration → a medication record per ingredient concept."""
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED or status in ("not-taken", "draft", "intended"):
             return self._drop(resource, status)
         concept = self._medication_code(resource)
         if concept is None:
             return None
-        concepts = self._concepts(concept, "medication")
+        concepts = self._concepts(concept, "medication", "medication")
         if not concepts:
             return self._warn(
                 resource, f".medication: {described(concept)} is not a medication in the vocabulary; not used"
@@ -292,9 +295,9 @@ class Mapper:
         self.stats.read["Medication"] += 1
 
     def _medication_code(self, resource: dict) -> Any:
-        if "medicationCodeableConcept" in resource:
-            return resource["medicationCodeableConcept"]
-        key = reference_key(resource.get("medicationReference"))
+        if resource.get("medicationCodeableConcept") is not None:
+            return object_field(resource, "medicationCodeableConcept")
+        key = reference_key(object_field(resource, "medicationReference"))
         target = self.shared.get(key) if key else None
         if target is None:
             self._warn(resource, f".medicationReference: {key or 'missing'} is not in the file; not used")
@@ -303,7 +306,7 @@ class Mapper:
 
     def _course(self, resource: dict) -> tuple[dt.date | None, dt.date | None]:
         kind = resource.get("resourceType")
-        if kind == "MedicationAdministration" and _get(resource, "effectiveDateTime") is not None:
+        if kind == "MedicationAdministration" and path_value(resource, "effectiveDateTime") is not None:
             day = self._date(resource, "effectiveDateTime")
             return day, day
         start = self._first(
@@ -311,16 +314,18 @@ class Mapper:
             ("effectivePeriod.start", "effectiveDateTime", "authoredOn", "dispenseRequest.validityPeriod.start"),
         )
         end = self._first(resource, ("effectivePeriod.end", "dispenseRequest.validityPeriod.end"))
-        for i, dosage in enumerate(resource.get("dosageInstruction") or resource.get("dosage") or ()):
-            bounds = _get(dosage, "timing.repeat") or {}
-            if start is None and _get(bounds, "boundsPeriod.start"):
+        for i, dosage in enumerate(list_field(resource, "dosageInstruction") or list_field(resource, "dosage")):
+            bounds = object_field(object_field(dosage, "timing", f"dosage[{i}].") or {}, "repeat", "timing.") or {}
+            if start is None and path_value(bounds, "boundsPeriod.start"):
                 start = full_date_or_warn(
-                    _get(bounds, "boundsPeriod.start"), f"{_name(resource)}.dosage", self.warnings
+                    path_value(bounds, "boundsPeriod.start"), f"{_name(resource)}.dosage", self.warnings
                 )
-            if end is None and _get(bounds, "boundsPeriod.end"):
-                end = full_date_or_warn(_get(bounds, "boundsPeriod.end"), f"{_name(resource)}.dosage", self.warnings)
-            if end is None and start is not None and isinstance(bounds.get("boundsDuration"), dict):
-                end = self._after(resource, start, bounds["boundsDuration"], i)
+            if end is None and path_value(bounds, "boundsPeriod.end"):
+                end = full_date_or_warn(
+                    path_value(bounds, "boundsPeriod.end"), f"{_name(resource)}.dosage", self.warnings
+                )
+            if end is None and start is not None and (duration := object_field(bounds, "boundsDuration")):
+                end = self._after(resource, start, duration, i)
         return start, end
 
     def _after(self, resource: dict, start: dt.date, duration: dict, i: int) -> dt.date | None:
@@ -339,7 +344,7 @@ class Mapper:
 
     def _first(self, resource: dict, fields: tuple[str, ...]) -> dt.date | None:
         for field in fields:
-            if _get(resource, field) is not None:
+            if path_value(resource, field) is not None:
                 return self._date(resource, field)
         return None
 
@@ -359,10 +364,10 @@ class Mapper:
         self._dated(resource, "vaccineCode", "immunization", "immunizations", ("occurrenceDateTime",))
 
     def _dated(self, resource: dict, field: str, category: str, key: str, dates: tuple[str, ...]) -> None:
-        status = resource.get("status", "")
+        status = text_field(resource, "status") or ""
         if status in _DROPPED:
             return self._drop(resource, status)
-        concepts = self._concepts(resource.get(field), category)
+        concepts = self._concepts(object_field(resource, field), category, field)
         if not concepts:
             return self._warn(
                 resource, f".{field}: {described(resource.get(field))} is not a {category} in the vocabulary; not used"
@@ -380,18 +385,8 @@ def _name(resource: dict) -> str:
     return f"{resource.get('resourceType', '?')}/{resource.get('id', '?')}"
 
 
-def _get(data: Any, path: str) -> Any:
-    if "." not in path:
-        return data.get(path) if isinstance(data, dict) else None
-    for part in path.split("."):
-        if not isinstance(data, dict):
-            return None
-        data = data.get(part)
-    return data
-
-
-def _status_code(concept: Any) -> str | None:
-    found = codings(concept)
+def _status_code(concept: Any, place: str) -> str | None:
+    found = codings(concept, place)
     return found[0][1] if found else None
 
 

@@ -87,13 +87,14 @@ def reference_key(reference: Any) -> str | None:
     return "/".join(parts[-2:]) if len(parts) >= 2 else text
 
 
-def codings(concept: Any) -> list[tuple[str, str, str]]:
-    """(system, code, display) of every coding of a CodeableConcept."""
+def codings(concept: Any, place: str = "") -> list[tuple[str, str, str]]:
+    """(system, code, display) of every coding of a CodeableConcept (at ``place``, for a
+    :class:`FieldTypeError` when ``coding`` is not a list of objects)."""
     if not isinstance(concept, dict):
         return []
     found = []
-    for coding in concept.get("coding") or ():
-        if isinstance(coding, dict) and coding.get("code"):
+    for coding in list_field(concept, "coding", place):
+        if coding.get("code"):
             found.append((str(coding.get("system", "")), str(coding["code"]), str(coding.get("display", ""))))
     return found
 
@@ -129,6 +130,9 @@ _UNITS: dict[tuple[Any, Any, Any], str | FhirValueError] = {}
 
 
 def _unit(code: Any, system: Any, text: Any) -> str | FhirValueError:
+    for field, value in (("code", code), ("system", system), ("unit", text)):
+        if value is not None and type(value) is not str:
+            return FhirValueError(f"{field} is {json_kind(value)}, not text")
     try:
         if code and (system in (None, UCUM)):
             return ucum_to_canonical(str(code))
@@ -158,7 +162,10 @@ def expressible(unit: str, measure: MeasureDef) -> bool:
 
 @lru_cache(maxsize=4096)
 def _expressible(unit: str, target: str, molar_mass: Decimal | None, valence: int | None) -> bool:
-    return measure_factor(unit, target, molar_mass, valence) is not None  # exact and pure: cached
+    try:
+        return measure_factor(unit, target, molar_mass, valence) is not None  # exact and pure: cached
+    except UnitError:  # a spelling outside UCUM that is not one of ours either
+        return False
 
 
 def quantity_value(quantity: dict) -> Decimal:
@@ -182,7 +189,7 @@ def quantity_value(quantity: dict) -> Decimal:
 
 def qualitative(resource: dict) -> str | None:
     """``positive`` / ``negative`` from valueCodeableConcept, valueString or interpretation; else None."""
-    for _, code, display in codings(resource.get("valueCodeableConcept")):
+    for _, code, display in codings(object_field(resource, "valueCodeableConcept"), "valueCodeableConcept."):
         word = _CODED_WORDS.get(code) or _word(display)
         if word:
             return word
@@ -193,8 +200,8 @@ def qualitative(resource: dict) -> str | None:
         return _word(resource["valueString"])
     if isinstance(resource.get("valueBoolean"), bool):
         return "positive" if resource["valueBoolean"] else "negative"
-    for interpretation in resource.get("interpretation") or ():
-        for _, code, _ in codings(interpretation):
+    for i, interpretation in enumerate(list_field(resource, "interpretation")):
+        for _, code, _ in codings(interpretation, f"interpretation[{i}]."):
             if code in _CODED_WORDS:
                 return _CODED_WORDS[code]
     return None
@@ -211,3 +218,85 @@ def _word(text: Any) -> str | None:
         return None
     key = text.strip().lower().rstrip(".")
     return "positive" if key in POSITIVE else "negative" if key in NEGATIVE else None
+
+
+# --- typed fields: a field of the wrong JSON type is a FieldTypeError naming the field ---------------------
+
+
+class FieldTypeError(FhirValueError):
+    """A field whose JSON type is not the one FHIR gives it (a list where text is expected, …)."""
+
+    def __init__(self, field: str, value: Any, expected: str) -> None:
+        super().__init__(f"{json_kind(value)} where {expected} is expected")
+        self.field = field
+
+
+def json_kind(value: Any) -> str:
+    """The JSON type of a value, in words (``a list``, ``an object``, ``text``, …)."""
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    return "null" if value is None else "a number"
+
+
+def text_field(data: dict, field: str, place: str = "") -> str | None:
+    """``data[field]`` when it is text, None when absent; :class:`FieldTypeError` for another JSON type."""
+    value = data.get(field)
+    if value is None or type(value) is str:
+        return value
+    raise FieldTypeError(place + field, value, "text")
+
+
+def object_field(data: dict, field: str, place: str = "") -> dict | None:
+    """``data[field]`` when it is an object, None when absent; :class:`FieldTypeError` for another JSON type."""
+    value = data.get(field)
+    if value is None or type(value) is dict:
+        return value
+    raise FieldTypeError(place + field, value, "an object")
+
+
+def list_field(data: dict, field: str, place: str = "", items: type = dict) -> list:
+    """``data[field]`` when it is a list of ``items`` (objects by default), ``[]`` when absent;
+    :class:`FieldTypeError` for another JSON type, or an item of another type."""
+    value = data.get(field)
+    if value is None:
+        return []
+    if type(value) is not list:
+        raise FieldTypeError(place + field, value, "a list")
+    for i, item in enumerate(value):
+        if type(item) is not items:
+            raise FieldTypeError(f"{place}{field}[{i}]", item, "an object" if items is dict else "text")
+    return value
+
+
+def patient_reference(resource: dict) -> str | None:
+    """The reference to the patient a resource is about (``subject`` or ``patient``)."""
+    return reference_key(resource.get("subject")) or reference_key(resource.get("patient"))
+
+
+def full_date_or_warn(text: Any, place: str, warnings: list[str]) -> dt.date | None:
+    """A full date, or None with a warning when it is impossible or has no day."""
+    try:
+        return full_date(text)
+    except FhirValueError as exc:
+        warnings.append(f"{place}: {exc}; not used")
+        return None
+
+
+def path_value(data: Any, path: str) -> Any:
+    """The value at a dotted path; :class:`FieldTypeError` when a step on the way is not an object."""
+    if "." not in path:
+        return data.get(path) if isinstance(data, dict) else None
+    parts = path.split(".")
+    for step, part in enumerate(parts):
+        if data is None:
+            return None
+        if type(data) is not dict:
+            raise FieldTypeError(".".join(parts[:step]), data, "an object")
+        data = data.get(part)
+    return data
