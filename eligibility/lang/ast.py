@@ -142,12 +142,10 @@ class Age(Node):
     duration: Duration
 
 
-class AgeAtOnset(Node):
-    """Age when a condition began, at the onset of its earliest record:
-    ``age at onset of autoimmune_encephalitis >= 18 years``; of any of several conditions:
-    ``age at onset of (autoimmune_encephalitis or autoimmune_cerebellar_ataxia) >= 18 years``."""
+class OnsetRule(Node):
+    """Base of the rules read at the onset of the earliest record of one or more conditions."""
 
-    kind: Literal["age_at_onset"] = "age_at_onset"
+    kind: str
     concept: str
     op: Op
     duration: Duration
@@ -158,6 +156,14 @@ class AgeAtOnset(Node):
     def concepts(self) -> tuple[str, ...]:
         """Every condition named."""
         return (self.concept, *self.alternatives)
+
+
+class AgeAtOnset(OnsetRule):
+    """Age when a condition began, at the onset of its earliest record:
+    ``age at onset of autoimmune_encephalitis >= 18 years``; of any of several conditions:
+    ``age at onset of (autoimmune_encephalitis or autoimmune_cerebellar_ataxia) >= 18 years``."""
+
+    kind: Literal["age_at_onset"] = "age_at_onset"
 
 
 class Sex(Node):
@@ -222,21 +228,11 @@ class Implies(Node):
     then: Rule
 
 
-class DiseaseDuration(Node):
+class DiseaseDuration(OnsetRule):
     """Time since a condition began (the onset of its earliest record), on the reference date, in completed
     units: ``duration of condition multiple_sclerosis >= 2 years``."""
 
     kind: Literal["disease_duration"] = "disease_duration"
-    concept: str
-    op: Op
-    duration: Duration
-    concept_text: str | None = None
-    alternatives: tuple[str, ...] = ()  # further conditions after the first, read as "or"
-
-    @property
-    def concepts(self) -> tuple[str, ...]:
-        """Every condition named."""
-        return (self.concept, *self.alternatives)
 
 
 class NeedsReview(Node):

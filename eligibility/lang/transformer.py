@@ -131,26 +131,10 @@ class RuleTransformer(Transformer):
         return tuple(name_text(item) for item in items)
 
     def age_at_onset(self, meta: Meta, items: list) -> ast.AgeAtOnset:
-        (first, *others), op, duration = items
-        return ast.AgeAtOnset(
-            concept=first,
-            alternatives=tuple(others),
-            op=str(op),
-            duration=duration,
-            span=span_of(meta),
-            concept_text=first,
-        )
+        return _onset_rule(ast.AgeAtOnset, meta, items)
 
     def disease_duration(self, meta: Meta, items: list) -> ast.DiseaseDuration:
-        (first, *others), op, duration = items
-        return ast.DiseaseDuration(
-            concept=first,
-            alternatives=tuple(others),
-            op=str(op),
-            duration=duration,
-            span=span_of(meta),
-            concept_text=first,
-        )
+        return _onset_rule(ast.DiseaseDuration, meta, items)
 
     def sex(self, meta: Meta, items: list) -> ast.Sex:
         return ast.Sex(value=str(items[0]), span=span_of(meta))
@@ -225,3 +209,12 @@ def _dose_timing(which: str, meta: Meta, items: list) -> ast.DoseTiming:
     name, window = items
     text = name_text(name)
     return ast.DoseTiming(which=which, concept=text, window=window, span=span_of(meta), concept_text=text)
+
+
+def _onset_rule(node_type, meta: Meta, items: list):
+    """An ``age at onset`` or ``duration of condition`` node: the first condition named, the others as
+    alternatives."""
+    (first, *others), op, duration = items
+    return node_type(
+        concept=first, alternatives=tuple(others), op=str(op), duration=duration, span=span_of(meta), concept_text=first
+    )
