@@ -212,23 +212,25 @@ def _age(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
     return Finding(truth, plan, _decided_or(truth, Reason.AGE_UNCERTAIN), AgeEvidence(*bounds))
 
 
-def _no_onset(plan: Plan, reason: Reason, onset: Onset | Reason) -> Finding | None:
-    """The finding when the onset cannot be compared: no record (``onset`` is a reason) or no dated one."""
+def _earliest_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Onset | Finding:
+    """The onset of an onset rule's conditions, or the finding when it cannot be compared: no record, or no
+    dated one."""
+    node = cast(ast.OnsetRule, plan.node)
+    onset = onset_of(patient, context.vocabulary, node.concepts)
     if isinstance(onset, Reason):
         return Finding(FALSE if onset in (Reason.ABSENT, Reason.COMPLETE) else UNKNOWN, plan, onset)
     if onset.earliest is None:
-        return Finding(UNKNOWN, plan, reason)
-    return None
+        return Finding(UNKNOWN, plan, Reason.UNDATED)
+    return onset
 
 
 @EVALUATE.register(ast.AgeAtOnset)
 def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.AgeAtOnset, plan.node)
-    onset = onset_of(patient, context.vocabulary, node.concepts)
-    early = _no_onset(plan, Reason.UNDATED, onset)
-    if early is not None:
-        return early
-    assert isinstance(onset, Onset) and onset.earliest is not None
+    onset = _earliest_onset(plan, patient, context)
+    if isinstance(onset, Finding):
+        return onset
+    assert onset.earliest is not None
     bounds = _age_bounds(node.duration.unit, patient, onset.earliest)
     if bounds is None:
         return Finding(UNKNOWN, plan, Reason.MISSING_BIRTH, OnsetEvidence(onset.earliest))
@@ -242,11 +244,10 @@ def _age_at_onset(plan: Plan, patient: PatientIndex, context: EvaluationContext)
 @EVALUATE.register(ast.DiseaseDuration)
 def _disease_duration(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.DiseaseDuration, plan.node)
-    onset = onset_of(patient, context.vocabulary, node.concepts)
-    early = _no_onset(plan, Reason.UNDATED, onset)
-    if early is not None:
-        return early
-    assert isinstance(onset, Onset) and onset.earliest is not None
+    onset = _earliest_onset(plan, patient, context)
+    if isinstance(onset, Finding):
+        return onset
+    assert onset.earliest is not None
     elapsed = age_in(node.duration.unit, onset.earliest, context.as_of)
     truth = Truth.of(OPS[node.op](elapsed, node.duration.value))
     evidence = DurationEvidence(onset.earliest, elapsed)
