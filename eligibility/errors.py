@@ -32,6 +32,7 @@ class EligibilityError(Exception):
     """Root of all errors raised for user input: rule files, patient files, criteria text, units."""
 
     span: Any = None  # the span (lang.ast.Span) of rule text a problem points at, when it has one
+    term: str | None = None  # the word inside that span the problem is about (an unknown name), when one is
 
     def __init__(
         self,

@@ -49,9 +49,19 @@ def parser(grammar: str, positions: bool = True) -> Lark:
 
 def _expected(error: UnexpectedInput) -> str:
     names = getattr(error, "accepts", None) or getattr(error, "expected", None) or getattr(error, "allowed", None)
-    names = sorted(names or [])
-    words = sorted({_FRIENDLY.get(n, n.lower().strip('"')) for n in names})
-    return ", ".join(words[:8])
+    literals = _anonymous_literals()
+    words = sorted({_FRIENDLY.get(n) or literals.get(n) or n.lower().strip('"') for n in names or []})
+    return ", ".join(words[:12]) + (", …" if len(words) > 12 else "")
+
+
+@cache
+def _anonymous_literals() -> dict[str, str]:
+    """Keywords of the rule grammar that lark names ``__ANON_n``, by that name: an error shows the word."""
+    return {
+        terminal.name: str(terminal.pattern.value)
+        for terminal in parser("rule.lark").terminals
+        if terminal.name.startswith("__") and terminal.pattern.type == "str"
+    }
 
 
 def _syntax_error(text: str, error: UnexpectedInput) -> RuleSyntaxError:

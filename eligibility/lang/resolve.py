@@ -49,8 +49,14 @@ def _measure(name: str, vocabulary: Vocabulary, problems: list) -> MeasureDef | 
             if close
             else "add it to a vocabulary file (see measures.yaml) or mark the criterion for review"
         )
-        problems.append(VocabularyError(f"unknown measure {name!r}", hint=hint))
+        problems.append(_about(name, VocabularyError(f"unknown measure {name!r}", hint=hint)))
     return measure
+
+
+def _about(name: str, problem: EligibilityError) -> EligibilityError:
+    """``problem`` marked as being about the word ``name``, so a caret can point at the word itself."""
+    problem.term = name
+    return problem
 
 
 def _concept(name: str, category: str, vocabulary: Vocabulary, problems: list) -> str:
@@ -60,9 +66,12 @@ def _concept(name: str, category: str, vocabulary: Vocabulary, problems: list) -
     other = vocabulary.concept(name)
     if other is not None:
         problems.append(
-            VocabularyError(
-                f"{name!r} is a {other.category}, not a {category}",
-                hint=f"write `{other.category}` instead of `{category}`",
+            _about(
+                name,
+                VocabularyError(
+                    f"{name!r} is a {other.category}, not a {category}",
+                    hint=f"write `{other.category}` instead of `{category}`",
+                ),
             )
         )
         return name
@@ -72,7 +81,7 @@ def _concept(name: str, category: str, vocabulary: Vocabulary, problems: list) -
         if close
         else "add it to a vocabulary file (see concepts.yaml) or mark the criterion for review"
     )
-    problems.append(VocabularyError(f"unknown {category} {name!r}", hint=hint))
+    problems.append(_about(name, VocabularyError(f"unknown {category} {name!r}", hint=hint)))
     return name
 
 

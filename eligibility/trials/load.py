@@ -6,9 +6,11 @@ then each criterion's rule text is parsed (canonical grammar) and resolved again
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -106,10 +108,20 @@ def _load_criterion(spec: CriterionSpec, index: int, vocabulary: Vocabulary, fou
     for issue in issues:
         span = getattr(issue, "span", None)
         if span is not None:
-            before = spec.rule[: span.start]
+            before = spec.rule[: _caret_offset(spec.rule, span, issue.term)]
             issue.location = Location(line=before.count("\n") + 1, column=len(before.split("\n")[-1]) + 1)
         found.add(issue, path, where)
     return Clause(spec.id, spec.kind, spec.text, resolved, spec.cohort, spec.note, alt_text=spec.alt_text)
+
+
+def _caret_offset(rule: str, span: Any, term: str | None) -> int:
+    """Where a problem's caret goes: at the word it is about when that word is in the node's text, else
+    at the start of the node."""
+    if term:
+        inside = re.search(rf"(?<![\w\-]){re.escape(term)}(?![\w\-])", rule[span.start : span.end])
+        if inside:
+            return span.start + inside.start()
+    return span.start
 
 
 def _population_clauses(spec: TrialSpec, found: _Collector) -> list[Clause]:
