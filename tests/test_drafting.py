@@ -57,7 +57,10 @@ def dropped(text: str, rule: ast.Node) -> list[str]:
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
-        ("prednisone > 10 mg/day", "exclusion"),
+        ("prednisone > 10 mg", "exclusion"),
+        ("prednisone > 10 mg per week", "exclusion"),
+        ("cumulative dose of prednisone > 1 g", "exclusion"),
+        ("doxorubicin > 500 mg/m2", "exclusion"),
         ("18 <Age <80 years old", "inclusion"),
         ("< 25 weeks pregnant", "exclusion"),
         ("Patients 11 to no older than 17 years of age", "inclusion"),

@@ -83,6 +83,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     builder = Builder(parsed, kind)
     builder.intro()
     builder.scores()
+    builder.courses()
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
