@@ -28,7 +28,8 @@ CATEGORIES = {
         r"(?i)\b(?:disease|illness|symptom|diabetes|asthma|ms|psoriasis|ra)\s+duration\b|duration of (?:the )?"
         r"(?:disease|illness|diabetes|symptoms?|ms|psoriasis|condition)|\bdiagnos(?:ed|is)\b[^.;]{0,40}\b(?:at least|"
         r"more than|for|within|less than|over|>|≥|<|≤)\s*\d+\s*(?:years?|months?|weeks?)|\d+\s*(?:years?|months?|"
-        r"weeks?)\s+(?:since|after|from|of) (?:the )?(?:diagnosis|onset)|\bsince (?:diagnosis|onset)|病程|确诊[^，。；]{0,8}\d"
+        r"weeks?)\s+(?:since|after|from|of) (?:the )?(?:diagnosis|onset)|\bsince (?:diagnosis|onset)|"
+        r"病程|确诊[^，。；]{0,8}\d"
     ),
     "age at onset / diagnosis": re.compile(
         r"(?i)\bage (?:at|of) (?:onset|diagnosis|first)|\bonset (?:before|after|at) (?:the )?age|\bdiagnosed (?:before|"

@@ -16,7 +16,6 @@ from eligibility.text.accounting import (
 )
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
-from eligibility.text.durations import read_courses
 from eligibility.text.leaves import (
     CATEGORY_ORDER,
     comparison,
@@ -100,6 +99,9 @@ class Builder:
             return None
         _category, hit = found
         self.cover(hit.start, hit.end)
+        for marker in self.parsed.phrases:  # "age at onset", "发病年龄": read with the age
+            if marker.kind == "onset" and marker.end <= mention.phrase.start:
+                self.cover(marker.start, marker.end)
         return ast.AgeAtOnset(
             concept=hit.id,
             op=mention.op,
@@ -232,15 +234,6 @@ class Builder:
             self.places.append((start, end))
             self.cover(start, end)
             self.scored.append((start, end))
-
-    def courses(self) -> None:
-        """Doses, first and last doses, disease durations and ages at onset (text.doses, text.durations)."""
-        mentions = list(self.parsed.mentions)
-        for reading in read_courses(self.text.text, mentions, self.finders, self.vocabulary, self.kind):
-            self.leaves.append(reading.node)
-            self.places.append(reading.place)
-            self.covered += reading.spans
-            self.scored += [reading.place, *reading.spans]
 
     def qualitative(self) -> None:
         """ "positive hepatitis C PCR", "HIV antibody negative": a test named next to its result."""

@@ -52,20 +52,26 @@ _DAILY_UNITS = {"mg/day": "mg", "g/day": "g", "ug/day": "ug", "mg/kg/day": "mg/k
 # "daily dose of", "每日", "日剂量": per day said before the number.
 _DAILY_BEFORE = re.compile(r"(?i)\b(?:total\s+)?daily\s+(?:oral\s+)?(?:dose|dosage)s?\b|每日|每天|日剂量|日均")
 # "(or equivalent) daily", "or its equivalent per day": per day said after the drug.
-_DAILY_AFTER = re.compile(r"(?i)^\s*(?:[(（]?\s*or\s+(?:its\s+)?equivalents?\s*[)）]?)?\s*(?:daily|per\s+day|a\s+day|/\s*day)\b")
+_DAILY_AFTER = re.compile(
+    r"(?i)^\s*(?:[(（]?\s*or\s+(?:its\s+)?equivalents?\s*[)）]?)?\s*(?:daily|per\s+day|a\s+day|/\s*day)\b"
+)
 _NOT_DAILY = re.compile(
     r"(?i)cumulative|total\s+dose|lifetime|per\s+(?:week|month|cycle|course|dose|m2|m\^?2)|weekly|/\s*(?:week|wk|m2|"
     r"m\^2|m²|min|h|hr|hour)\b|累积|累计|总量|每周|/周|/m2|bid|tid|qid|b\.i\.d|every\s+(?:other|\d|two|three)"
 )
 _EQUIVALENT = re.compile(
     r"(?i)[(（]?\s*\bor\s+(?:its\s+|an?\s+|other\s+)?equivalents?\b(?:\s+dose)?\s*[)）]?|\b(?:at\s+)?(?:the\s+|an?\s+)?"
-    r"equivalent\s+(?:dose\s+)?(?:of|to)\b|\b(?:prednisone|prednisolone)[\s-]+equivalents?\b|[(（]?\s*或?(?:其他)?等效[物剂量]*\s*[)）]?"
+    r"equivalent\s+(?:dose\s+)?(?:of|to)\b|\b(?:prednisone|prednisolone)[\s-]+equivalents?\b|[(（]?\s*或?(?:其他)?等效[物剂量]*(?:的?其他)?\s*[)）]?"
 )
 _DOSE_WORDS = re.compile(
     r"(?i)\b(?:at\s+)?(?:a\s+)?(?:(?:total\s+)?daily\s+)?(?:doses?|dosages?)(?:\s+of)?\b|\bof\b|\bat\b|\bdaily\b|"
     r"剂量|每日|每天|服用|使用|口服"
 )
-_PERMISSION = re.compile(r"(?i)\b(?:allowed|permitted|acceptable|accepted|eligible|exception|except|unless|other than)\b|允许|除外|除了|可以")
+_PERMISSION = re.compile(
+    r"(?i)\b(?:allowed|permitted|acceptable|accepted|eligible|exception|except|unless|other than)\b|允许|除外|除了|可以"
+)
+# "入组前4周内": what the window counts back from, written before it.
+_ANCHOR_BEFORE = re.compile(r"(?:入组|筛选|随机|首次给药)$")
 _GLUCOCORTICOID_CLASS = "systemic_corticosteroid"
 _REFERENCE = "prednisone"
 
@@ -123,17 +129,42 @@ def _glucocorticoid(drug: str, vocabulary: Vocabulary) -> bool:
 def read_doses(
     text: str, mentions: list[Mention], medications: list[NameHit], vocabulary: Vocabulary, kind: str
 ) -> list[Reading]:
-    """Daily doses of named drugs, with the window and course length written beside them."""
+    """Daily doses of named drugs, with the window and course length written beside them. All or nothing: when
+    one dose of the item cannot be read ("simvastatin, rosuvastatin > 10 mg/d, atorvastatin > 10 mg/d"), none is,
+    so that no drug of a list sharing a threshold is read without it."""
     readings = []
     used: set[int] = set()
     for index, mention in enumerate(mentions):
         if mention.category != "numeric" or mention.phrase.kind != "comparison" or mention.amount.kind != "plain":
+            if _is_dose(text, mention):
+                return []
             continue
         reading = _dose(text, mention, mentions, medications, vocabulary, kind, used)
+        if reading is None and _is_dose(text, mention):
+            return []
         if reading is not None:
             used.add(index)
             readings.append(reading)
     return readings
+
+
+def _is_dose(text: str, mention: Mention) -> bool:
+    """True when a mention's number is a mass or a mass per time ("10 mg", "1 g/day")."""
+    unit = mention.amount.unit
+    return bool(re.match(r"(?:mg|g|ug|mcg)(?:/|$)", unit)) or (
+        not unit and _MASS.match(text, mention.amount.end) is not None
+    )
+
+
+def _listed(text: str, drug: NameHit, medications: list[NameHit]) -> bool:
+    """True when the drug is one of a list ("simvastatin, fluvastatin at doses > 10 mg/d"): the dose may be
+    every listed drug's, which the other names would not carry."""
+    joined = r"(?i)[\s,/、]*(?:or|and|and/or|或|和|及)?[\s,/、]*"
+    return any(
+        h is not drug
+        and (re.fullmatch(joined, text[h.end : drug.start]) or re.fullmatch(joined, text[drug.end : h.start]))
+        for h in medications
+    )
 
 
 def _dose(
@@ -158,6 +189,11 @@ def _dose(
     drug = _drug(text, clause, unit[1][1], phrase, medications)
     if drug is None or not _specific(drug.id, vocabulary):
         return None
+    equivalent_named = re.search(r"(?i)equivalen|等效", words) is not None
+    if equivalent_named and not _glucocorticoid(drug.id, vocabulary):
+        return None  # "60 mg/day of morphine equivalent", "metoprolol, or equivalent": not read
+    if not equivalent_named and _listed(text, drug, medications):
+        return None
     quantity, spans = unit[0], [phrase, unit[1], (drug.start, drug.end)]
     after_drug = text[drug.end : clause[1]]
     if not quantity.endswith("/day"):
@@ -170,8 +206,6 @@ def _dose(
     concept, concept_text = drug.id, drug.text
     named_equivalent = _EQUIVALENT.search(words)
     if named_equivalent is not None:
-        if not _glucocorticoid(drug.id, vocabulary):
-            return None  # "metoprolol, or equivalent": an equivalent of another drug is not read
         equivalent, concept = drug.id, _GLUCOCORTICOID_CLASS
         start = clause[0] + named_equivalent.start()
         spans.append((start, clause[0] + named_equivalent.end()))
@@ -182,7 +216,7 @@ def _dose(
         ]
         if drug.id != _REFERENCE and any(h.id == _REFERENCE for h in medications if clause[0] <= h.start < clause[1]):
             equivalent = _REFERENCE
-    window, lasting, extra = _course(mentions, mention, clause, used)
+    window, lasting, extra = _course(text, mentions, mention, clause, used)
     if cue("active").search(words) and window is None:
         return None  # "current use of prednisone > 10 mg/day": no rule form says "a current dose"
     spans += extra + _dose_words(text, clause)
@@ -202,7 +236,7 @@ def _dose(
 
 
 def _course(
-    mentions: list[Mention], dose: Mention, clause: Span, used: set[int]
+    text: str, mentions: list[Mention], dose: Mention, clause: Span, used: set[int]
 ) -> tuple[ast.Window | None, ast.Duration | None, list[Span]]:
     """The window ("in the last 6 months") and course length ("for at least 3 days") written in the dose's clause."""
     window = lasting = None
@@ -220,6 +254,9 @@ def _course(
                 window = window_of(mention)
                 if window is not None:
                     spans.append((mention.phrase.start, mention.phrase.end))
+                    anchor = _ANCHOR_BEFORE.search(text, 0, mention.phrase.start)
+                    if anchor is not None:
+                        spans.append((anchor.start(), anchor.end()))
                     used.add(index)
     return window, lasting, spans
 

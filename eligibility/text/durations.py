@@ -15,11 +15,13 @@ either bound) are not read.
 
 from __future__ import annotations
 
+import itertools
 import re
 
 from eligibility.lang import ast
 from eligibility.text.attribution import Mention
-from eligibility.text.doses import Reading, Span, clause_bounds, read_doses
+from eligibility.text.cues import cue
+from eligibility.text.doses import Reading, Span, _in_parentheses, clause_bounds, read_doses
 from eligibility.text.leaves import duration_of, window_of
 from eligibility.text.lexicon import NameHit
 
@@ -28,8 +30,21 @@ _DURATION_WORDS = re.compile(
     r"\bduration\b|病程|患病时间|病史时间|病史"
 )
 _DIAGNOSIS = re.compile(r"(?i)\bdiagnos(?:ed|is)\b|\bdocumented\b|确诊|诊断")
-_NOT_ONSET = re.compile(r"(?i)\bsymptoms?\b|\bsigns?\b|\bepisodes?\b|\btreatment|\btherapy\b|\bremission\b|\bstable\b.*\bdose\b|治疗|缓解|症状")
-_SINCE = re.compile(r"(?i)\s*(?:have\s+)?(?:passed\s+|elapsed\s+)?since\s+(?:the\s+)?(?:first\s+)?(?:diagnosis|onset)\b|\s*(?:after|from)\s+(?:the\s+)?(?:diagnosis|onset)\b")
+_NOT_ONSET = re.compile(
+    r"(?i)\bsymptoms?\b|\bsigns?\b|\bepisodes?\b|\btreat\w*|\btherap\w*|\bremission\b|\bdoses?\b|\bsomeone\b|"
+    r"\bcaregivers?\b|\bcarers?\b|\bpreference\b|\bpreferably\b|治疗|缓解|症状"
+)
+# Between what names the onset (a condition, "disease duration", "diagnosed with X") and the number: nothing else.
+_CLOSE = re.compile(
+    r"(?i)[\s,:()]*(?:(?:of|is|was|were|for|at|must\s+be|should\s+be|has\s+been|have\s+been|been|a|an|the|"
+    r"made|established|confirmed)\s+)*[\s,:]*|[\s,:]*(?:为|已|达|超过)?"
+)
+_WITHIN = re.compile(r"(?i)within|in\s+the|during|past|last|previous|过去|近|最近")
+_EXAMPLE = re.compile(r"(?i)\b(?:such\s+as|e\.?\s?g|including|like|for\s+example)\b|如|例如|包括")
+_NOT_A_DURATION = frozenset({"pregnancy"})
+_SINCE = re.compile(
+    r"(?i)\s*(?:have\s+)?(?:passed\s+|elapsed\s+)?since\s+(?:the\s+)?(?:first\s+)?(?:diagnosis|onset)\b|\s*(?:after|from)\s+(?:the\s+)?(?:diagnosis|onset)\b"
+)
 _ANCHOR = re.compile(
     r"(?i)\s*(?:(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?(?:screening|enrol\w*|randomi[sz]\w*|study\s+entry|entry|inclusion|"
     r"baseline|registration|day\s+1|signing\s+(?:of\s+)?(?:the\s+)?(?:informed\s+)?consent)(?:\s+visit)?\b|"
@@ -52,19 +67,32 @@ _SINCE_DOSE = re.compile(
     r"(?i)^\s*(?:have\s+)?(?:passed\s+|elapsed\s+)?since\s+(?:the\s+)?(?P<which>last|final|most\s+recent)\s+"
     r"(?:dose|administration|infusion|injection)s?\s+(?:of\s+)?$"
 )
-_WHICH = {"last": "last", "final": "last", "most recent": "last", "first": "first", "末次": "last", "最后一次": "last"}
+_WHICH = {
+    "last": "last",
+    "final": "last",
+    "most recent": "last",
+    "first": "first",
+    "末次": "last",
+    "最后一次": "last",
+    "首次": "first",
+    "第一次": "first",
+}
 
 
 def _conditions_in(hits: list[NameHit], clause: Span, text: str) -> list[NameHit] | None:
-    """The conditions named in the clause: one, or several joined by "or"; None otherwise."""
+    """The conditions named in the clause: one, or several joined by "or"; None otherwise (or when one is only an
+    example, "(including TIA)", or the text names someone else's, "family history", "partner")."""
     inside = [h for h in hits if clause[0] <= h.start and h.end <= clause[1]]
-    if not inside:
+    words = text[clause[0] : inside[-1].end] if inside else ""
+    if not inside or cue("not_had").search(words) or any(h.id in _NOT_A_DURATION for h in inside):
+        return None
+    if any(_in_parentheses(text, h.start) or _EXAMPLE.search(text[clause[0] : h.start]) for h in inside):
         return None
     ids = list(dict.fromkeys(h.id for h in inside))
     if len(ids) == 1:
         return [inside[0]]
     firsts = [next(h for h in inside if h.id == i) for i in ids]
-    gaps = [text[a.end : b.start] for a, b in zip(firsts, firsts[1:], strict=False)]
+    gaps = [text[a.end : b.start] for a, b in itertools.pairwise(firsts)]
     if all(re.fullmatch(r"(?i)\s*(?:,|or|,\s*or|/|或)\s*", gap) for gap in gaps):
         return firsts
     return None
@@ -103,27 +131,31 @@ def _duration(text: str, mention: Mention, conditions: list[NameHit]) -> Reading
         return None
     before = text[clause[0] : phrase[0]]
     inside = text[phrase[0] : phrase[1]]
-    words = list(_DURATION_WORDS.finditer(before)) + list(_DURATION_WORDS.finditer(inside))
+    named = [m for m in _DURATION_WORDS.finditer(before) if _CLOSE.fullmatch(before[m.end() :])]
+    named += list(_DURATION_WORDS.finditer(inside))
+    named += [
+        m for m in _DURATION_WORDS.finditer(before) if any(_CLOSE.fullmatch(text[h.end : phrase[0]]) for h in found)
+    ]
     diagnosis = _DIAGNOSIS.search(before)
+    close = any(_CLOSE.fullmatch(text[h.end : phrase[0]]) for h in found)
     since = _SINCE.match(text, phrase[1])
-    kind = mention.phrase.kind
-    op = mention.op
-    if words or since:
+    kind, op = mention.phrase.kind, mention.op
+    if mention.phrase.kind == "range":
+        return None
+    if named or (since and close):
         pass
-    elif diagnosis and (mention.phrase.before or kind == "duration") and op in (">=", ">"):
+    elif diagnosis and close and (mention.phrase.before or kind in ("duration", "comparison")) and op in (">=", ">"):
         pass
-    elif diagnosis and kind == "window":
+    elif diagnosis and close and kind == "window" and _WITHIN.search(inside):
         op = "<="  # "diagnosed within the past 6 months": the first diagnosis is that recent
-    elif kind == "duration" and op in (">=", ">") and any(
-        h.end <= phrase[0] and not text[h.end : phrase[0]].strip() for h in found
-    ):
+    elif kind == "duration" and op in (">=", ">") and close:
         pass  # "asthma for at least 12 months"
     else:
         return None
     if op not in ("<", "<=", ">", ">="):
         return None
     spans: list[Span] = [phrase, *((h.start, h.end) for h in found)]
-    spans += [(clause[0] + m.start(), clause[0] + m.end()) for m in _DURATION_WORDS.finditer(before)]
+    spans += [(clause[0] + m.start(), clause[0] + m.end()) for m in named if m.string is before]
     if diagnosis:
         spans.append((clause[0] + diagnosis.start(), clause[0] + diagnosis.end()))
     if since:
@@ -203,7 +235,7 @@ def _timing(text: str, which: str, drug: NameHit, mention: Mention, spans: list[
     anchor = _ANCHOR.match(text, max(e for _, e in spans))
     if anchor:
         spans.append((anchor.start(), anchor.end()))
-    node = ast.DoseTiming(which=which, concept=drug.id, window=window, concept_text=drug.text)  # type: ignore[arg-type]
+    node = ast.DoseTiming(which=which, concept=drug.id, window=window, concept_text=drug.text)
     return Reading(node, (min(s for s, _ in spans), max(e for _, e in spans)), tuple(spans))
 
 
@@ -218,9 +250,17 @@ def read_courses(text: str, mentions: list[Mention], finders, vocabulary, kind: 
     ]
     kept: list[Reading] = []
     for reading in found:
-        if not any(_overlap(a, b) for other in kept for a in other.spans for b in reading.spans):
-            kept.append(reading)
+        if any(_overlap(a, b) for other in kept for a in other.spans for b in reading.spans):
+            continue
+        phrases = [(m.phrase.start, m.phrase.end) for m in mentions]
+        if any(_overlap(p, s) and not _contained(p, reading.spans) for p in phrases for s in reading.spans):
+            continue  # a phrase of the grammar reaches into the reading ("> 27.5 kg/m2 …, diagnosis … before")
+        kept.append(reading)
     return kept
+
+
+def _contained(span: Span, spans: tuple[Span, ...]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
 
 
 def _overlap(a: Span, b: Span) -> bool:

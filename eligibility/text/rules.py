@@ -18,6 +18,7 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text.builder import Builder
 from eligibility.text.cues import cue
+from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 
@@ -83,7 +84,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     builder = Builder(parsed, kind)
     builder.intro()
     builder.scores()
-    builder.courses()
+    _read_courses(builder)
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
@@ -108,6 +109,17 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _read_courses(builder: Builder) -> None:
+    """Doses, first and last doses, disease durations and ages at onset (text.doses, text.durations): leaves read
+    from whole phrases, whose spans no mention reads again."""
+    mentions = list(builder.parsed.mentions)
+    for reading in read_courses(builder.text.text, mentions, builder.finders, builder.vocabulary, builder.kind):
+        builder.leaves.append(reading.node)
+        builder.places.append(reading.place)
+        builder.covered += reading.spans
+        builder.scored += [reading.place, *reading.spans]
 
 
 def _within_limits(rule: ast.Node) -> bool:
