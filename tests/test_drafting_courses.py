@@ -108,3 +108,42 @@ def test_durations_onsets_and_dose_timings_are_read(text, kind, expected):
 def test_an_onset_that_is_not_the_patients_first_diagnosis_is_not_read(text):
     rule = _draft(text, "inclusion").rule
     assert _nodes(rule, (ast.DiseaseDuration, ast.AgeAtOnset, ast.DoseTiming)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "expected"),
+    [
+        (
+            "For patients receiving rituximab: last dose of rituximab at least 6 months before enrolment",
+            "inclusion",
+            "if has medication rituximab then last dose of rituximab at least 6 months ago",
+        ),
+        (
+            "If receiving prednisone, ALT < 3 x ULN",
+            "inclusion",
+            "if has active medication prednisone then alt < 3 x ULN",
+        ),
+        ("If female, negative pregnancy test", "inclusion", "if sex is female then pregnancy_test is negative"),
+        ("对于肝硬化患者,总胆红素<3mg/dL", "inclusion", "if has condition cirrhosis then total_bilirubin < 3 mg/dL"),
+        (
+            "For women of childbearing potential: positive pregnancy test",
+            "exclusion",
+            "has condition childbearing_potential and pregnancy_test is positive",
+        ),
+    ],
+)
+def test_a_clause_saying_whom_it_concerns_is_an_implication_when_both_sides_are_read(text, kind, expected):
+    draft = _draft(text, kind)
+    assert draft.coverage == "rule" and render(draft.rule) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "For participants with plaque psoriasis: stable plaque psoriasis for at least 6 months",  # "plaque" unread
+        "If receiving hydroxyurea, must have been receiving the drug for at least 14 weeks prior to screening",
+        "For patients receiving rituximab: last dose of rituximab at least 6 months before enrolment and stable",
+    ],
+)
+def test_no_implication_unless_both_sides_are_read(text):
+    assert _nodes(_draft(text, "inclusion").rule, ast.Implies) == []

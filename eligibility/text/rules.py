@@ -17,6 +17,7 @@ from typing import Literal
 from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text.builder import Builder
+from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
@@ -81,10 +82,14 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
+    conditional = draft_conditional(parsed, kind, draft_rule)
+    if conditional is not None:
+        return Draft(conditional, "rule", "")
     builder = Builder(parsed, kind)
     builder.intro()
     builder.scores()
-    _read_courses(builder)
+    if not concerns_some(parsed):  # "For patients receiving X: …" read as a whole only by text.conditions
+        _read_courses(builder)
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
@@ -159,7 +164,7 @@ def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
     rest = _join(text, places[colon:], leaves[colon:], default)
     if kind == "exclusion":
         return ast.AllOf(items=(condition, rest))
-    return ast.AnyOf(items=(ast.Not(item=condition), rest))
+    return ast.Implies(condition=condition, then=rest)
 
 
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
