@@ -86,6 +86,37 @@ def test_a_daily_dose_is_read_with_its_number_unit_comparator_and_window(text, e
             "last dose of rituximab less than 6 months ago",
         ),
         ("首次使用利妥昔单抗距入组≥2个月", "inclusion", "first dose of rituximab at least 2 months ago"),
+        (
+            "RA diagnosed ≥ 6 months prior to screening",
+            "inclusion",
+            "duration of condition rheumatoid_arthritis >= 6 months",
+        ),
+        (
+            "At least 6 months since diagnosis of rheumatoid arthritis",
+            "inclusion",
+            "duration of condition rheumatoid_arthritis >= 6 months",
+        ),
+        (
+            "Multiple sclerosis with disease duration between 2 and 10 years",
+            "inclusion",
+            "duration of condition multiple_sclerosis >= 2 years and duration of condition multiple_sclerosis <= 10 years",
+        ),
+        (
+            "Diagnosed with multiple sclerosis before 18 years of age",
+            "inclusion",
+            "age at onset of multiple_sclerosis < 18 years",
+        ),
+        (
+            "Last rituximab infusion more than 6 months before randomization",
+            "inclusion",
+            "last dose of rituximab more than 6 months ago",
+        ),
+        ("Time since last dose of rituximab ≥ 6 months", "inclusion", "last dose of rituximab at least 6 months ago"),
+        (
+            "At least 4 weeks since the last dose of methotrexate",
+            "inclusion",
+            "last dose of methotrexate at least 4 weeks ago",
+        ),
     ],
 )
 def test_durations_onsets_and_dose_timings_are_read(text, kind, expected):
@@ -103,6 +134,9 @@ def test_durations_onsets_and_dose_timings_are_read(text, kind, expected):
         "Family history of diabetes diagnosed before age 40",
         "Contraception for at least 12 months after the last dose of ocrelizumab",
         "Symptom duration of diabetes < 2 weeks",
+        "Diagnosed with myasthenia gravis at least 6 months (180 days) prior to screening",  # two times: which?
+        "Males must refrain from sperm donation to 90 days after the final dose of study drug",
+        "Contraception for 3 months after the last dose of rituximab",
     ],
 )
 def test_an_onset_that_is_not_the_patients_first_diagnosis_is_not_read(text):

@@ -26,7 +26,7 @@ from eligibility.text.leaves import duration_of, window_of
 from eligibility.text.lexicon import NameHit
 
 _DURATION_WORDS = re.compile(
-    r"(?i)\b(?:disease|illness)\s+duration\b|\bduration\s+of\s+(?:the\s+)?(?:disease|illness)\b|\bduration\s+of\b|"
+    r"(?i)\btime\s+(?:since|from)\s+(?:the\s+)?(?:first\s+)?(?:diagnosis|onset)\b|\b(?:disease|illness)\s+duration\b|\bduration\s+of\s+(?:the\s+)?(?:disease|illness)\b|\bduration\s+of\b|"
     r"\bduration\b|病程|患病时间|病史时间|病史"
 )
 _DIAGNOSIS = re.compile(r"(?i)\bdiagnos(?:ed|is)\b|\bdocumented\b|确诊|诊断")
@@ -37,7 +37,7 @@ _NOT_ONSET = re.compile(
 # Between what names the onset (a condition, "disease duration", "diagnosed with X") and the number: nothing else.
 _CLOSE = re.compile(
     r"(?i)[\s,:()]*(?:(?:of|is|was|were|for|at|must\s+be|should\s+be|has\s+been|have\s+been|been|a|an|the|"
-    r"made|established|confirmed)\s+)*[\s,:]*|[\s,:]*(?:为|已|达|超过)?"
+    r"made|established|confirmed|diagnosed|documented)\s+)*[\s,:]*|[\s,:]*(?:为|已|达|超过)?"
 )
 _WITHIN = re.compile(r"(?i)within|in\s+the|during|past|last|previous|过去|近|最近")
 _EXAMPLE = re.compile(r"(?i)\b(?:such\s+as|e\.?\s?g|including|like|for\s+example)\b|如|例如|包括")
@@ -51,22 +51,26 @@ _ANCHOR = re.compile(
     r"(?:入组|筛选|随机|签署知情同意)(?:时|前)?)"
 )
 _ONSET_BEFORE_AGE = re.compile(
-    r"(?i)\b(?:onset|diagnos(?:ed|is))\b(?P<mid>[^.;:]{0,60}?)\b(?:before|prior\s+to|under|below)\s+(?:the\s+)?age\s+"
-    r"(?:of\s+)?(?P<n>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s+old|\s+of\s+age)?)?|(?P<zh>\d{1,3})\s*岁\s*(?:以前|之前|前)\s*"
+    r"(?i)\b(?:onset|diagnos(?:ed|is))\b(?P<mid>[^.;:]{0,60}?)\b(?:before|prior\s+to|under|below)\s+(?:(?:the\s+)?age\s+"
+    r"(?:of\s+)?(?P<n>\d{1,3})(?:\s*(?:years?|yrs?)(?:\s+old|\s+of\s+age)?)?|(?P<n2>\d{1,3})\s*(?:years?|yrs?)\s+(?:of\s+age|old))|(?P<zh>\d{1,3})\s*岁\s*(?:以前|之前|前)\s*"
     r"(?:发病|起病|确诊|诊断|出现症状)"
 )
 _TIMING = re.compile(
-    r"(?i)\b(?P<which>last|final|most\s+recent|first)\s+(?:dose|administration|infusion|injection|course|use)s?"
-    r"\s+(?:of\s+)?(?:the\s+)?(?:treatment\s+with\s+)?$|(?P<zh>末次|最后一次|首次|第一次)(?:使用|给药|用药|输注|接受|应用)?$"
+    r"(?i)\b(?P<which>last|final|most\s+recent|first)\s+(?:(?:dose|administration|infusion|injection|course|use)s?"
+    r"\s+(?:of\s+)?(?:the\s+)?(?:treatment\s+with\s+)?)?$|(?P<zh>末次|最后一次|首次|第一次)(?:使用|给药|用药|输注|接受|应用)?$"
 )
 _TIMING_GAP = re.compile(
-    r"(?i)^\s*(?:(?:treatment|therapy|infusion)\s+)?(?:(?:was|were|must\s+be|should\s+be|has\s+been|have\s+been|is)\s+)?"
+    r"(?i)^\s*(?:(?:treatment|therapy|infusion|dose|administration|injection|course)s?\s+)?(?:(?:was|were|must\s+be|should\s+be|has\s+been|have\s+been|is)\s+)?"
     r"(?:(?:given|administered|received|taken)\s+)?$|^(?:治疗|给药|用药)?(?:距|距离|至)(?:入组|筛选|随机)(?:时间)?$"
 )
 _SINCE_DOSE = re.compile(
-    r"(?i)^\s*(?:have\s+)?(?:passed\s+|elapsed\s+)?since\s+(?:the\s+)?(?P<which>last|final|most\s+recent)\s+"
+    r"(?i)^\s*(?:have\s+|has\s+|must\s+have\s+)?(?:passed\s+|elapsed\s+)?(?:since|from)\s+(?:the\s+)?(?P<which>last|final|most\s+recent)\s+"
     r"(?:dose|administration|infusion|injection)s?\s+(?:of\s+)?$"
 )
+# "Time since last dose of X ≥ 6 months": the number is how long ago.
+_ELAPSED = re.compile(r"(?i)\b(?:time|interval|period)\s+(?:since|from)\s+(?:the\s+)?$|距离?$")
+_TRIAL_DRUGS = frozenset({"investigational_product"})
+_FUTURE = re.compile(r"(?i)\b(?:agree\w*|contracepti\w*|pregnan\w*|donat\w*|will|plan\w*)\b|避孕|妊娠|怀孕")
 _WHICH = {
     "last": "last",
     "final": "last",
@@ -109,25 +113,38 @@ def _onset_rule(cls, found: list[NameHit], op: str, duration: ast.Duration) -> a
 
 
 def read_disease_durations(text: str, mentions: list[Mention], conditions: list[NameHit]) -> list[Reading]:
-    """ "Disease duration ≥ 2 years", "diagnosed with X at least 6 months ago", "X for at least 12 months"."""
-    readings = []
-    for mention in mentions:
+    """ "Disease duration ≥ 2 years", "diagnosed with X at least 6 months ago", "X for at least 12 months"; both
+    bounds of a range ("disease duration between 2 and 10 years") or neither."""
+    readings: list[Reading] = []
+    for index, mention in enumerate(mentions):
         if mention.category != "window" or mention.amount.kind != "time":
             continue
-        reading = _duration(text, mention, conditions)
-        if reading is not None:
-            readings.append(reading)
+        reading = _duration(text, mention, mentions, conditions)
+        if mention.phrase.kind != "range":
+            readings += [reading] if reading is not None else []
+        elif index + 1 < len(mentions) and mentions[index + 1].phrase is mention.phrase and reading is not None:
+            upper = _duration(text, mentions[index + 1], mentions, conditions)
+            if upper is not None:
+                readings.append(Reading(ast.AllOf(items=(reading.node, upper.node)), reading.place, reading.spans))
     return readings
 
 
-def _duration(text: str, mention: Mention, conditions: list[NameHit]) -> Reading | None:
+def _other_times(mentions: list[Mention], mention: Mention, clause: Span) -> bool:
+    """True when the clause holds another time than the duration's ("at least 6 months (180 days) prior")."""
+    return any(
+        m.phrase is not mention.phrase and m.amount.kind == "time" and clause[0] <= m.phrase.start < clause[1]
+        for m in mentions
+    )
+
+
+def _duration(text: str, mention: Mention, mentions: list[Mention], conditions: list[NameHit]) -> Reading | None:
     phrase = (mention.phrase.start, mention.phrase.end)
     clause = clause_bounds(text, *phrase)
     duration = duration_of(mention.amount.value, mention.amount.unit)
     if duration is None or duration.unit == "hour" or _NOT_ONSET.search(text[clause[0] : clause[1]]):
         return None
     found = _conditions_in(conditions, clause, text)
-    if found is None:
+    if found is None or _other_times(mentions, mention, clause):
         return None
     before = text[clause[0] : phrase[0]]
     inside = text[phrase[0] : phrase[1]]
@@ -140,9 +157,10 @@ def _duration(text: str, mention: Mention, conditions: list[NameHit]) -> Reading
     close = any(_CLOSE.fullmatch(text[h.end : phrase[0]]) for h in found)
     since = _SINCE.match(text, phrase[1])
     kind, op = mention.phrase.kind, mention.op
-    if mention.phrase.kind == "range":
-        return None
-    if named or (since and close):
+    after_since = since is not None and any(
+        re.fullmatch(r"(?i)\s*(?:of|with)?\s*", text[since.end() : h.start]) for h in found if h.start >= since.end()
+    )
+    if named or (since and (close or after_since)):
         pass
     elif diagnosis and close and (mention.phrase.before or kind in ("duration", "comparison")) and op in (">=", ">"):
         pass
@@ -176,7 +194,7 @@ def read_onset_ages(text: str, conditions: list[NameHit]) -> list[Reading]:
         found = _conditions_in(conditions, clause, text)
         if found is None:
             continue
-        value = match.group("n") or match.group("zh")
+        value = match.group("n") or match.group("n2") or match.group("zh")
         node = _onset_rule(ast.AgeAtOnset, found, "<", ast.Duration(value=int(value), unit="year"))
         spans = [(match.start(), match.end()), *((h.start, h.end) for h in found)]
         readings.append(Reading(node, (match.start(), match.end()), tuple(spans)))
@@ -205,11 +223,16 @@ def _timing_before(text: str, mention: Mention, medications: list[NameHit]) -> R
     drug = drugs[-1]
     opening = _TIMING.search(text[clause[0] : drug.start])
     gap = _TIMING_GAP.match(text[drug.end : phrase[0]])
-    chinese = opening is not None and opening.group("zh") is not None
-    if opening is None or gap is None or not (mention.phrase.before or mention.phrase.kind == "window" or chinese):
+    if opening is None or gap is None:
+        return None
+    elapsed = _ELAPSED.search(text, clause[0], clause[0] + opening.start())
+    chinese = opening.group("zh") is not None
+    if not (mention.phrase.before or mention.phrase.kind == "window" or chinese or elapsed):
         return None
     which = _WHICH[re.sub(r"\s+", " ", (opening.group("which") or opening.group("zh")).lower())]
     spans = [(clause[0] + opening.start(), clause[0] + opening.end()), (drug.start, drug.end), (drug.end, phrase[0])]
+    if elapsed:
+        spans.append((elapsed.start(), elapsed.end()))
     return _timing(text, which, drug, mention, spans)
 
 
@@ -218,7 +241,7 @@ def _timing_since(text: str, mention: Mention, medications: list[NameHit]) -> Re
     phrase = (mention.phrase.start, mention.phrase.end)
     clause = clause_bounds(text, *phrase)
     drugs = [h for h in medications if phrase[1] <= h.start < clause[1]]
-    if not drugs or mention.op not in (">=", ">") or mention.phrase.kind == "window":
+    if not drugs or mention.op not in (">=", ">") or mention.phrase.kind != "comparison":
         return None
     since = _SINCE_DOSE.match(text[phrase[1] : drugs[0].start])
     if since is None:
@@ -229,8 +252,11 @@ def _timing_since(text: str, mention: Mention, medications: list[NameHit]) -> Re
 
 def _timing(text: str, which: str, drug: NameHit, mention: Mention, spans: list[Span]) -> Reading | None:
     window = window_of(mention)
-    if window is None or window.duration.unit == "hour":
-        return None
+    clause = clause_bounds(text, mention.phrase.start, mention.phrase.end)
+    if window is None or window.duration.unit == "hour" or drug.id in _TRIAL_DRUGS:
+        return None  # the study drug's first or last dose is the trial's own, not the patient's history
+    if _FUTURE.search(text[clause[0] : clause[1]]):
+        return None  # "contraception for 90 days after the last dose of X"
     spans.append((mention.phrase.start, mention.phrase.end))
     anchor = _ANCHOR.match(text, max(e for _, e in spans))
     if anchor:
