@@ -99,7 +99,8 @@ def test_a_daily_dose_is_read_with_its_number_unit_comparator_and_window(text, e
         (
             "Multiple sclerosis with disease duration between 2 and 10 years",
             "inclusion",
-            "duration of condition multiple_sclerosis >= 2 years and duration of condition multiple_sclerosis <= 10 years",
+            "duration of condition multiple_sclerosis >= 2 years and "
+            "duration of condition multiple_sclerosis <= 10 years",
         ),
         (
             "Diagnosed with multiple sclerosis before 18 years of age",

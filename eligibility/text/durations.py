@@ -129,6 +129,14 @@ def read_disease_durations(text: str, mentions: list[Mention], conditions: list[
     return readings
 
 
+def _close(text: str, hit: NameHit, phrase: Span) -> bool:
+    """True when a condition is named right before the number ("asthma for at least …") or, in Chinese, right
+    after it ("确诊≥6个月的类风湿关节炎")."""
+    if hit.end <= phrase[0]:
+        return _CLOSE.fullmatch(text[hit.end : phrase[0]]) is not None
+    return hit.start >= phrase[1] and re.fullmatch(r"\s*的\s*", text[phrase[1] : hit.start]) is not None
+
+
 def _other_times(mentions: list[Mention], mention: Mention, clause: Span) -> bool:
     """True when the clause holds another time than the duration's ("at least 6 months (180 days) prior")."""
     return any(
@@ -151,10 +159,10 @@ def _duration(text: str, mention: Mention, mentions: list[Mention], conditions: 
     named = [m for m in _DURATION_WORDS.finditer(before) if _CLOSE.fullmatch(before[m.end() :])]
     named += list(_DURATION_WORDS.finditer(inside))
     named += [
-        m for m in _DURATION_WORDS.finditer(before) if any(_CLOSE.fullmatch(text[h.end : phrase[0]]) for h in found)
+        m for m in _DURATION_WORDS.finditer(before) if any(_close(text, h, phrase) for h in found)
     ]
     diagnosis = _DIAGNOSIS.search(before)
-    close = any(_CLOSE.fullmatch(text[h.end : phrase[0]]) for h in found)
+    close = any(_close(text, h, phrase) for h in found)
     since = _SINCE.match(text, phrase[1])
     kind, op = mention.phrase.kind, mention.op
     after_since = since is not None and any(
