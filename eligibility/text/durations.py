@@ -158,9 +158,7 @@ def _duration(text: str, mention: Mention, mentions: list[Mention], conditions: 
     inside = text[phrase[0] : phrase[1]]
     named = [m for m in _DURATION_WORDS.finditer(before) if _CLOSE.fullmatch(before[m.end() :])]
     named += list(_DURATION_WORDS.finditer(inside))
-    named += [
-        m for m in _DURATION_WORDS.finditer(before) if any(_close(text, h, phrase) for h in found)
-    ]
+    named += [m for m in _DURATION_WORDS.finditer(before) if any(_close(text, h, phrase) for h in found)]
     diagnosis = _DIAGNOSIS.search(before)
     close = any(_close(text, h, phrase) for h in found)
     since = _SINCE.match(text, phrase[1])
