@@ -4,6 +4,7 @@ screen small synthetic patients whose truth is clear-cut, and count decided-corr
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import tempfile
@@ -50,8 +51,9 @@ class Outcome:
 
 
 def load_probes(path: Path = PROBES) -> list[dict]:
-    """The probe criteria."""
-    return yaml.safe_load(path.read_text(encoding="utf-8"))["criteria"]
+    """The probe criteria: ``probes.yaml`` and every ``probes_*.yaml`` beside it (one file per group of forms)."""
+    files = [path, *sorted(path.parent.glob(f"{path.stem}_*.yaml"))]
+    return [c for file in files for c in yaml.safe_load(file.read_text(encoding="utf-8"))["criteria"]]
 
 
 def _day(days: str) -> str:
@@ -72,6 +74,10 @@ def _record(kind: str, words: list[str]) -> dict:
         end = next((w for w in rest if w.startswith("end@")), None)
         if end:
             record["end"] = _day(end[4:])
+        dose = next((w for w in rest if w.startswith("dose=")), None)
+        if dose:  # dose=20mg/day, dose=0.5mg/kg/day, dose=140mg/week
+            value, unit, per = re.fullmatch(r"dose=([\d.]+)(mg/kg|mg|g|ug)/(day|week|hour)", dose).groups()
+            record["dose"] = {"value": value, "unit": unit, "per": per}
     else:
         record["date"] = _day(dated)
     return record

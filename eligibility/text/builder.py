@@ -99,6 +99,9 @@ class Builder:
             return None
         _category, hit = found
         self.cover(hit.start, hit.end)
+        for marker in self.parsed.phrases:  # "age at onset", "发病年龄": read with the age
+            if marker.kind == "onset" and marker.end <= mention.phrase.start:
+                self.cover(marker.start, marker.end)
         return ast.AgeAtOnset(
             concept=hit.id,
             op=mention.op,

@@ -17,7 +17,9 @@ from typing import Literal
 from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text.builder import Builder
+from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
+from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 
@@ -80,9 +82,14 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
+    conditional = draft_conditional(parsed, kind, draft_rule)
+    if conditional is not None:
+        return Draft(conditional, "rule", "")
     builder = Builder(parsed, kind)
     builder.intro()
     builder.scores()
+    if not concerns_some(parsed):  # "For patients receiving X: …" read as a whole only by text.conditions
+        _read_courses(builder)
     for mention in parsed.mentions:
         builder.mention(mention)
     builder.qualitative()
@@ -107,6 +114,17 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
     return Draft(rule, "partial" if leftover else "rule", leftover)
+
+
+def _read_courses(builder: Builder) -> None:
+    """Doses, first and last doses, disease durations and ages at onset (text.doses, text.durations): leaves read
+    from whole phrases, whose spans no mention reads again."""
+    mentions = list(builder.parsed.mentions)
+    for reading in read_courses(builder.text.text, mentions, builder.finders, builder.vocabulary, builder.kind):
+        builder.leaves.append(reading.node)
+        builder.places.append(reading.place)
+        builder.covered += reading.spans
+        builder.scored += [reading.place, *reading.spans]
 
 
 def _within_limits(rule: ast.Node) -> bool:
@@ -146,7 +164,7 @@ def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
     rest = _join(text, places[colon:], leaves[colon:], default)
     if kind == "exclusion":
         return ast.AllOf(items=(condition, rest))
-    return ast.AnyOf(items=(ast.Not(item=condition), rest))
+    return ast.Implies(condition=condition, then=rest)
 
 
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
