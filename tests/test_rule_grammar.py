@@ -1,12 +1,14 @@
 """Canonical rule text: golden parse → render cases, round trips, and exact syntax errors."""
 
 import json
+from datetime import date
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from eligibility import parse_rule, render
+from eligibility import evaluate_rule, parse_rule, render
+from eligibility.engine.truth import Truth
 from eligibility.errors import EligibilityError, RuleSyntaxError
 from eligibility.lang.ast import RuleDocument
 from eligibility.vocab.vocabulary import default_vocabulary
@@ -16,6 +18,7 @@ from conftest import grammar_text_strategy, load_cases
 VOCABULARY = default_vocabulary()
 CANONICAL = load_cases("canonical_rules.yaml")
 SYNTAX_ERRORS = load_cases("rule_syntax_errors.yaml")
+README_EXAMPLES = [c for c in CANONICAL if c.get("readme")]
 
 
 @pytest.mark.parametrize("case", CANONICAL, ids=[c["text"] for c in CANONICAL])
@@ -30,6 +33,13 @@ def test_canonical_form(case):
 def test_json_round_trip(case):
     rule = parse_rule(case["text"])
     assert RuleDocument.model_validate_json(RuleDocument(rule=rule).model_dump_json()).rule == rule
+
+
+@pytest.mark.parametrize("case", README_EXAMPLES, ids=[c["text"] for c in README_EXAMPLES])
+def test_readme_examples_resolve_and_decide_nothing_for_an_empty_record(case):
+    # Resolving raises for a name the vocabulary lacks; in an open world an empty record decides none of them.
+    finding = evaluate_rule(case["text"], {"id": "readme"}, date(2026, 11, 1))
+    assert finding.truth is Truth.UNKNOWN
 
 
 @pytest.mark.parametrize("case", SYNTAX_ERRORS, ids=[c["text"] for c in SYNTAX_ERRORS])
