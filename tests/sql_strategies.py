@@ -156,6 +156,12 @@ def leaves() -> st.SearchStrategy[ast.Node]:
         ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.sampled_from(["ecg", "judgement"])),
         doses(),
+        st.builds(  # a course length without a dose: whole days, weeks, calendar months and years
+            lambda c, n, w: ast.CourseLength(concept=c, lasting=n, window=w),
+            st.sampled_from(CONCEPTS["medication"]),
+            st.sampled_from(COURSE_LENGTHS),
+            windows,
+        ),
         st.builds(
             lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
             st.sampled_from(["first", "last"]),
@@ -167,6 +173,9 @@ def leaves() -> st.SearchStrategy[ast.Node]:
 
 # --- language v2: doses and treatment courses ------------------------------------------------------------
 
+COURSE_LENGTHS = tuple(
+    _duration(n, unit) for n, unit in ((3, "day"), (1, "week"), (31, "day"), (1, "month"), (6, "month"), (1, "year"))
+)
 DOSE_DRUGS = ("systemic_corticosteroid", "prednisone", "methylprednisolone", "immunosuppressant")
 # (value, unit) of record doses and rule thresholds: the same amounts in other units, weight-based ones, and
 # units that are not doses (a record's dose then stays unknown).
@@ -259,7 +268,9 @@ def records(draw, category: str) -> dict:
             entry["start"] = _day(draw, future=False)
         ending = draw(st.sampled_from(["ongoing", "end", "ended_unknown", "active"]))
         if ending == "end" and dated:
-            end = date.fromisoformat(entry["start"]) + timedelta(days=draw(st.sampled_from([0, 7, 30, 400])))
+            end = date.fromisoformat(entry["start"]) + timedelta(
+                days=draw(st.sampled_from([0, 2, 7, 30, 181, 182, 364, 365, 400]))
+            )
             entry["end"] = str(end)
         elif ending == "ended_unknown":  # ended on a day not known
             entry["status"] = "ended"

@@ -175,6 +175,12 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
             st.sampled_from(DOSE_DRUGS),
             windows.filter(lambda w: w is not None),
         ),
+        st.builds(
+            lambda c, n, w: ast.CourseLength(concept=c, lasting=ast.Duration(value=Decimal(n[0]), unit=n[1]), window=w),
+            st.sampled_from(DOSE_DRUGS),
+            st.sampled_from([(3, "day"), (2, "week"), (6, "month"), (1, "year")]),
+            windows,
+        ),
     )
 
 

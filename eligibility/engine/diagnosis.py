@@ -166,9 +166,10 @@ def _dose(node: ast.Node, finding: Finding) -> list[Need]:
     return found or [Need("dose", node.concept, category="medication", window=node.window)]
 
 
-@DIAGNOSE.register(ast.DoseTiming)
+@DIAGNOSE.register(ast.DoseTiming, ast.CourseLength)
 def _dose_timing(node: ast.Node, finding: Finding) -> list[Need]:
-    """The dates of the drug's records, or its full history (records that may be missing)."""
-    assert isinstance(node, ast.DoseTiming)
+    """The dates of the drug's records (a course's start and end), or its full history (records that may be
+    missing)."""
+    assert isinstance(node, ast.DoseTiming | ast.CourseLength)
     kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
     return [Need(kind, node.concept, category="medication", window=node.window)]

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
-from eligibility.engine.courses import timing_finding
+from eligibility.engine.courses import length_finding, timing_finding
 from eligibility.engine.doses import dose_finding
 from eligibility.engine.findings import (
     AgeEvidence,
@@ -380,6 +380,15 @@ def _dose_timing(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
     records = patient.occurrences("medication", node.concept)
     recorded_absent = negated(patient, context, "medication", node.concept, False)
     return timing_finding(plan, records, recorded_absent, "medication" in patient.complete, context.as_of)
+
+
+@EVALUATE.register(ast.CourseLength)
+def _course_length(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    node = cast(ast.CourseLength, plan.node)
+    hits, undated = matching(patient.occurrences("medication", node.concept), node, context.as_of)
+    recorded_absent = negated(patient, context, "medication", node.concept, False)
+    complete = "medication" in patient.complete
+    return length_finding(plan, hits, undated, recorded_absent, complete, context.as_of)
 
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

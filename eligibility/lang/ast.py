@@ -294,6 +294,24 @@ class DoseTiming(Node):
     concept_text: str | None = None
 
 
+class CourseLength(Node):
+    """A course of a drug (or a kind of it) that lasted at least a length, with no dose asked:
+    ``has medication interferon_beta for at least 1 year``.
+
+    True when some record of the drug that matches the window as for ``has medication`` lasted that long: from
+    its start to the last day taken (its end; the reference date while it is ongoing), first and last day
+    included, on the calendar (1 January to 30 June is 6 months). A record that ended on a day not known, or has
+    no start, leaves its length unknown unless every possible end agrees.
+    """
+
+    kind: Literal["course"] = "course"
+    category: Category = "medication"  # only medications have courses (checked when the rule is resolved)
+    concept: str
+    lasting: Duration
+    window: Window | None = None
+    concept_text: str | None = None
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -310,7 +328,8 @@ Rule = Annotated[
     | Implies
     | DiseaseDuration
     | DoseComparison
-    | DoseTiming,
+    | DoseTiming
+    | CourseLength,
     Field(discriminator="kind"),
 ]
 
@@ -330,6 +349,7 @@ LEAF_TYPES: tuple[type[Node], ...] = (
     DiseaseDuration,
     DoseComparison,
     DoseTiming,
+    CourseLength,
 )
 
 for _model in (AllOf, AnyOf, Not, Implies):

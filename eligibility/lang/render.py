@@ -152,3 +152,8 @@ def _dose(rule: ast.DoseComparison) -> str:
 @RENDER.register(ast.DoseTiming)
 def _dose_timing(rule: ast.DoseTiming) -> str:
     return f"{rule.which} dose of {name(rule.concept)}{window(rule.window)}"
+
+
+@RENDER.register(ast.CourseLength)
+def _course(rule: ast.CourseLength) -> str:
+    return f"has {rule.category} {name(rule.concept)} for at least {duration(rule.lasting)}{window(rule.window)}"

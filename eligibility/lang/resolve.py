@@ -235,3 +235,24 @@ def _dose_unit(quantity: ast.Quantity, problems: list) -> None:
 @RESOLVE.register(ast.DoseTiming)
 def _dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
+
+
+@RESOLVE.register(ast.CourseLength)
+def _course(rule: ast.CourseLength, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    if rule.category != "medication":
+        problems.append(
+            VocabularyError(
+                f"a course length applies to medications, not to a {rule.category}",
+                hint="write `has medication <drug> for at least ...`",
+            )
+        )
+        return rule
+    length = rule.lasting
+    if length.unit == "hour" or length.value <= 0 or length.value != length.value.to_integral_value():
+        problems.append(
+            UnitError(
+                "a course length is counted in whole days, weeks, months or years",
+                hint="write e.g. `for at least 6 months`",
+            )
+        )
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})

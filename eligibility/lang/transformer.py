@@ -198,6 +198,17 @@ class RuleTransformer(Transformer):
             concept_text=name_text(name),
         )
 
+    def course(self, meta: Meta, items: list) -> ast.CourseLength:
+        (category, name, lasting), window = _split_window(items)
+        return ast.CourseLength(
+            category=str(category),
+            concept=name_text(name),
+            lasting=lasting.duration,
+            window=window,
+            span=span_of(meta),
+            concept_text=name_text(name),
+        )
+
     def first_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
         return _dose_timing("first", meta, items)
 

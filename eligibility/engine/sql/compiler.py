@@ -24,7 +24,7 @@ from sqlglot import exp
 from eligibility.engine.compiler import Plan
 from eligibility.engine.doses import rule_basis
 from eligibility.engine.findings import Reason
-from eligibility.engine.sql.courses import course_records, timing_leaf
+from eligibility.engine.sql.courses import course_records, length_leaf, timing_leaf
 from eligibility.engine.sql.doses import dose_leaf, dose_records, weight_reading
 from eligibility.engine.sql.expressions import (
     age_in,
@@ -361,3 +361,10 @@ def _dose_timing(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled
     columns = course_records(query, node.concept)
     met, reason = timing_leaf(node, columns, query.negated("medication", node.concept, active=False))
     return _leaf(query, ("dose_timing", node), met, reason)
+
+
+@SQL.register(ast.CourseLength)
+def _course_length(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.CourseLength = plan.node  # type: ignore[assignment]
+    met, reason = length_leaf(query, node, query.negated("medication", node.concept, active=False))
+    return _leaf(query, ("course_length", node), met, reason)
