@@ -162,6 +162,7 @@ def leaves() -> st.SearchStrategy[ast.Node]:
             st.sampled_from(COURSE_LENGTHS),
             windows,
         ),
+        trends(),
         st.builds(
             lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
             st.sampled_from(["first", "last"]),
@@ -212,6 +213,45 @@ def weights() -> st.SearchStrategy[dict]:
         lambda value, days: {"code": "weight", "value": value, "unit": "kg", "date": str(AS_OF - timedelta(days))},
         st.sampled_from(["0", "40", "80", "62.5"]),
         st.sampled_from(EDGE_DAYS),
+    )
+
+
+# --- language v2: trends ----------------------------------------------------------------------------------
+
+# Scores and results of a measure with a direction of improvement (mRS: lower is better; LVEF: higher), and one
+# without (alc: its trends are unresolved); amounts in each measure's unit.
+TREND_AMOUNTS = {"mrs": (("1", ""), ("0.5", "")), "lvef": (("10", "%"), ("5", "%")), "alc": (("1", "10^9/L"),)}
+TREND_VALUES = {"mrs": ("0", "2", "2.5", "3", "4", "6"), "lvef": ("35", "40", "45", "50", "55")}
+
+
+@st.composite
+def trends(draw) -> ast.Trend:
+    """``<measure> [not] improved|worsened [by >= amount] within <duration>``."""
+    measure = draw(st.sampled_from(sorted(TREND_AMOUNTS)))
+    amount = draw(st.none() | st.sampled_from(TREND_AMOUNTS[measure]))
+    return ast.Trend(
+        measure=measure,
+        change=draw(st.sampled_from(["improved", "worsened"])),
+        negated=draw(st.booleans()),
+        op=None if amount is None else draw(st.sampled_from([">=", ">"])),
+        amount=None if amount is None else ast.Quantity(value=Decimal(amount[0]), unit=amount[1]),
+        window=ast.Window(op="<=", duration=draw(durations)),
+    )
+
+
+def score_readings() -> st.SearchStrategy[dict]:
+    """A result of a measure with a direction of improvement, on an edge day (some on the same day)."""
+    return st.sampled_from(sorted(TREND_VALUES)).flatmap(
+        lambda measure: st.builds(
+            lambda value, days: {
+                "code": measure,
+                "value": value,
+                "unit": "%" if measure == "lvef" else "",
+                "date": days,
+            },
+            st.sampled_from(TREND_VALUES[measure]),
+            st.sampled_from(EDGE_DAYS).map(lambda d: str(AS_OF - timedelta(days=d))),
+        )
     )
 
 
@@ -301,6 +341,7 @@ def patients(draw, number: int) -> dict:
     """One patient at the edges."""
     patient: dict = {"id": f"P{number}", "observations": draw(st.lists(observations(), max_size=5))}
     patient["observations"] += draw(st.lists(weights(), max_size=2))
+    patient["observations"] += draw(st.lists(score_readings(), max_size=4))
     for category, field in CATEGORY_FIELD.items():
         patient[field] = draw(st.lists(records(category), max_size=3))
     birth = draw(st.sampled_from(("date", "edge", "partial", "age", "none")))

@@ -181,6 +181,21 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
             st.sampled_from([(3, "day"), (2, "week"), (6, "month"), (1, "year")]),
             windows,
         ),
+        st.builds(
+            lambda m, change, negated, amount, d: ast.Trend(
+                measure=m,
+                change=change,
+                negated=negated,
+                op=None if amount is None else ">=",
+                amount=None if amount is None else ast.Quantity(value=Decimal(amount), unit=""),
+                window=ast.Window(op="<=", duration=d),
+            ),
+            st.sampled_from(["mrs", "edss", "gcs"]),
+            st.sampled_from(["improved", "worsened"]),
+            st.booleans(),
+            st.sampled_from([None, "1", "0.5"]),
+            durations,
+        ),
     )
 
 

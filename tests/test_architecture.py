@@ -130,6 +130,7 @@ EXAMPLES = {
     ast.DoseComparison: "has medication systemic_corticosteroid dose >= 20 mg/day as prednisone within 4 weeks",
     ast.DoseTiming: "last dose of rituximab at least 4 weeks ago",
     ast.CourseLength: "has medication interferon_beta for at least 1 year within 2 years",
+    ast.Trend: "mrs not improved within 4 weeks",
 }
 
 

@@ -25,11 +25,13 @@ from typing import cast
 from dateutil.relativedelta import relativedelta
 
 from eligibility.engine.compiler import Plan
+from eligibility.engine.context import EvaluationContext
 from eligibility.engine.findings import CourseEvidence, Finding, Reason, RecordsEvidence
+from eligibility.engine.histories import matching, negated
 from eligibility.engine.timeline import in_window
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth
 from eligibility.lang import ast
-from eligibility.patient.index import Occurrence
+from eligibility.patient.index import Occurrence, PatientIndex
 
 Bounds = tuple[date | None, date]
 
@@ -140,3 +142,12 @@ def length_finding(
     if complete and not undated:
         return Finding(FALSE, plan, Reason.COMPLETE, evidence)
     return Finding(UNKNOWN, plan, Reason.UNDATED if undated else Reason.MISSING, evidence)
+
+
+def evaluate_course_length(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
+    """The evaluate-stage handler of course-length nodes: the drug's records in the window, then
+    :func:`length_finding`."""
+    node = cast(ast.CourseLength, plan.node)
+    hits, undated = matching(patient.occurrences("medication", node.concept), node, context.as_of)
+    absent = negated(patient, context, "medication", node.concept, False)
+    return length_finding(plan, hits, undated, absent, "medication" in patient.complete, context.as_of)

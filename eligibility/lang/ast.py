@@ -312,6 +312,33 @@ class CourseLength(Node):
     concept_text: str | None = None
 
 
+class Trend(Node):
+    """How a score changed over a window: ``mrs not improved within 4 weeks``, ``edss worsened by >= 1 within 12
+    months``.
+
+    The latest result after the window's first day is compared with the newest result on or before that day (the
+    value at the window's start); which way is an improvement is the measure's ``better`` in the vocabulary
+    (``lower`` for mRS). ``improved`` means a change the better way (``by >= 1``: by at least 1 in the measure's
+    unit), ``worsened`` the other way; equal values are neither. ``negated`` reads ``not improved``. Unknown when
+    either result is missing.
+    """
+
+    kind: Literal["trend"] = "trend"
+    measure: str
+    change: Literal["improved", "worsened"]
+    negated: bool = False
+    op: Op | None = None  # with ``amount``: ``by >= 1``
+    amount: Quantity | None = None
+    window: Window
+    measure_text: str | None = None
+
+    @model_validator(mode="after")
+    def _amount_with_op(self) -> Trend:
+        if (self.op is None) != (self.amount is None):
+            raise ValueError("a trend's amount takes a comparison: `by >= 1`")
+        return self
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -329,7 +356,8 @@ Rule = Annotated[
     | DiseaseDuration
     | DoseComparison
     | DoseTiming
-    | CourseLength,
+    | CourseLength
+    | Trend,
     Field(discriminator="kind"),
 ]
 
@@ -350,6 +378,7 @@ LEAF_TYPES: tuple[type[Node], ...] = (
     DoseComparison,
     DoseTiming,
     CourseLength,
+    Trend,
 )
 
 for _model in (AllOf, AnyOf, Not, Implies):

@@ -157,3 +157,10 @@ def _dose_timing(rule: ast.DoseTiming) -> str:
 @RENDER.register(ast.CourseLength)
 def _course(rule: ast.CourseLength) -> str:
     return f"has {rule.category} {name(rule.concept)} for at least {duration(rule.lasting)}{window(rule.window)}"
+
+
+@RENDER.register(ast.Trend)
+def _trend(rule: ast.Trend) -> str:
+    negation = "not " if rule.negated else ""
+    amount = f" by {rule.op} {quantity(rule.amount)}" if rule.amount is not None else ""
+    return f"{name(rule.measure)} {negation}{rule.change}{amount}{window(rule.window)}"

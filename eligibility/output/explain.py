@@ -25,7 +25,7 @@ from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
-from eligibility.output.explain_v2 import course_text, timing_text
+from eligibility.output.explain_v2 import course_text, timing_text, trend_text
 from eligibility.output.words import (
     CATEGORY_PLURAL,
     concept_name,
@@ -296,6 +296,7 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
 
 EXPLAIN.register(ast.DoseTiming)(timing_text)
 EXPLAIN.register(ast.CourseLength)(course_text)
+EXPLAIN.register(ast.Trend)(trend_text)
 
 
 def _deciding(finding: Finding) -> list[Finding]:
@@ -334,6 +335,11 @@ _NEED_WORDS: dict[str, Callable[[Need], str]] = {
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
     "record_kind": lambda need: f"{need.category} {need.subject} (which kind the record is)",
     "dose": lambda need: f"{need.category} {need.subject} (dose)",
+    "baseline": lambda need: (
+        f"{need.subject} (result {duration_text(need.window.duration)} ago or earlier)"
+        if need.window
+        else f"{need.subject} (earlier result)"
+    ),
 }
 
 

@@ -1,13 +1,14 @@
-"""Wording of the language-v2 treatment-course nodes: first and last doses, course lengths without a dose
-(registered in the explain stage by :mod:`eligibility.output.explain`)."""
+"""Wording of language-v2 nodes: first and last doses, course lengths without a dose, trends (registered in the
+explain stage by :mod:`eligibility.output.explain`)."""
 
 from __future__ import annotations
 
-from eligibility.engine.findings import CourseEvidence, Finding, Reason, RecordsEvidence
+from eligibility.engine.findings import CourseEvidence, Finding, Reason, RecordsEvidence, TrendEvidence
 from eligibility.engine.truth import TRUE
 from eligibility.lang import ast
 from eligibility.lang.render import duration as duration_text
-from eligibility.output.words import concept_name, records_text, window_text
+from eligibility.output.words import concept_name, label, records_text, shown, window_text
+from eligibility.vocab.units import format_number
 
 
 def _span(record) -> str:
@@ -71,3 +72,44 @@ def timing_text(node: ast.DoseTiming, finding: Finding) -> str:
         unsure = f"{earlier} dose not on record could change whether it was {wanted}"
         return f"{seen}; {unsure} (medications not marked complete)"
     return f"{seen}: {'' if finding.truth is TRUE else 'not '}{wanted}"
+
+
+def _result(reading) -> str:
+    value = reading.written_value if isinstance(reading.written_value, str) else format_number(reading.written_value)
+    return f"{value} {reading.written_unit}".rstrip() + f" ({reading.date})"
+
+
+def _change(node: ast.Trend, finding: Finding, evidence: TrendEvidence) -> str:
+    """``unchanged``, ``improved by 1`` or ``worsened by 0.5`` (in the measure's unit), and which way is better."""
+    measure = finding.plan.measure
+    assert measure is not None and evidence.baseline is not None and evidence.latest is not None
+    before, after = evidence.baseline.value, evidence.latest.value
+    assert not isinstance(before, str) and not isinstance(after, str)
+    if before == after:
+        return "unchanged"
+    better = (after > before) == (measure.better == "higher")
+    unit = f" {measure.unit}" if measure.unit else ""
+    return f"{'improved' if better else 'worsened'} by {shown(abs(after - before))}{unit} ({measure.better} is better)"
+
+
+def trend_text(node: ast.Trend, finding: Finding) -> str:
+    """``mRS 4 (2026-10-01) → 4 (2026-10-30): unchanged``, or which result is missing."""
+    name = label(finding.plan.measure, node.measure)
+    asked = f"{name} {'not ' if node.negated else ''}{node.change}"
+    if node.amount is not None:
+        asked += f" by {node.op} {format_number(node.amount.value)} {node.amount.unit}".rstrip()
+    asked += f" {window_text(node.window)}"
+    evidence = finding.evidence if isinstance(finding.evidence, TrendEvidence) else None
+    if finding.reason is Reason.UNRESOLVED or evidence is None:
+        return f"{asked}: the measure has no direction of improvement, or the amount's unit cannot be converted"
+    start = f"the window's first day ({evidence.start})" if evidence.start else "the window's first day"
+    if finding.reason is Reason.MISSING:
+        return f"cannot tell whether {asked}: no {name} on record, on or before {start} nor after it"
+    if finding.reason is Reason.STALE and evidence.baseline is not None:
+        return f"cannot tell whether {asked}: no {name} after {start}; the latest is {_result(evidence.baseline)}"
+    if finding.reason is Reason.NO_BASELINE and evidence.latest is not None:
+        latest = _result(evidence.latest)
+        return f"cannot tell whether {asked}: no {name} on or before {start} to compare {latest} with"
+    assert evidence.baseline is not None and evidence.latest is not None
+    values = f"{name} {_result(evidence.baseline)} → {_result(evidence.latest)}"
+    return f"{values}: {_change(node, finding, evidence)}"

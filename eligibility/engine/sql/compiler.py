@@ -43,6 +43,7 @@ from eligibility.engine.sql.expressions import (
     wide,
 )
 from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
+from eligibility.engine.sql.trends import trend_leaf
 from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -368,3 +369,14 @@ def _course_length(plan: Plan, query: CohortQuery, settings: Settings) -> Compil
     node: ast.CourseLength = plan.node  # type: ignore[assignment]
     met, reason = length_leaf(query, node, query.negated("medication", node.concept, active=False))
     return _leaf(query, ("course_length", node), met, reason)
+
+
+@SQL.register(ast.Trend)
+def _trend(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.Trend = plan.node  # type: ignore[assignment]
+    measure = plan.measure
+    key = ("trend", node)
+    if measure is None or measure.better is None or (node.amount is not None and plan.threshold is None):
+        return _constant(query, key, Reason.UNRESOLVED)
+    met, reason = trend_leaf(query, node, measure.id, measure.better, plan.threshold)
+    return _leaf(query, key, met, reason)
