@@ -163,6 +163,11 @@ def leaves() -> st.SearchStrategy[ast.Node]:
             windows,
         ),
         trends(),
+        st.builds(  # one dose throughout the window: over records with and without doses, in any unit
+            lambda c, n: ast.StableDose(concept=c, lasting=n),
+            st.sampled_from((*CONCEPTS["medication"], "systemic_corticosteroid")),
+            st.sampled_from((*COURSE_LENGTHS[:4], _duration(4, "week"))),
+        ),
         st.builds(
             lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
             st.sampled_from(["first", "last"]),

@@ -196,6 +196,11 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
             st.sampled_from([None, "1", "0.5"]),
             durations,
         ),
+        st.builds(
+            lambda c, n: ast.StableDose(concept=c, lasting=ast.Duration(value=Decimal(n[0]), unit=n[1])),
+            st.sampled_from(DOSE_DRUGS),
+            st.sampled_from([(3, "day"), (4, "week"), (1, "month")]),
+        ),
     )
 
 

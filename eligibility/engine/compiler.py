@@ -120,8 +120,10 @@ def _compile_dose(rule: ast.DoseComparison, vocabulary: Vocabulary, shared: dict
     return Plan(rule, measure=weight if weight and weight.unit == "kg" else None, threshold=threshold, names=names)
 
 
-@COMPILE.register(ast.DoseTiming, ast.CourseLength)
-def _compile_dose_timing(rule: ast.DoseTiming | ast.CourseLength, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+@COMPILE.register(ast.DoseTiming, ast.CourseLength, ast.StableDose)
+def _compile_dose_timing(
+    rule: ast.DoseTiming | ast.CourseLength | ast.StableDose, vocabulary: Vocabulary, shared: dict | None
+) -> Plan:
     return Plan(rule, names={rule.concept: _concept_name(rule.concept, vocabulary)})
 
 

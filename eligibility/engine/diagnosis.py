@@ -196,3 +196,12 @@ def _trend(node: ast.Node, finding: Finding) -> list[Need]:
     if finding.reason is Reason.MISSING:
         return [baseline, latest]
     return [latest]
+
+
+@DIAGNOSE.register(ast.StableDose)
+def _stable_dose(node: ast.Node, finding: Finding) -> list[Need]:
+    """The dose of the drug's records, their dates, or its full history over the window."""
+    assert isinstance(node, ast.StableDose)
+    kinds: dict[Reason, NeedKind] = {Reason.NO_DOSE: "dose", Reason.UNDATED: "record_date"}
+    window = ast.Window(op="<=", duration=node.lasting)
+    return [Need(kinds.get(finding.reason, "record"), node.concept, category="medication", window=window)]

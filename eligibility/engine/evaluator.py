@@ -32,6 +32,7 @@ from eligibility.engine.findings import (
 from eligibility.engine.histories import certain, matching, negated, possible
 from eligibility.engine.onset import Onset, onset_of, stable_truth
 from eligibility.engine.sharing import keep, logic, shared, untouched
+from eligibility.engine.stable import evaluate_stable_dose
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.trends import evaluate_trend
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
@@ -385,5 +386,6 @@ def _dose_timing(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
 
 EVALUATE.register(ast.CourseLength)(evaluate_course_length)
 EVALUATE.register(ast.Trend)(evaluate_trend)
+EVALUATE.register(ast.StableDose)(evaluate_stable_dose)
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

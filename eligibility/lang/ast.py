@@ -295,14 +295,8 @@ class DoseTiming(Node):
 
 
 class CourseLength(Node):
-    """A course of a drug (or a kind of it) that lasted at least a length, with no dose asked:
-    ``has medication interferon_beta for at least 1 year``.
-
-    True when some record of the drug that matches the window as for ``has medication`` lasted that long: from
-    its start to the last day taken (its end; the reference date while it is ongoing), first and last day
-    included, on the calendar (1 January to 30 June is 6 months). A record that ended on a day not known, or has
-    no start, leaves its length unknown unless every possible end agrees.
-    """
+    """A course of a drug (or a kind of it) that lasted at least a length, whatever the dose:
+    ``has medication interferon_beta for at least 1 year`` (see :mod:`eligibility.engine.courses`)."""
 
     kind: Literal["course"] = "course"
     category: Category = "medication"  # only medications have courses (checked when the rule is resolved)
@@ -313,15 +307,9 @@ class CourseLength(Node):
 
 
 class Trend(Node):
-    """How a score changed over a window: ``mrs not improved within 4 weeks``, ``edss worsened by >= 1 within 12
-    months``.
-
-    The latest result after the window's first day is compared with the newest result on or before that day (the
-    value at the window's start); which way is an improvement is the measure's ``better`` in the vocabulary
-    (``lower`` for mRS). ``improved`` means a change the better way (``by >= 1``: by at least 1 in the measure's
-    unit), ``worsened`` the other way; equal values are neither. ``negated`` reads ``not improved``. Unknown when
-    either result is missing.
-    """
+    """How a score changed over a window, the better way (``improved``) or not (``worsened``), as the measure's
+    ``better`` says: ``mrs not improved within 4 weeks``, ``edss worsened by >= 1 within 12 months`` (see
+    :mod:`eligibility.engine.trends`)."""
 
     kind: Literal["trend"] = "trend"
     measure: str
@@ -337,6 +325,16 @@ class Trend(Node):
         if (self.op is None) != (self.amount is None):
             raise ValueError("a trend's amount takes a comparison: `by >= 1`")
         return self
+
+
+class StableDose(Node):
+    """A drug (or a kind of it) taken at one dose throughout a window up to the reference date:
+    ``stable dose of prednisone for at least 4 weeks`` (see :mod:`eligibility.engine.stable`)."""
+
+    kind: Literal["stable_dose"] = "stable_dose"
+    concept: str
+    lasting: Duration
+    concept_text: str | None = None
 
 
 Rule = Annotated[
@@ -357,29 +355,16 @@ Rule = Annotated[
     | DoseComparison
     | DoseTiming
     | CourseLength
-    | Trend,
+    | Trend
+    | StableDose,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES: tuple[type[Node], ...] = (
-    Comparison,
-    RelativeComparison,
-    Qualitative,
-    Age,
-    AgeAtOnset,
-    Sex,
-    Presence,
-    Count,
-    NeedsReview,
-    DiseaseDuration,
-    DoseComparison,
-    DoseTiming,
-    CourseLength,
-    Trend,
-)
+LEAF_TYPES: tuple[type[Node], ...] = tuple(t for t in NODE_TYPES if t not in (AllOf, AnyOf, Not, Implies))
+"""The rule nodes that are not logic."""
 
 for _model in (AllOf, AnyOf, Not, Implies):
     _model.model_rebuild()

@@ -247,7 +247,12 @@ def _course(rule: ast.CourseLength, vocabulary: Vocabulary, problems: list) -> a
             )
         )
         return rule
-    length = rule.lasting
+    _whole_length(rule.lasting, problems)
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
+
+
+def _whole_length(length: ast.Duration, problems: list) -> None:
+    """A course length or stable-dose window: whole days, weeks, months or years."""
     if length.unit == "hour" or length.value <= 0 or length.value != length.value.to_integral_value():
         problems.append(
             UnitError(
@@ -255,6 +260,20 @@ def _course(rule: ast.CourseLength, vocabulary: Vocabulary, problems: list) -> a
                 hint="write e.g. `for at least 6 months`",
             )
         )
+
+
+@RESOLVE.register(ast.StableDose)
+def _stable_dose(rule: ast.StableDose, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    _whole_length(rule.lasting, problems)
+    other = vocabulary.concept(rule.concept)
+    if other is not None and vocabulary.concept(rule.concept, "medication") is None:
+        problems.append(
+            VocabularyError(
+                f"{rule.concept!r} is a {other.category}: only medications have doses",
+                hint="name a drug or a class of drugs (see concepts.yaml)",
+            )
+        )
+        return rule
     return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
 
 

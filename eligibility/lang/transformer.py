@@ -225,6 +225,11 @@ class RuleTransformer(Transformer):
             measure_text=name_text(name),
         )
 
+    def stable_dose(self, meta: Meta, items: list) -> ast.StableDose:
+        name, lasting = items
+        text = name_text(name)
+        return ast.StableDose(concept=text, lasting=lasting.duration, span=span_of(meta), concept_text=text)
+
     def first_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
         return _dose_timing("first", meta, items)
 

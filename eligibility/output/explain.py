@@ -25,7 +25,7 @@ from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
-from eligibility.output.explain_v2 import course_text, timing_text, trend_text
+from eligibility.output.explain_v2 import course_text, stable_text, timing_text, trend_text
 from eligibility.output.words import (
     CATEGORY_PLURAL,
     concept_name,
@@ -297,6 +297,7 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
 EXPLAIN.register(ast.DoseTiming)(timing_text)
 EXPLAIN.register(ast.CourseLength)(course_text)
 EXPLAIN.register(ast.Trend)(trend_text)
+EXPLAIN.register(ast.StableDose)(stable_text)
 
 
 def _deciding(finding: Finding) -> list[Finding]:

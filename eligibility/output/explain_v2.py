@@ -1,9 +1,16 @@
-"""Wording of language-v2 nodes: first and last doses, course lengths without a dose, trends (registered in the
-explain stage by :mod:`eligibility.output.explain`)."""
+"""Wording of language-v2 nodes: first and last doses, course lengths without a dose, trends, stable doses
+(registered in the explain stage by :mod:`eligibility.output.explain`)."""
 
 from __future__ import annotations
 
-from eligibility.engine.findings import CourseEvidence, Finding, Reason, RecordsEvidence, TrendEvidence
+from eligibility.engine.findings import (
+    CourseEvidence,
+    DoseEvidence,
+    Finding,
+    Reason,
+    RecordsEvidence,
+    TrendEvidence,
+)
 from eligibility.engine.truth import TRUE
 from eligibility.lang import ast
 from eligibility.lang.render import duration as duration_text
@@ -113,3 +120,32 @@ def trend_text(node: ast.Trend, finding: Finding) -> str:
     assert evidence.baseline is not None and evidence.latest is not None
     values = f"{name} {_result(evidence.baseline)} → {_result(evidence.latest)}"
     return f"{values}: {_change(node, finding, evidence)}"
+
+
+_UNSETTLED = {
+    Reason.NO_DOSE: "a record that may fall in the window has no usable dose",
+    Reason.UNDATED: "a record may or may not fall in the window",
+    Reason.OPEN_HISTORY: "no one record covers the window, and another may hold a change or fill a gap",
+}
+
+
+def stable_text(node: ast.StableDose, finding: Finding) -> str:
+    """``prednisone at a stable dose for at least 4 weeks: PRED 20 mg/day (2026-09-01, ongoing)``, or why not."""
+    drug = concept_name(finding, node.concept)
+    what = f"{drug} at a stable dose for at least {duration_text(node.lasting)}"
+    evidence = finding.evidence if isinstance(finding.evidence, DoseEvidence) else None
+    seen = ", ".join(
+        f"{_span(r)} {r.dose.written if r.dose else 'no dose'}" for r, _ in (evidence.doses if evidence else ())
+    )
+    if finding.truth is TRUE:
+        return f"{what}: {seen}"
+    if finding.reason is Reason.DECIDED:
+        return f"{drug}: the dose changed within {duration_text(node.lasting)}: {seen}"
+    if finding.reason is Reason.NEGATED:
+        return f"{drug}: recorded as absent"
+    if finding.reason is Reason.COMPLETE:
+        taken = f": {seen}" if seen else ""
+        return f"no {drug} throughout the last {duration_text(node.lasting)}{taken} (medications are marked complete)"
+    if finding.reason is Reason.MISSING:
+        return f"no {drug} on record (medications not marked complete)"
+    return f"cannot tell whether {what}: {_UNSETTLED.get(finding.reason, finding.reason)}: {seen}"

@@ -43,6 +43,7 @@ from eligibility.engine.sql.expressions import (
     wide,
 )
 from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
+from eligibility.engine.sql.stable import stable_leaf
 from eligibility.engine.sql.trends import trend_leaf
 from eligibility.engine.validity import result_window
 from eligibility.lang import ast
@@ -380,3 +381,10 @@ def _trend(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
         return _constant(query, key, Reason.UNRESOLVED)
     met, reason = trend_leaf(query, node, measure.id, measure.better, plan.threshold)
     return _leaf(query, key, met, reason)
+
+
+@SQL.register(ast.StableDose)
+def _stable_dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.StableDose = plan.node  # type: ignore[assignment]
+    met, reason = stable_leaf(query, node, query.negated("medication", node.concept, active=False))
+    return _leaf(query, ("stable_dose", node), met, reason)

@@ -32,9 +32,10 @@ if TYPE_CHECKING:
     from eligibility.engine.sql.query import CohortQuery, Reading
 
 
-def _after_start(window: ast.Window) -> exp.Expression:
-    """The row's date is after the window's first day (the day before it lies in the window)."""
-    before = date_minus(col("date", "x"), 1, "DAY")
+def after_start(window: ast.Window, day: exp.Expression | None = None) -> exp.Expression:
+    """``day`` (the row's date by default) is after the window's first day (the day before it lies in the
+    window); FALSE when ``day`` is NULL."""
+    before = date_minus(col("date", "x") if day is None else day, 1, "DAY")
     inside = window_condition(window, before, before.copy(), col("ref_date", "r"))
     return exp.Coalesce(this=inside, expressions=[exp.false()])
 
@@ -44,7 +45,7 @@ def _reading(query: CohortQuery, measure: str, window: ast.Window, after: bool) 
     from eligibility.engine.sql.query import Reading  # the query module imports the compiler, which imports this
 
     def build() -> tuple[exp.Expression, exp.Expression]:
-        placed = _after_start(window) if after else negate(_after_start(window))
+        placed = after_start(window) if after else negate(after_start(window))
         is_measure = exp.EQ(this=col("measure", "x"), expression=text(measure))
         return exp.Min(this=col("rank", "x")), conj(is_measure, query.on_or_before("date"), placed)
 
