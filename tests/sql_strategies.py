@@ -156,6 +156,18 @@ def leaves() -> st.SearchStrategy[ast.Node]:
         ),
         st.builds(lambda t: ast.NeedsReview(text=t), st.sampled_from(["ecg", "judgement"])),
         doses(),
+        st.builds(  # a course length without a dose: whole days, weeks, calendar months and years
+            lambda c, n, w: ast.CourseLength(concept=c, lasting=n, window=w),
+            st.sampled_from(CONCEPTS["medication"]),
+            st.sampled_from(COURSE_LENGTHS),
+            windows,
+        ),
+        trends(),
+        st.builds(  # one dose throughout the window: over records with and without doses, in any unit
+            lambda c, n: ast.StableDose(concept=c, lasting=n),
+            st.sampled_from((*CONCEPTS["medication"], "systemic_corticosteroid")),
+            st.sampled_from((*COURSE_LENGTHS[:4], _duration(4, "week"))),
+        ),
         st.builds(
             lambda which, concept, window: ast.DoseTiming(which=which, concept=concept, window=window),
             st.sampled_from(["first", "last"]),
@@ -167,6 +179,9 @@ def leaves() -> st.SearchStrategy[ast.Node]:
 
 # --- language v2: doses and treatment courses ------------------------------------------------------------
 
+COURSE_LENGTHS = tuple(
+    _duration(n, unit) for n, unit in ((3, "day"), (1, "week"), (31, "day"), (1, "month"), (6, "month"), (1, "year"))
+)
 DOSE_DRUGS = ("systemic_corticosteroid", "prednisone", "methylprednisolone", "immunosuppressant")
 # (value, unit) of record doses and rule thresholds: the same amounts in other units, weight-based ones, and
 # units that are not doses (a record's dose then stays unknown).
@@ -203,6 +218,45 @@ def weights() -> st.SearchStrategy[dict]:
         lambda value, days: {"code": "weight", "value": value, "unit": "kg", "date": str(AS_OF - timedelta(days))},
         st.sampled_from(["0", "40", "80", "62.5"]),
         st.sampled_from(EDGE_DAYS),
+    )
+
+
+# --- language v2: trends ----------------------------------------------------------------------------------
+
+# Scores and results of a measure with a direction of improvement (mRS: lower is better; LVEF: higher), and one
+# without (alc: its trends are unresolved); amounts in each measure's unit.
+TREND_AMOUNTS = {"mrs": (("1", ""), ("0.5", "")), "lvef": (("10", "%"), ("5", "%")), "alc": (("1", "10^9/L"),)}
+TREND_VALUES = {"mrs": ("0", "2", "2.5", "3", "4", "6"), "lvef": ("35", "40", "45", "50", "55")}
+
+
+@st.composite
+def trends(draw) -> ast.Trend:
+    """``<measure> [not] improved|worsened [by >= amount] within <duration>``."""
+    measure = draw(st.sampled_from(sorted(TREND_AMOUNTS)))
+    amount = draw(st.none() | st.sampled_from(TREND_AMOUNTS[measure]))
+    return ast.Trend(
+        measure=measure,
+        change=draw(st.sampled_from(["improved", "worsened"])),
+        negated=draw(st.booleans()),
+        op=None if amount is None else draw(st.sampled_from([">=", ">"])),
+        amount=None if amount is None else ast.Quantity(value=Decimal(amount[0]), unit=amount[1]),
+        window=ast.Window(op="<=", duration=draw(durations)),
+    )
+
+
+def score_readings() -> st.SearchStrategy[dict]:
+    """A result of a measure with a direction of improvement, on an edge day (some on the same day)."""
+    return st.sampled_from(sorted(TREND_VALUES)).flatmap(
+        lambda measure: st.builds(
+            lambda value, days: {
+                "code": measure,
+                "value": value,
+                "unit": "%" if measure == "lvef" else "",
+                "date": days,
+            },
+            st.sampled_from(TREND_VALUES[measure]),
+            st.sampled_from(EDGE_DAYS).map(lambda d: str(AS_OF - timedelta(days=d))),
+        )
     )
 
 
@@ -259,7 +313,9 @@ def records(draw, category: str) -> dict:
             entry["start"] = _day(draw, future=False)
         ending = draw(st.sampled_from(["ongoing", "end", "ended_unknown", "active"]))
         if ending == "end" and dated:
-            end = date.fromisoformat(entry["start"]) + timedelta(days=draw(st.sampled_from([0, 7, 30, 400])))
+            end = date.fromisoformat(entry["start"]) + timedelta(
+                days=draw(st.sampled_from([0, 2, 7, 30, 181, 182, 364, 365, 400]))
+            )
             entry["end"] = str(end)
         elif ending == "ended_unknown":  # ended on a day not known
             entry["status"] = "ended"
@@ -290,6 +346,7 @@ def patients(draw, number: int) -> dict:
     """One patient at the edges."""
     patient: dict = {"id": f"P{number}", "observations": draw(st.lists(observations(), max_size=5))}
     patient["observations"] += draw(st.lists(weights(), max_size=2))
+    patient["observations"] += draw(st.lists(score_readings(), max_size=4))
     for category, field in CATEGORY_FIELD.items():
         patient[field] = draw(st.lists(records(category), max_size=3))
     birth = draw(st.sampled_from(("date", "edge", "partial", "age", "none")))

@@ -175,6 +175,32 @@ def leaves(few: bool = False) -> st.SearchStrategy[ast.Node]:
             st.sampled_from(DOSE_DRUGS),
             windows.filter(lambda w: w is not None),
         ),
+        st.builds(
+            lambda c, n, w: ast.CourseLength(concept=c, lasting=ast.Duration(value=Decimal(n[0]), unit=n[1]), window=w),
+            st.sampled_from(DOSE_DRUGS),
+            st.sampled_from([(3, "day"), (2, "week"), (6, "month"), (1, "year")]),
+            windows,
+        ),
+        st.builds(
+            lambda m, change, negated, amount, d: ast.Trend(
+                measure=m,
+                change=change,
+                negated=negated,
+                op=None if amount is None else ">=",
+                amount=None if amount is None else ast.Quantity(value=Decimal(amount), unit=""),
+                window=ast.Window(op="<=", duration=d),
+            ),
+            st.sampled_from(["mrs", "edss", "gcs"]),
+            st.sampled_from(["improved", "worsened"]),
+            st.booleans(),
+            st.sampled_from([None, "1", "0.5"]),
+            durations,
+        ),
+        st.builds(
+            lambda c, n: ast.StableDose(concept=c, lasting=ast.Duration(value=Decimal(n[0]), unit=n[1])),
+            st.sampled_from(DOSE_DRUGS),
+            st.sampled_from([(3, "day"), (4, "week"), (1, "month")]),
+        ),
     )
 
 

@@ -129,6 +129,9 @@ EXAMPLES = {
     # language v2: doses and treatment courses
     ast.DoseComparison: "has medication systemic_corticosteroid dose >= 20 mg/day as prednisone within 4 weeks",
     ast.DoseTiming: "last dose of rituximab at least 4 weeks ago",
+    ast.CourseLength: "has medication interferon_beta for at least 1 year within 2 years",
+    ast.Trend: "mrs not improved within 4 weeks",
+    ast.StableDose: "stable dose of prednisone for at least 4 weeks",
 }
 
 

@@ -71,3 +71,33 @@ def test_a_further_dose_never_makes_the_first_later_or_the_last_earlier(op, days
     last_rule = ast.DoseTiming(which="last", concept="rituximab", window=span)
     assert truth(first_rule, both) is truth(first_rule, one)
     assert truth(last_rule, both) is truth(last_rule, both[1:])
+
+
+# --- course length without a dose ---------------------------------------------------------------------------
+
+
+@given(st.integers(0, 800), st.integers(1, 30), st.sampled_from(["day", "week", "month", "year"]), st.booleans())
+def test_an_ongoing_course_lasts_until_the_reference_date_and_an_ended_one_until_its_end(elapsed, amount, unit, ended):
+    """A course from ``start`` lasts ``n`` units exactly when its last day reaches start + n units - 1 day (first
+    and last day included), for an ongoing record (up to the reference date) and one with an end alike."""
+    from dateutil.relativedelta import relativedelta
+
+    start = AS_OF - timedelta(days=elapsed)
+    record = {"code": "fingolimod", "start": str(start)} | ({"end": str(AS_OF)} if ended else {})
+    length = ast.Duration(value=Decimal(amount), unit=unit)
+    months = {"month": 1, "year": 12}.get(unit)
+    after = start + (
+        relativedelta(months=amount * months) if months else timedelta(days=amount * (7 if unit == "week" else 1))
+    )
+    expected = AS_OF >= after - timedelta(days=1)
+    assert truth(ast.CourseLength(concept="fingolimod", lasting=length), [record]) is Truth.of(expected)
+
+
+@given(st.integers(0, 800), st.integers(1, 24))
+def test_a_course_ended_on_a_day_not_known_is_decided_only_where_every_end_agrees(elapsed, months):
+    start = AS_OF - timedelta(days=elapsed)
+    rule = ast.CourseLength(concept="fingolimod", lasting=ast.Duration(value=Decimal(months), unit="month"))
+    found = truth(rule, [{"code": "fingolimod", "start": str(start), "status": "ended"}])
+    ongoing = truth(rule, [{"code": "fingolimod", "start": str(start)}])
+    single_day = truth(rule, [{"code": "fingolimod", "start": str(start), "end": str(start)}])
+    assert found is (ongoing if ongoing is single_day else Truth.of(None))

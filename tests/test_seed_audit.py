@@ -13,7 +13,7 @@ from eligibility.resources import bundled_rules_dir
 from conftest import load_cases
 
 AS_OF = date(2026, 11, 1)
-CASES = load_cases("seed_audit_cases.yaml")
+CASES = load_cases("seed_audit_cases.yaml") + load_cases("seed_course_cases.yaml")  # audit; trends and courses
 CLAUSE_CASES = [c for c in CASES if "clause" in c]
 RULE_CASES = [c for c in CASES if "rule" in c]
 SCREENER = Screener(load_trials([bundled_rules_dir()]))

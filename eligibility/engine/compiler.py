@@ -120,6 +120,23 @@ def _compile_dose(rule: ast.DoseComparison, vocabulary: Vocabulary, shared: dict
     return Plan(rule, measure=weight if weight and weight.unit == "kg" else None, threshold=threshold, names=names)
 
 
-@COMPILE.register(ast.DoseTiming)
-def _compile_dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+@COMPILE.register(ast.DoseTiming, ast.CourseLength, ast.StableDose)
+def _compile_dose_timing(
+    rule: ast.DoseTiming | ast.CourseLength | ast.StableDose, vocabulary: Vocabulary, shared: dict | None
+) -> Plan:
     return Plan(rule, names={rule.concept: _concept_name(rule.concept, vocabulary)})
+
+
+@COMPILE.register(ast.Trend)
+def _compile_trend(rule: ast.Trend, vocabulary: Vocabulary, shared: dict | None) -> Plan:
+    """The measure, and the amount of change in its canonical unit (``None`` without an amount, or when its unit
+    cannot be converted)."""
+    measure = vocabulary.measure(rule.measure)
+    threshold = None
+    if measure is not None and rule.amount is not None:
+        try:
+            factor = measure_factor(rule.amount.unit, measure.unit, measure.molar_mass, measure.valence)
+        except UnitError:
+            factor = None
+        threshold = None if factor is None else Fraction(rule.amount.value) * factor
+    return Plan(rule, measure=measure, threshold=threshold)

@@ -17,7 +17,16 @@ from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 
 NeedKind = Literal[
-    "result", "reference_range", "birth_date", "onset", "sex", "record", "record_date", "record_kind", "dose"
+    "result",
+    "reference_range",
+    "birth_date",
+    "onset",
+    "sex",
+    "record",
+    "record_date",
+    "record_kind",
+    "dose",
+    "baseline",
 ]
 
 
@@ -166,9 +175,33 @@ def _dose(node: ast.Node, finding: Finding) -> list[Need]:
     return found or [Need("dose", node.concept, category="medication", window=node.window)]
 
 
-@DIAGNOSE.register(ast.DoseTiming)
+@DIAGNOSE.register(ast.DoseTiming, ast.CourseLength)
 def _dose_timing(node: ast.Node, finding: Finding) -> list[Need]:
-    """The dates of the drug's records, or its full history (records that may be missing)."""
-    assert isinstance(node, ast.DoseTiming)
+    """The dates of the drug's records (a course's start and end), or its full history (records that may be
+    missing)."""
+    assert isinstance(node, ast.DoseTiming | ast.CourseLength)
     kind: NeedKind = "record_date" if finding.reason is Reason.UNDATED else "record"
     return [Need(kind, node.concept, category="medication", window=node.window)]
+
+
+@DIAGNOSE.register(ast.Trend)
+def _trend(node: ast.Node, finding: Finding) -> list[Need]:
+    """A result on or before the window's first day (``baseline``), one after it (``result`` in the window), or
+    both."""
+    assert isinstance(node, ast.Trend)
+    name = finding.plan.measure.id if finding.plan.measure else node.measure
+    baseline, latest = Need("baseline", name, window=node.window), Need("result", name, window=node.window)
+    if finding.reason is Reason.NO_BASELINE:
+        return [baseline]
+    if finding.reason is Reason.MISSING:
+        return [baseline, latest]
+    return [latest]
+
+
+@DIAGNOSE.register(ast.StableDose)
+def _stable_dose(node: ast.Node, finding: Finding) -> list[Need]:
+    """The dose of the drug's records, their dates, or its full history over the window."""
+    assert isinstance(node, ast.StableDose)
+    kinds: dict[Reason, NeedKind] = {Reason.NO_DOSE: "dose", Reason.UNDATED: "record_date"}
+    window = ast.Window(op="<=", duration=node.lasting)
+    return [Need(kinds.get(finding.reason, "record"), node.concept, category="medication", window=window)]

@@ -16,7 +16,7 @@ from typing import Any, cast
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import EvaluationContext
-from eligibility.engine.courses import timing_finding
+from eligibility.engine.courses import evaluate_course_length, timing_finding
 from eligibility.engine.doses import dose_finding
 from eligibility.engine.findings import (
     AgeEvidence,
@@ -32,7 +32,9 @@ from eligibility.engine.findings import (
 from eligibility.engine.histories import certain, matching, negated, possible
 from eligibility.engine.onset import Onset, onset_of, stable_truth
 from eligibility.engine.sharing import keep, logic, shared, untouched
+from eligibility.engine.stable import evaluate_stable_dose
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
+from eligibility.engine.trends import evaluate_trend
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
 from eligibility.engine.validity import ResultRule, any_date, own_window
 from eligibility.lang import ast
@@ -381,5 +383,9 @@ def _dose_timing(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
     recorded_absent = negated(patient, context, "medication", node.concept, False)
     return timing_finding(plan, records, recorded_absent, "medication" in patient.complete, context.as_of)
 
+
+EVALUATE.register(ast.CourseLength)(evaluate_course_length)
+EVALUATE.register(ast.Trend)(evaluate_trend)
+EVALUATE.register(ast.StableDose)(evaluate_stable_dose)
 
 _HANDLERS = EVALUATE.table  # the hot path reads the table directly; completeness is tested

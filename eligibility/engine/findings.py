@@ -37,6 +37,7 @@ class Reason(StrEnum):
     UNSPECIFIC = "unspecific"  # a record of a broader concept (generic "zoster vaccine"): it may be this kind or not
     NO_DOSE = "no_dose"  # a record that could decide a dose node has no usable dose (or weight, or equivalent)
     OPEN_HISTORY = "open_history"  # first/last dose: an unrecorded dose could change it (category not complete)
+    NO_BASELINE = "no_baseline"  # trend: no result on or before the window's first day to compare with
 
 
 UNKNOWN_REASONS = frozenset(
@@ -53,6 +54,7 @@ UNKNOWN_REASONS = frozenset(
         Reason.UNSPECIFIC,
         Reason.NO_DOSE,
         Reason.OPEN_HISTORY,
+        Reason.NO_BASELINE,
     }
 )
 
@@ -132,6 +134,16 @@ class CourseEvidence:
     records: tuple[Occurrence, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class TrendEvidence:
+    """The results a trend compared: the newest on or before the window's first day (``baseline``) and the newest
+    after it (``latest``), either ``None`` when there is none; ``start`` is the window's first day."""
+
+    baseline: Reading | None
+    latest: Reading | None
+    start: date | None
+
+
 Evidence = (
     LabEvidence
     | LimitEvidence
@@ -142,6 +154,7 @@ Evidence = (
     | DurationEvidence
     | DoseEvidence
     | CourseEvidence
+    | TrendEvidence
 )
 
 

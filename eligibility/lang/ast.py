@@ -294,6 +294,49 @@ class DoseTiming(Node):
     concept_text: str | None = None
 
 
+class CourseLength(Node):
+    """A course of a drug (or a kind of it) that lasted at least a length, whatever the dose:
+    ``has medication interferon_beta for at least 1 year`` (see :mod:`eligibility.engine.courses`)."""
+
+    kind: Literal["course"] = "course"
+    category: Category = "medication"  # only medications have courses (checked when the rule is resolved)
+    concept: str
+    lasting: Duration
+    window: Window | None = None
+    concept_text: str | None = None
+
+
+class Trend(Node):
+    """How a score changed over a window, the better way (``improved``) or not (``worsened``), as the measure's
+    ``better`` says: ``mrs not improved within 4 weeks``, ``edss worsened by >= 1 within 12 months`` (see
+    :mod:`eligibility.engine.trends`)."""
+
+    kind: Literal["trend"] = "trend"
+    measure: str
+    change: Literal["improved", "worsened"]
+    negated: bool = False
+    op: Op | None = None  # with ``amount``: ``by >= 1``
+    amount: Quantity | None = None
+    window: Window
+    measure_text: str | None = None
+
+    @model_validator(mode="after")
+    def _amount_with_op(self) -> Trend:
+        if (self.op is None) != (self.amount is None):
+            raise ValueError("a trend's amount takes a comparison: `by >= 1`")
+        return self
+
+
+class StableDose(Node):
+    """A drug (or a kind of it) taken at one dose throughout a window up to the reference date:
+    ``stable dose of prednisone for at least 4 weeks`` (see :mod:`eligibility.engine.stable`)."""
+
+    kind: Literal["stable_dose"] = "stable_dose"
+    concept: str
+    lasting: Duration
+    concept_text: str | None = None
+
+
 Rule = Annotated[
     Comparison
     | RelativeComparison
@@ -310,27 +353,18 @@ Rule = Annotated[
     | Implies
     | DiseaseDuration
     | DoseComparison
-    | DoseTiming,
+    | DoseTiming
+    | CourseLength
+    | Trend
+    | StableDose,
     Field(discriminator="kind"),
 ]
 
 NODE_TYPES: tuple[type[Node], ...] = get_args(get_args(Rule)[0])
 """Every member of the :data:`Rule` union: each stage must handle each of them."""
 
-LEAF_TYPES: tuple[type[Node], ...] = (
-    Comparison,
-    RelativeComparison,
-    Qualitative,
-    Age,
-    AgeAtOnset,
-    Sex,
-    Presence,
-    Count,
-    NeedsReview,
-    DiseaseDuration,
-    DoseComparison,
-    DoseTiming,
-)
+LEAF_TYPES: tuple[type[Node], ...] = tuple(t for t in NODE_TYPES if t not in (AllOf, AnyOf, Not, Implies))
+"""The rule nodes that are not logic."""
 
 for _model in (AllOf, AnyOf, Not, Implies):
     _model.model_rebuild()

@@ -30,6 +30,8 @@ _FRIENDLY = {
     "$END": "the end of the rule",
     "IF": "if",
     "THEN": "then",
+    "CHANGE": "improved, worsened",
+    "NEGATION": "not",
 }
 
 

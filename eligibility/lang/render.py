@@ -12,7 +12,7 @@ from eligibility.lang.dispatch import NodeDispatch
 from eligibility.vocab.units import format_number, format_quantity
 
 _NAME = re.compile(r"^(?!(and|or|not|is|x|within|at|more|less|ago|except|if|then|ever)$)[A-Za-z_][A-Za-z0-9_\-]*$")
-_KEYWORDS = {"age", "sex", "has", "count", "review", "duration", "first", "last"}
+_KEYWORDS = {"age", "sex", "has", "count", "review", "duration", "first", "last", "stable"}
 
 
 def name(text: str) -> str:
@@ -152,3 +152,20 @@ def _dose(rule: ast.DoseComparison) -> str:
 @RENDER.register(ast.DoseTiming)
 def _dose_timing(rule: ast.DoseTiming) -> str:
     return f"{rule.which} dose of {name(rule.concept)}{window(rule.window)}"
+
+
+@RENDER.register(ast.CourseLength)
+def _course(rule: ast.CourseLength) -> str:
+    return f"has {rule.category} {name(rule.concept)} for at least {duration(rule.lasting)}{window(rule.window)}"
+
+
+@RENDER.register(ast.Trend)
+def _trend(rule: ast.Trend) -> str:
+    negation = "not " if rule.negated else ""
+    amount = f" by {rule.op} {quantity(rule.amount)}" if rule.amount is not None else ""
+    return f"{name(rule.measure)} {negation}{rule.change}{amount}{window(rule.window)}"
+
+
+@RENDER.register(ast.StableDose)
+def _stable_dose(rule: ast.StableDose) -> str:
+    return f"stable dose of {name(rule.concept)} for at least {duration(rule.lasting)}"

@@ -244,3 +244,88 @@ def _dose_unit(quantity: ast.Quantity, problems: list) -> None:
 @RESOLVE.register(ast.DoseTiming)
 def _dose_timing(rule: ast.DoseTiming, vocabulary: Vocabulary, problems: list) -> ast.Node:
     return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
+
+
+@RESOLVE.register(ast.CourseLength)
+def _course(rule: ast.CourseLength, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    if rule.category != "medication":
+        problems.append(
+            VocabularyError(
+                f"a course length applies to medications, not to a {rule.category}",
+                hint="write `has medication <drug> for at least ...`",
+            )
+        )
+        return rule
+    _whole_length(rule.lasting, problems)
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
+
+
+def _whole_length(length: ast.Duration, problems: list) -> None:
+    """A course length or stable-dose window: whole days, weeks, months or years."""
+    if length.unit == "hour" or length.value <= 0 or length.value != length.value.to_integral_value():
+        problems.append(
+            UnitError(
+                "a course length is counted in whole days, weeks, months or years",
+                hint="write e.g. `for at least 6 months`",
+            )
+        )
+
+
+@RESOLVE.register(ast.StableDose)
+def _stable_dose(rule: ast.StableDose, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    _whole_length(rule.lasting, problems)
+    other = vocabulary.concept(rule.concept)
+    if other is not None and vocabulary.concept(rule.concept, "medication") is None:
+        problems.append(
+            VocabularyError(
+                f"{rule.concept!r} is a {other.category}: only medications have doses",
+                hint="name a drug or a class of drugs (see concepts.yaml)",
+            )
+        )
+        return rule
+    return rule.model_copy(update={"concept": _concept(rule.concept, "medication", vocabulary, problems)})
+
+
+@RESOLVE.register(ast.Trend)
+def _trend(rule: ast.Trend, vocabulary: Vocabulary, problems: list) -> ast.Node:
+    measure = _measure(rule.measure, vocabulary, problems)
+    if rule.window.op != "<=":
+        problems.append(
+            VocabularyError("a trend is read over a window up to the reference date", hint="write `within <N> <unit>`")
+        )
+    if rule.op is not None and rule.op not in (">=", ">"):
+        problems.append(
+            VocabularyError(
+                f"a change by {rule.op} an amount is not a trend", hint="write `by >= <amount>` or `by > <amount>`"
+            )
+        )
+    if measure is None:
+        return rule
+    if measure.qualitative or measure.better is None:
+        problems.append(
+            VocabularyError(
+                f"{measure.id} ({measure.name}) has no direction of improvement in the vocabulary",
+                hint="give the measure `better: lower` or `better: higher` in a vocabulary file (see measures.yaml)",
+            )
+        )
+    elif rule.amount is not None:
+        _amount_unit(rule.amount, measure, problems)
+    return rule.model_copy(update={"measure": measure.id})
+
+
+def _amount_unit(amount: ast.Quantity, measure: MeasureDef, problems: list) -> None:
+    """A trend's amount must be written in the measure's unit or one convertible to it."""
+    try:
+        factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
+    except UnitError as error:
+        error.span = amount.span
+        problems.append(error)
+        return
+    if factor is None:
+        written = f"unit {amount.unit!r}" if amount.unit else "a bare number"
+        problem = UnitError(
+            f"{written} cannot apply to {measure.id} ({measure.name}), which is measured in {measure.unit or 'points'}",
+            hint=f"write the amount in {measure.unit or 'points'} or a unit convertible to it",
+        )
+        problem.span = amount.span
+        problems.append(problem)

@@ -198,6 +198,38 @@ class RuleTransformer(Transformer):
             concept_text=name_text(name),
         )
 
+    def course(self, meta: Meta, items: list) -> ast.CourseLength:
+        (category, name, lasting), window = _split_window(items)
+        return ast.CourseLength(
+            category=str(category),
+            concept=name_text(name),
+            lasting=lasting.duration,
+            window=window,
+            span=span_of(meta),
+            concept_text=name_text(name),
+        )
+
+    def trend(self, meta: Meta, items: list) -> ast.Trend:
+        rest, window = _split_window(items)
+        negated = any(isinstance(c, Token) and c.type == "NEGATION" for c in rest)
+        name, change, *amount = (c for c in rest if not (isinstance(c, Token) and c.type == "NEGATION"))
+        op, quantity = amount if amount else (None, None)
+        return ast.Trend(
+            measure=name_text(name),
+            change=str(change),
+            negated=negated,
+            op=None if op is None else str(op),
+            amount=quantity,
+            window=window,
+            span=span_of(meta),
+            measure_text=name_text(name),
+        )
+
+    def stable_dose(self, meta: Meta, items: list) -> ast.StableDose:
+        name, lasting = items
+        text = name_text(name)
+        return ast.StableDose(concept=text, lasting=lasting.duration, span=span_of(meta), concept_text=text)
+
     def first_dose(self, meta: Meta, items: list) -> ast.DoseTiming:
         return _dose_timing("first", meta, items)
 

@@ -9,7 +9,6 @@ from fractions import Fraction
 from eligibility.engine.diagnosis import Need, leaf_needs, unknown_leaves
 from eligibility.engine.findings import (
     AgeEvidence,
-    CourseEvidence,
     DoseEvidence,
     DurationEvidence,
     Finding,
@@ -26,7 +25,16 @@ from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
-from eligibility.output.words import CATEGORY_PLURAL, label, relation, shown, window_text
+from eligibility.output.explain_v2 import course_text, stable_text, timing_text, trend_text
+from eligibility.output.words import (
+    CATEGORY_PLURAL,
+    concept_name,
+    label,
+    records_text,
+    relation,
+    shown,
+    window_text,
+)
 from eligibility.vocab.units import format_number, measure_factor
 
 # --- explanations --------------------------------------------------------------------------------------
@@ -134,9 +142,7 @@ def _age(node: ast.Age, finding: Finding) -> str:
     return text
 
 
-def _name(finding: Finding, concept_id: str) -> str:
-    names = finding.plan.names or {}
-    return names.get(concept_id, concept_id)
+_name = concept_name
 
 
 def _conditions(finding: Finding, node: ast.AgeAtOnset | ast.DiseaseDuration) -> str:
@@ -192,10 +198,7 @@ def _sex(node: ast.Sex, finding: Finding) -> str:
     return f"sex {finding.evidence.sex}"
 
 
-def _records_text(records: tuple) -> str:
-    shown_records = [f"{r.code} ({r.start})" if r.start else r.code for r in records[:3]]
-    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
-    return ", ".join(shown_records) + more
+_records_text = records_text
 
 
 def _records(finding: Finding) -> tuple:
@@ -291,32 +294,10 @@ def _dose(node: ast.DoseComparison, finding: Finding) -> str:
     return f"no {what}{where} on record{seen} (medications not marked complete)"
 
 
-def _course_day(evidence: CourseEvidence) -> str:
-    if evidence.low == evidence.high:
-        return f"on {evidence.high}"
-    if evidence.low is None:
-        return f"on or before {evidence.high}"
-    return f"between {evidence.low} and {evidence.high}"
-
-
-@EXPLAIN.register(ast.DoseTiming)
-def _dose_timing(node: ast.DoseTiming, finding: Finding) -> str:
-    what = f"{node.which} dose of {_name(finding, node.concept)}"
-    wanted = window_text(node.window)
-    if not isinstance(finding.evidence, CourseEvidence):
-        if finding.reason is Reason.NEGATED:
-            return f"{_name(finding, node.concept)}: recorded as absent"
-        if finding.reason is Reason.COMPLETE:
-            return f"no {_name(finding, node.concept)} on record (medications are marked complete)"
-        return f"no {_name(finding, node.concept)} on record (medications not marked complete)"
-    seen = f"{what} {_course_day(finding.evidence)} ({_records_text(finding.evidence.records)})"
-    if finding.reason is Reason.UNDATED:
-        return f"{seen}; cannot tell whether it was {wanted}"
-    if finding.reason is Reason.OPEN_HISTORY:
-        earlier = "an earlier" if node.which == "first" else "a later"
-        unsure = f"{earlier} dose not on record could change whether it was {wanted}"
-        return f"{seen}; {unsure} (medications not marked complete)"
-    return f"{seen}: {'' if finding.truth is TRUE else 'not '}{wanted}"
+EXPLAIN.register(ast.DoseTiming)(timing_text)
+EXPLAIN.register(ast.CourseLength)(course_text)
+EXPLAIN.register(ast.Trend)(trend_text)
+EXPLAIN.register(ast.StableDose)(stable_text)
 
 
 def _deciding(finding: Finding) -> list[Finding]:
@@ -355,6 +336,11 @@ _NEED_WORDS: dict[str, Callable[[Need], str]] = {
     "record_date": lambda need: f"{need.category} {need.subject} (date)",
     "record_kind": lambda need: f"{need.category} {need.subject} (which kind the record is)",
     "dose": lambda need: f"{need.category} {need.subject} (dose)",
+    "baseline": lambda need: (
+        f"{need.subject} (result {duration_text(need.window.duration)} ago or earlier)"
+        if need.window
+        else f"{need.subject} (earlier result)"
+    ),
 }
 
 

@@ -69,6 +69,7 @@ _WHAT = {
     "record_date": lambda s: f"date of {s.category} {s.name}",
     "record_kind": lambda s: f"which kind of {s.category} (whether it was {s.name})",
     "dose": lambda s: f"dose of {s.category} {s.name}",  # language v2: doses
+    "baseline": lambda s: f"{s.name} result at the start of the window",  # language v2: trends
 }
 
 

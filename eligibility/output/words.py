@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+from eligibility.engine.findings import Finding
 from eligibility.lang import ast
 from eligibility.lang.render import duration as duration_text
 from eligibility.vocab.units import as_decimal, format_number
@@ -54,3 +55,16 @@ def relation(value: Fraction | Decimal, threshold: Fraction | Decimal) -> str:
 def window_text(window: ast.Window | None) -> str:
     """``within 3 weeks`` or ``at least 6 weeks ago``."""
     return "" if window is None else ast.WINDOW_WORDING[window.op].format(duration_text(window.duration))
+
+
+def concept_name(finding: Finding, concept_id: str) -> str:
+    """The display name of a concept the finding's rule names (its id when the vocabulary has none)."""
+    names = finding.plan.names or {}
+    return names.get(concept_id, concept_id)
+
+
+def records_text(records: tuple) -> str:
+    """``IFN (2024-01-01), MTX and 2 more``: up to three records by code and start."""
+    shown_records = [f"{r.code} ({r.start})" if r.start else r.code for r in records[:3]]
+    more = f" and {len(records) - 3} more" if len(records) > 3 else ""
+    return ", ".join(shown_records) + more

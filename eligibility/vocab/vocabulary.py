@@ -51,6 +51,8 @@ class MeasureDef(BaseModel):
     # How long a result stays valid: ``ever`` (a lifetime test) or a duration (``6 months``); unset: the lab
     # recency window of the trial or the run.
     valid_for: str | None = Field(default=None, pattern=r"^(ever|\d+(\.\d+)? (hour|day|week|month|year)s?)$")
+    # Which way is an improvement (``lower`` for mRS or EDSS, ``higher`` for LVEF or GCS), for trends; unset: none.
+    better: Literal["lower", "higher"] | None = None
 
     @property
     def qualitative(self) -> bool:

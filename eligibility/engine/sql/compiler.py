@@ -24,7 +24,7 @@ from sqlglot import exp
 from eligibility.engine.compiler import Plan
 from eligibility.engine.doses import rule_basis
 from eligibility.engine.findings import Reason
-from eligibility.engine.sql.courses import course_records, timing_leaf
+from eligibility.engine.sql.courses import course_records, length_leaf, timing_leaf
 from eligibility.engine.sql.doses import dose_leaf, dose_records, weight_reading
 from eligibility.engine.sql.expressions import (
     age_in,
@@ -43,6 +43,8 @@ from eligibility.engine.sql.expressions import (
     wide,
 )
 from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
+from eligibility.engine.sql.stable import stable_leaf
+from eligibility.engine.sql.trends import trend_leaf
 from eligibility.engine.validity import result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
@@ -361,3 +363,28 @@ def _dose_timing(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled
     columns = course_records(query, node.concept)
     met, reason = timing_leaf(node, columns, query.negated("medication", node.concept, active=False))
     return _leaf(query, ("dose_timing", node), met, reason)
+
+
+@SQL.register(ast.CourseLength)
+def _course_length(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.CourseLength = plan.node  # type: ignore[assignment]
+    met, reason = length_leaf(query, node, query.negated("medication", node.concept, active=False))
+    return _leaf(query, ("course_length", node), met, reason)
+
+
+@SQL.register(ast.Trend)
+def _trend(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.Trend = plan.node  # type: ignore[assignment]
+    measure = plan.measure
+    key = ("trend", node)
+    if measure is None or measure.better is None or (node.amount is not None and plan.threshold is None):
+        return _constant(query, key, Reason.UNRESOLVED)
+    met, reason = trend_leaf(query, node, measure.id, measure.better, plan.threshold)
+    return _leaf(query, key, met, reason)
+
+
+@SQL.register(ast.StableDose)
+def _stable_dose(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
+    node: ast.StableDose = plan.node  # type: ignore[assignment]
+    met, reason = stable_leaf(query, node, query.negated("medication", node.concept, active=False))
+    return _leaf(query, ("stable_dose", node), met, reason)

@@ -1,9 +1,13 @@
-"""First and last doses in SQL (``first dose of rituximab at least 2 months ago``), as
-:mod:`eligibility.engine.courses` evaluates them in process.
+"""First and last doses (``first dose of rituximab at least 2 months ago``) and course lengths (``has medication
+interferon_beta for at least 1 year``) in SQL, as :mod:`eligibility.engine.courses` evaluates them in process.
 
 One aggregate per patient over the drug's ``medications`` rows on or before the reference date: ``n`` (records),
 ``undated`` (records without a start), ``first_start`` (earliest start), ``last_low`` and ``last_high`` (the
 latest of the records' earliest and latest possible last days). The leaf tests the window at the bounds.
+
+A course length counts, per patient, the drug's records in the window (``hits``, ``undated`` as for ``has
+medication``), those that certainly lasted long enough (``met``) and those whose length is not known
+(``unknown``).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
+from eligibility.engine.sql.doses import record_match
 from eligibility.engine.sql.expressions import (
     case,
     col,
@@ -99,5 +104,78 @@ def timing_leaf(
         (unsettled.copy(), text("undated")),
         (open_world.copy(), text("open_history")),
         default=text("decided"),
+    )
+    return met, reason
+
+
+def _reach(length: ast.Duration) -> exp.Expression:
+    """The last day a record's course must reach to have lasted ``length`` (as ``engine.courses.course_reach``)."""
+    amount = int(length.value)
+    unit, size = (
+        ("MONTH", amount * (12 if length.unit == "year" else 1))
+        if length.unit in ("month", "year")
+        else (
+            "DAY",
+            amount * (7 if length.unit == "week" else 1),
+        )
+    )
+    after = exp.cast(exp.DateAdd(this=col("start", "x"), expression=number(size), unit=exp.var(unit)), "DATE")
+    return exp.cast(exp.DateSub(this=after, expression=number(1), unit=exp.var("DAY")), "DATE")
+
+
+def _lasted(length: ast.Duration) -> tuple[exp.Expression, exp.Expression]:
+    """(long enough, too short) of one record's course, as ``engine.courses.lasted_for`` (both FALSE when its
+    length is not known)."""
+    start, stop, ref = col("start", "x"), col("stop", "x"), col("ref_date", "r")
+    clipped = exp.Least(this=stop, expressions=[ref.copy()])
+    ongoing = exp.EQ(this=col("status", "x"), expression=text("active"))
+    shortest = case((not_null(stop.copy()), clipped), (ongoing, ref.copy()), default=start.copy())
+    longest = case((not_null(stop.copy()), clipped.copy()), default=ref.copy())
+    enough = exp.GTE(this=shortest, expression=_reach(length))
+    short = exp.LT(this=longest, expression=_reach(length))
+    return (
+        exp.Coalesce(this=conj(not_null(start.copy()), enough), expressions=[exp.false()]),
+        exp.Coalesce(this=conj(not_null(start.copy()), short), expressions=[exp.false()]),
+    )
+
+
+def length_leaf(
+    query: CohortQuery, node: ast.CourseLength, negation: exp.Expression
+) -> tuple[exp.Expression, exp.Expression]:
+    """(met, reason) of a course-length node from per-patient counts of the drug's records (see the module)."""
+    hit, undated = record_match(node.window)
+    long_enough, too_short = _lasted(node.lasting)
+    conditions = {
+        "hits": hit,
+        "undated": undated,
+        "met": conj(hit.copy(), long_enough),
+        "unknown": conj(hit.copy(), negate(long_enough.copy()), negate(too_short)),
+    }
+
+    def build(condition: exp.Expression):
+        placed = disj(is_null(col("start", "x")), query.on_or_before("start"))
+        return lambda: (exp.Count(this=number(1)), conj(query.kind_of(node.concept), placed, condition.copy()))
+
+    within = query.descendants_of(node.concept)
+    counts = {
+        name: exp.Coalesce(
+            this=query.per_patient("medications", ("course_length", node, name), build(condition), within=within),
+            expressions=[number(0)],
+        )
+        for name, condition in conditions.items()
+    }
+    met_any = exp.GT(this=counts["met"], expression=number(0))
+    negated = conj(exp.EQ(this=counts["hits"], expression=number(0)), negation)
+    unknown = exp.GT(this=counts["unknown"], expression=number(0))
+    undated_any = exp.GT(this=counts["undated"], expression=number(0))
+    closed = conj(col("complete_medication", "r"), negate(undated_any))
+    met = case((met_any, exp.true()), (negated, exp.false()), (unknown, exp.Null()), (closed, exp.false()))
+    reason = case(
+        (met_any.copy(), text("decided")),
+        (negated.copy(), text("negated")),
+        (unknown.copy(), text("undated")),
+        (closed.copy(), text("complete")),
+        (undated_any.copy(), text("undated")),
+        default=text("missing"),
     )
     return met, reason

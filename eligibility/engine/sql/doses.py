@@ -57,7 +57,7 @@ def _ratio(query: CohortQuery, node: ast.DoseComparison) -> tuple[exp.Expression
     return num, den
 
 
-def _record_match(window: ast.Window | None) -> tuple[exp.Expression, exp.Expression]:
+def record_match(window: ast.Window | None) -> tuple[exp.Expression, exp.Expression]:
     """(hit, undated) of one medication record, as ``CohortQuery.matching_records`` counts them."""
     start, ref = col("start", "x"), col("ref_date", "r")
     last = exp.Least(this=exp.Coalesce(this=col("stop", "x"), expressions=[ref.copy()]), expressions=[ref.copy()])
@@ -156,7 +156,7 @@ def dose_records(
         long_enough, too_short = _length(days)
         met = conj(known, holds, long_enough)
         ruled_out = disj(conj(known.copy(), negate(holds.copy())), too_short)
-        hit, undated = _record_match(node.window)
+        hit, undated = record_match(node.window)
         ref = col("ref_date", "r")
         on_weight = exp.EQ(this=col("patient_id", "w"), expression=col("patient_id", "x"))
         return (
