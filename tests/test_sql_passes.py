@@ -37,7 +37,9 @@ def test_every_seed_trial_in_one_query_reads_each_record_table_once(screener):
     counted = reads(batch.query)
     doses = {node for trial in screener.trials for node in _nodes(trial) if isinstance(node, ast.DoseComparison)}
     assert len(doses) >= 2  # ChiCTR2600127018 I3 and I4a
-    assert counted["medications"] == 1 + len(doses)
+    stable = {node for trial in screener.trials for node in _nodes(trial) if isinstance(node, ast.StableDose)}
+    assert len(stable) >= 2  # ChiCTR2600127018 I4a and I4c
+    assert counted["medications"] == 1 + len(doses) + len(stable)  # each a relation of its own
     assert counted["observations"] == 2 + 2  # the readings pass, their values, and the weight (rank, then row)
     for table in ("conditions", "immunizations", "negations", "patients", "completeness"):
         assert counted[table] == 1, table
