@@ -64,6 +64,16 @@ NOT_KIND_OF = {
     ("DOID:3310", "DOID:3042"): "atopic dermatitis is not an allergic contact dermatitis",
     ("DOID:1227", "DOID:12987"): "neutropenia is not agranulocytosis (its severe form)",
 }
+# Hand-written concepts bound to ICD-10-CM codes wider than their names: the code of a DO term does not make the
+# term a kind of them.
+CODES_WIDER = {
+    "glioma": "C71 is any malignant neoplasm of brain",
+    "coronary_artery_disease": "I20-I25 holds heart aneurysm and Dressler's syndrome",
+    "encephalitis": "G04 holds HTLV-associated myelopathy",
+    "tia": "G45 holds transient global amnesia",
+    "bone_marrow_failure": "D61 holds pancytopenia",
+    "schizophrenia": "F20 holds schizophreniform disorder",
+}
 TRANSLATIONS = ("translated", "untranslated", "changed")  # tables of current terms (not "deprecated")
 _ACRONYM_TYPE = "OMO:0003012"
 _BAD_CHARS = re.compile(r"[(),;/\[\]:]")
@@ -282,13 +292,17 @@ class Builder:
         return found
 
     def handwritten_parents(self, term: str) -> set[str]:
-        """Hand-written conditions ``term`` is a kind of: those named like one of its DO ancestors."""
-        return {
+        """Hand-written conditions ``term`` is a kind of: those named like one of its DO ancestors, and those
+        every one of its ICD-10-CM codes implies (juvenile myelomonocytic leukemia, C93.3, under leukemia)."""
+        named = {
             concept
             for ancestor in ancestors_of(term, self.do.parents)
             if ancestor not in NOT_EQUIVALENT
             for concept in self.same.get(ancestor, ())
         }
+        exact = [code for code in self.do.codes(term) if self._described_by(term, code, exactly=True)]
+        implied = [set(self.vocabulary.codes.lookup(ICD10CM, code)) - set(CODES_WIDER) for code in exact]
+        return named | set.intersection(*implied) if implied else named
 
     def broader(self, matches: dict[str, set[str]], ids: dict[str, str]) -> dict[str, list[str]]:
         """Hand-written condition → kept DO terms it is a kind of (kept ancestors common to all its matches)."""
@@ -316,13 +330,16 @@ class Builder:
             if users[code] == {term} and code not in handwritten and self._described_by(term, code)
         }
 
-    def _described_by(self, term: str, code: str) -> bool:
+    def _described_by(self, term: str, code: str, exactly: bool = False) -> bool:
         """Whether the code's own description names the term (every word of one of its names), so that the
-        code is the term or a kind of it ("Tuberculosis of lung" is not "tuberculous pneumothorax")."""
+        code is the term or a kind of it ("Tuberculosis of lung" is not "tuberculous pneumothorax"); ``exactly``:
+        no other word either, so that the term is also a kind of what the code implies."""
         description = icd.get_description(code)
         if _CATCH_ALL.search(description):
             return False
         words = _content_words(description)
+        if exactly:
+            return _content_words(self.do.labels[term]) == words
         return any(_content_words(name) <= words for name in self.do.names(term))
 
     def code_entries(self, bound: dict[str, str], ids: dict[str, str]) -> dict[str, list[str]]:
