@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import difflib
 import io
 import json
 import re
@@ -63,6 +64,7 @@ NOT_EQUIVALENT = {
 NOT_KIND_OF = {
     ("DOID:3310", "DOID:3042"): "atopic dermatitis is not an allergic contact dermatitis",
     ("DOID:1227", "DOID:12987"): "neutropenia is not agranulocytosis (its severe form)",
+    ("DOID:1949", "DOID:9446"): "cholecystitis (gallbladder) is not cholangitis (bile ducts)",
 }
 # Hand-written concepts bound to ICD-10-CM codes wider than their names: the code of a DO term does not make the
 # term a kind of them.
@@ -154,6 +156,21 @@ def usable_name(name: str) -> bool:
     if len(key) < 4 or _BAD_CHARS.search(name) or key in GENERIC or not re.search(r"[a-z]{3}", key):
         return False
     return not acronym(name)
+
+
+_HEAD_WORDS = {"fever", "infection", "syndrome", "disease", "disorder", "s"}
+
+
+def same_name(synonym: str, label: str) -> bool:
+    """Whether an exact synonym only respells the label ("Wilson's disease", "haemochromatosis", "typhoid" for
+    "typhoid fever"): DO's exact synonyms also hold wider or narrower names ("visual impairment" for blindness,
+    "acute cholecystitis" for cholecystitis, "Paget's disease" for mammary Paget's disease), never kept."""
+    mine, theirs = set(re.findall(r"[a-z0-9]+", name_key(synonym))), set(re.findall(r"[a-z0-9]+", name_key(label)))
+    if mine - _HEAD_WORDS == theirs - _HEAD_WORDS:
+        return True
+    return difflib.SequenceMatcher(None, name_key(synonym), name_key(label)).ratio() >= 0.85 and len(mine) == len(
+        theirs
+    )
 
 
 def acronym(name: str) -> bool:
@@ -252,7 +269,11 @@ class Builder:
     def _select(self) -> dict[str, list[str]]:
         """Kept term → its usable names (label first), unique among the kept terms."""
         candidates = {
-            t: [n for n in self.do.names(t) if usable_name(n) and name_key(n) not in self.taken_names]
+            t: [
+                n
+                for n in self.do.names(t)
+                if usable_name(n) and name_key(n) not in self.taken_names and same_name(n, label)
+            ]
             for t, label in self.do.labels.items()
             if t not in self.same and name_key(label) not in GENERIC and self.do.codes(t)
         }
