@@ -59,11 +59,15 @@ NOT_EQUIVALENT = {
     "DOID:936": "brain disease (synonym encephalopathy: also brain abscess, cerebral palsy, …)",
     "DOID:3146": "lipid metabolism disorder (synonym dyslipidemia: also lipid storage diseases)",
     "DOID:8857": "lupus erythematosus (synonym lupus: also cutaneous lupus, not systemic)",
+    "DOID:65": "connective tissue disease (all of bone and cartilage; the hand-written one is autoimmune)",
+    "DOID:0050589": "inflammatory bowel disease (also infectious and chemical colitis; the hand-written one is IBD)",
+    "DOID:633": "myositis (also tendinitis; the hand-written concept is inflammatory myopathy)",
 }
 # DO parent links that criteria do not mean (a patient with the child would wrongly have the parent).
 NOT_KIND_OF = {
     ("DOID:3310", "DOID:3042"): "atopic dermatitis is not an allergic contact dermatitis",
     ("DOID:1227", "DOID:12987"): "neutropenia is not agranulocytosis (its severe form)",
+    ("DOID:9088", "DOID:8893"): "parapsoriasis is not a psoriasis",
     ("DOID:1949", "DOID:9446"): "cholecystitis (gallbladder) is not cholangitis (bile ducts)",
 }
 # Hand-written concepts bound to ICD-10-CM codes wider than their names: the code of a DO term does not make the
@@ -265,6 +269,7 @@ class Builder:
             if found:
                 self.same[term] = found
         self.kept = self._select()
+        self._matches: dict[str, set[str]] | None = None
 
     def _select(self) -> dict[str, list[str]]:
         """Kept term → its usable names (label first), unique among the kept terms."""
@@ -305,16 +310,19 @@ class Builder:
         return found
 
     def matches(self) -> dict[str, set[str]]:
-        """Hand-written condition → the DO terms that carry one of its names."""
+        """Hand-written condition → the DO terms that carry one of its names (computed once)."""
+        if self._matches is not None:
+            return self._matches
         found: dict[str, set[str]] = defaultdict(set)
         for term, concepts in self.same.items():
             for concept in concepts if term not in NOT_EQUIVALENT else ():
                 found[concept].add(term)
-        return found
+        self._matches = dict(found)
+        return self._matches
 
     def handwritten_parents(self, term: str) -> set[str]:
         """Hand-written conditions ``term`` is a kind of: those named like one of its DO ancestors, and those
-        every one of its ICD-10-CM codes implies (juvenile myelomonocytic leukemia, C93.3, under leukemia)."""
+        every one of its own ICD-10-CM codes implies (juvenile myelomonocytic leukemia, C93.3, under leukemia)."""
         named = {
             concept
             for ancestor in ancestors_of(term, self.do.parents)
