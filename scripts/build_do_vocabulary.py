@@ -84,6 +84,7 @@ def usable_name(name: str) -> bool:
     return not acronym(name)
 
 
+AMBIGUOUS_ACRONYMS = {"SARS": "SARS-CoV-2 written with a space"}
 _HEAD_WORDS = {"fever", "infection", "syndrome", "disease", "disorder", "s"}
 
 
@@ -97,6 +98,15 @@ def same_name(synonym: str, label: str) -> bool:
     return difflib.SequenceMatcher(None, name_key(synonym), name_key(label)).ratio() >= 0.85 and len(mine) == len(
         theirs
     )
+
+
+def initials(name: str, label: str) -> bool:
+    """An acronym of four capitals or more made of the label's initials ("PTSD" for post-traumatic stress
+    disorder, "GVHD"), which criteria use as the name; shorter ones ("ALL", "OCD") are too ambiguous."""
+    words = re.split(r"[\s-]+", label.strip())
+    if name in AMBIGUOUS_ACRONYMS or re.fullmatch(r"[A-Z]{4,}", name) is None:
+        return False
+    return name == "".join(w[:1] for w in words).upper()
 
 
 def acronym(name: str) -> bool:
@@ -148,7 +158,8 @@ class Builder:
             t: [
                 n
                 for n in self.do.names(t)
-                if usable_name(n) and name_key(n) not in self.taken_names and same_name(n, label)
+                if name_key(n) not in self.taken_names
+                and ((usable_name(n) and same_name(n, label)) or initials(n, label))
             ]
             for t, label in self.do.labels.items()
             if t not in self.same and name_key(label) not in GENERIC and self.do.codes(t)

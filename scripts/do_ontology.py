@@ -20,7 +20,6 @@ NOT_KIND_OF = {
     ("DOID:1949", "DOID:9446"): "cholecystitis (gallbladder) is not cholangitis (bile ducts)",
 }
 TRANSLATIONS = ("translated", "untranslated", "changed")  # tables of current terms (not "deprecated")
-_ACRONYM_TYPE = "OMO:0003012"
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)" EXACT( \S+)?')
 
 
@@ -71,7 +70,7 @@ def read_icd(text: str) -> dict[str, list[str]]:
 
 
 def read_obo_synonyms(text: str, into: dict[str, set[str]]) -> None:
-    """Add the exact, non-acronym synonyms of every term of an OBO file to ``into``."""
+    """Add the exact synonyms of every term of an OBO file to ``into``."""
     term = None
     for line in text.splitlines():
         if line.startswith("["):
@@ -80,7 +79,7 @@ def read_obo_synonyms(text: str, into: dict[str, set[str]]) -> None:
             term = line[4:].strip()
         elif term and line.startswith("synonym: "):
             match = _SYNONYM.match(line[9:])
-            if match and (match.group(2) or "").strip() != _ACRONYM_TYPE:
+            if match:
                 into[term].add(match.group(1).replace('\\"', '"'))
 
 

@@ -104,7 +104,22 @@ def test_a_code_wider_than_its_do_term_is_not_bound():
         ("History of gastroparesis", "gastroparesis"),
         ("Autosomal dominant polycystic kidney disease", "autosomal_dominant_polycystic_kidney_disease"),
         ("history of acute pancreatitis", "acute_pancreatitis"),  # the longest name wins over "pancreatitis"
+        ("History of PTSD", "post_traumatic_stress_disorder"),  # an acronym of the label's initials
     ],
 )
 def test_drafting_reads_derived_conditions_by_their_longest_name(text, concept):
     assert describe(text, "text", "exclusion") in (f"has condition {concept}", f"has active condition {concept}")
+
+
+@pytest.mark.parametrize(
+    "text,concept",
+    [
+        ("SARS CoV-2 infection", "severe_acute_respiratory_syndrome"),  # an acronym that names another disease too
+        ("Visual impairment", "blindness"),  # DO's exact synonym is wider than blindness
+        ("acute cholecystitis", "cholecystitis"),  # DO's exact synonym is narrower: "acute" stays for review
+        ("Paget's disease", "mammary_paget_s_disease"),  # of bone, most often
+    ],
+)
+def test_do_synonyms_that_say_more_or_less_are_not_names(text, concept):
+    rule = describe(text, "text", "exclusion")
+    assert f"condition {concept}" not in rule or "review" in rule  # never read fully as that concept
