@@ -30,6 +30,7 @@ def test_wheel_contains_grammars_rules_and_data(wheel: Path):
         "eligibility/rules/NCT05828212.yaml",
         "eligibility/data/measures.yaml",
         "eligibility/data/concepts.yaml",
+        "eligibility/data/concepts_do.json",
         "eligibility/output/templates/patient.html.j2",
         "eligibility/output/templates/population.html.j2",
         "eligibility/output/templates/report.css",

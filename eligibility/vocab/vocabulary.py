@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from eligibility.errors import EligibilityError, Location, VocabularyError
 from eligibility.inputs import read_yaml_mapping
 from eligibility.resources import data_path
-from eligibility.vocab.codes import LOINC, CodeFile, CodeTable
+from eligibility.vocab.codes import ICD10CM, LOINC, CodeFile, CodeTable
 
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
@@ -229,9 +229,63 @@ def _bundled(pattern: str) -> list[Path]:
     return sorted(data_path("").glob(pattern))
 
 
-def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
-    """The bundled vocabulary (``measures*.yaml``, ``concepts*.yaml``, ``codes_*.yaml``), extended (and
-    overridden by id) by any extra YAML files of measures, concepts or codes."""
+class _DerivedConcept(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    doid: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    is_a: tuple[str, ...] = ()
+
+
+class _DerivedFile(BaseModel):
+    """A vocabulary derived from an open terminology by a script (``concepts_do.json``): concepts, extra
+    parents of hand-written concepts, and codes."""
+
+    model_config = ConfigDict(extra="forbid")
+    about: dict[str, str]
+    concepts: list[_DerivedConcept]
+    broader: dict[str, list[str]]
+    codes: dict[str, list[str]]
+
+
+DERIVED = "concepts_do.json"
+
+
+def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: Path) -> None:
+    """Add the derived conditions after every other concept (a concept of the same id, and the first concept of a
+    shared name, win), the derived parents of hand-written concepts, and the derived ICD-10-CM codes."""
+    try:
+        derived = _DerivedFile.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        raise EligibilityError(f"invalid derived vocabulary: {exc}", location=Location(file=str(path))) from None
+    for concept_id, parents in derived.broader.items():
+        if concept_id in concepts:
+            known = concepts[concept_id]
+            concepts[concept_id] = known.model_copy(update={"is_a": (*known.is_a, *parents)})
+    for concept in derived.concepts:
+        if concept.id not in concepts:
+            concepts[concept.id] = ConceptDef(
+                id=concept.id, name=concept.name, category="condition", aliases=concept.aliases, is_a=concept.is_a
+            )
+    about = derived.about
+    codes.append(
+        CodeFile(
+            system=ICD10CM,
+            name="ICD-10-CM (Disease Ontology)",
+            source=about["source"],
+            licence=about["licence"],
+            target="concept",
+            hierarchy="icd10",
+            codes=dict(derived.codes),
+        )
+    )
+
+
+def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabulary:
+    """The bundled vocabulary (``measures*.yaml``, ``concepts*.yaml``, ``codes_*.yaml`` and, unless ``derived``
+    is false, the conditions derived from the Disease Ontology), extended (and overridden by id) by any extra YAML
+    files of measures, concepts or codes."""
     measures: dict[str, MeasureDef] = {}
     concepts: dict[str, ConceptDef] = {}
     codes: list[CodeFile] = []
@@ -248,6 +302,8 @@ def load_vocabulary(extra: Iterable[Path] = ()) -> Vocabulary:
             concepts.update({c.id: c for c in _read(Path(path), _ConceptFile).concepts})
         if "system" in data:
             codes.append(_read(Path(path), CodeFile))
+    if derived and data_path(DERIVED).exists():
+        _add_derived(concepts, codes, data_path(DERIVED))
     return Vocabulary(measures.values(), concepts.values(), codes)
 
 
