@@ -41,9 +41,17 @@ def abbreviation_spans(body: str, is_covered: Callable[[int], bool]) -> list[tup
         before = offset + words[0].start() if named else match.start()
         if inside and named:
             spans.append((before, match.start()))
-        elif is_covered(match.start() - 1) or (named and is_covered(before)):
+        elif (is_covered(match.start() - 1) and _initial_of(letters, words)) or (named and is_covered(before)):
             spans.append((match.start(), match.end()))
     return spans
+
+
+def _initial_of(letters: str, words: list[re.Match[str]]) -> bool:
+    """ "Myocardial infarction (STEMI)" is no abbreviation of the name before it but a narrower term: an
+    abbreviation starts with the initial of one of the words it follows."""
+    if words and re.match(r"[\u4e00-\u9fff]", words[-1].group(0)):
+        return True  # "体重指数(BMI)": a Chinese name has no initials
+    return any(w.group(0)[0].lower() == letters[0].lower() for w in words)
 
 
 def expansion_spans(body: str, is_covered: Callable[[int], bool]) -> list[tuple[int, int]]:

@@ -59,7 +59,7 @@ class Builder:
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
         self.scored: list[tuple[int, int]] = []
-        self.negated = self.examples = self.related = False
+        self.negated = self.examples = self.related = self.reviewed = False
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))

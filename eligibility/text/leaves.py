@@ -42,6 +42,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         )
     if measure.qualitative or amount.kind not in ("plain", "time"):
         return None
+    if _PERCENTILE.search(text.text[mention.subject.start : mention.phrase.end]):
+        return None  # "BMI-for-age percentile ≥ 85" is no BMI of 85
     if not amount.unit and measure.unit in _BARE_NUMBER_UNITS:
         amount = replace(amount, unit=measure.unit)
     try:
@@ -61,6 +63,7 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
 
 # Units so usual for their measure that a bare number means them: "BMI > 30" is 30 kg/m².
 _BARE_NUMBER_UNITS = {"kg/m^2"}
+_PERCENTILE = re.compile(r"(?i)\b(?:percentiles?|centiles?|z[- ]?scores?|SDS|standard deviations?)\b|百分位")
 _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
 
 
@@ -224,6 +227,8 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
     for index, (concept, begin, end) in enumerate(named):
         narrower = [(b, e) for other, b, e in named if other != concept and concept in vocabulary.ancestors(other)]
         narrower = [(b, e) for b, e in narrower if not _EXAMPLE.search(text[min(end, b) : max(begin, e)])]
+        # "cardiovascular disease (heart failure, …)": kinds in a parenthesis after the broader name elaborate it
+        narrower = [(b, e) for b, e in narrower if not (b >= end and re.search(r"[(（]", text[end:b]))]
         if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
             continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
         dropped.add(index)

@@ -108,10 +108,26 @@ def examination(vocabulary: Vocabulary, concept: str) -> bool:
     return bool(({concept} | set(vocabulary.ancestors(concept))) & _EXAMINATIONS)
 
 
+# Words that qualify what examples are given of ("poorly-controlled conditions, such as dementia"): each example
+# then counts only so qualified, so none is enough.
+QUALIFIER = re.compile(
+    r"(?i)\b(?:uncontrolled|poorly|unstable|severe|significant|serious|decompensated|symptomatic|relevant|"
+    r"advanced|progressive|active|untreated|refractory|major|recurrent|chronic|acute|recent|current|ongoing|"
+    r"due|secondary|related|associated|induced)\b|严重|未控制|不稳定|活动"
+)
+
+
 def examples(body: str, spans: list[tuple[int, int]]) -> bool:
     """True when the concepts are named as examples of something broader ("a pathology that could cause
     neuropathy (e.g. diabetes, renal failure)"): each is enough for the clause, none is needed."""
     return bool(spans) and bool(EXAMPLE.search(body[: min(start for start, _ in spans)]))
+
+
+def qualified_examples(body: str, spans: list[tuple[int, int]]) -> bool:
+    """True when the examples are of something qualified ("poorly-controlled conditions, such as dementia"): the
+    qualifier before the examples' marker applies to each of them."""
+    marker = EXAMPLE.search(body[: min(start for start, _ in spans)]) if spans else None
+    return marker is not None and bool(QUALIFIER.search(body[: marker.start()]))
 
 
 @dataclass(frozen=True)
@@ -139,6 +155,8 @@ def necessity(
     spans = [(start - offset, end - offset) for start, end in spans]
     concepts = [(node.item if isinstance(node, ast.Not) else node) for node in found]
     if qualified or unheld(body, spans) or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts):
+        return Necessity(False)
+    if qualified_examples(body, spans):
         return Necessity(False)
     named_as_examples = examples(body, spans)
     if any(isinstance(node, ast.Not) for node in found):

@@ -16,6 +16,7 @@ from typing import Literal
 
 from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
+from eligibility.text import parentheses
 from eligibility.text.builder import Builder
 from eligibility.text.cues import cue
 from eligibility.text.necessity import EXAMPLE
@@ -87,6 +88,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         builder.mention(mention)
     builder.qualitative()
     builder.concepts()
+    parentheses.apply(builder)
     builder.implied_sex()
     builder.sex()
     leftover = builder.leftover()
@@ -101,12 +103,29 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
+    rule = _tidy(rule) if rule is not None else None
     if builder.sex_leaf is not None:
         rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
-    return Draft(rule, "partial" if leftover else "rule", leftover)
+    return Draft(rule, "partial" if leftover or builder.reviewed else "rule", leftover)
+
+
+def _tidy(node: ast.Node) -> ast.Node:
+    """A group with a review inside one of its kind flattened, repeated items dropped, reviews alone one review."""
+    if not isinstance(node, (ast.AllOf, ast.AnyOf)):
+        return node
+    items: list[ast.Node] = []
+    for item in (_tidy(i) for i in node.items):
+        parts = item.items if isinstance(item, (ast.AllOf, ast.AnyOf)) and type(item) is type(node) else ()
+        merge = any(isinstance(i, ast.NeedsReview) for i in parts)
+        for part in parts if merge else (item,):
+            if part not in items:
+                items.append(part)
+    if len(items) == 1 or all(isinstance(i, ast.NeedsReview) for i in items):
+        return items[0]
+    return type(node)(items=tuple(items))
 
 
 def _within_limits(rule: ast.Node) -> bool:
@@ -149,6 +168,18 @@ def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
     return ast.AnyOf(items=(ast.Not(item=condition), rest))
 
 
+def _noun_after(builder: Builder) -> bool:
+    """ "herpes zoster myelopathy": an unread word right after a name read makes it a narrower thing."""
+    body = builder.text.text
+    ends = {end for _start, end in builder.places}
+    return any(
+        re.fullmatch(r"[\s\-]+", body[end : token.start()] or "x")
+        for token in builder.leftover_tokens()
+        for end in ends
+        if end < token.start()
+    )
+
+
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
     """The rule read, joined with the review leaf so that the rule decides only what it settles for sure.
 
@@ -169,7 +200,7 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
         return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
-        return ast.AnyOf(items=(rule, review))
+        return review if _noun_after(builder) else ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
