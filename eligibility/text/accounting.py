@@ -13,7 +13,7 @@ CONTENT = re.compile(
 ABBREVIATION = re.compile(r"\s*[(（]\s*((?=[^)）]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）]")
 # Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
 EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*[(（]([A-Za-z][A-Za-z\s\-]{4,80})[)）]")
-SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
+SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and\s*/\s*or)\b|[或和及]")
 AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
 FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
 SEX_WORDS = {

@@ -39,7 +39,7 @@ _HAD = re.compile(
     r"(?i)\b(?:history\s+of|previous(?:ly)?|prior|underwent|had|status\s+post|s/p)\s+(?:[\w\-]+\s+){0,3}$"
 )
 # An unread word joined to a read part by "or" alone is another choice ("ticagrelor or prasugrel").
-OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and/or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
+OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and\s*/\s*or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
 # An unread word joined by "and" alone is another item of a list ("statins and quinolones within 12 months"): in an
 # exclusion either excludes, so it does not qualify what was read.
 AND_ONLY = re.compile(r"(?i)[\s,]*(?:and|&|和|及|以及)(?:\s+(?:an?|the|any))?[\s,]*")
@@ -103,6 +103,12 @@ def required_by_inclusion(body: str, found: list[ast.Node], spans: list[tuple[in
     return True
 
 
+def generic(vocabulary: Vocabulary, concept: str) -> bool:
+    """True for a broad root concept (any neoplasm, surgery, infection): named as an example of something, it
+    stands for that thing's kind of it ("urinary diseases, such as tumors"), never for itself."""
+    return vocabulary.ancestors(concept) == {concept} and len(vocabulary.descendants(concept)) >= 10
+
+
 def examination(vocabulary: Vocabulary, concept: str) -> bool:
     """True for a test or examination (an ECG, any imaging)."""
     return bool(({concept} | set(vocabulary.ancestors(concept))) & _EXAMINATIONS)
@@ -158,6 +164,8 @@ def necessity(
         return Necessity(False)
     if qualified_examples(body, spans):
         return Necessity(False)
+    if examples(body, spans) and any(generic(vocabulary, getattr(n, "concept", "")) for n in concepts):
+        return Necessity(False)  # "urinary diseases, such as … tumors": a broad example is the head's kind only
     named_as_examples = examples(body, spans)
     if any(isinstance(node, ast.Not) for node in found):
         # "Absence of bone lesion or knee osteoarthritis": denied alternatives, one unread — nothing is settled

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 from eligibility.lang import ast
 from eligibility.text.leaves import first_concept, in_exception_parentheses
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import EXAMPLE, QUALIFIER
+from eligibility.text.necessity import EXAMPLE, QUALIFIER, generic
 from eligibility.vocab.vocabulary import Vocabulary
 
 if TYPE_CHECKING:
@@ -120,7 +120,8 @@ def combine(
         return Combined(None, span, True)
     p = _either(inside)
     if example:
-        if QUALIFIER.search(text[: group.opened + example.start()]) or _noun_after(text, group, unread):
+        broad = any(generic(vocabulary, c) for node in inside for c in _concepts(node))
+        if QUALIFIER.search(text[: group.opened + example.start()]) or _noun_after(text, group, unread) or broad:
             return Combined(None, span, True)  # "severe infection (e.g. pneumonia)": no example is enough
         if h is not None and head_read and _categories(head) == _categories(inside):
             return Combined(ast.AnyOf(items=(*head, *inside)), span, not paren_read)
@@ -136,7 +137,8 @@ def combine(
         if not measured and _plain_category(text, group, unread):
             return Combined(ast.AnyOf(items=(p, review)), span, True)
         return Combined(None, span, True)
-    if _subsumed(vocabulary, head, inside) or _kinds_listed(head, inside):
+    plain_head = not QUALIFIER.search(text[: group.opened])  # "uncontrolled infection (…)" qualifies each kind
+    if _subsumed(vocabulary, head, inside) or (plain_head and _kinds_listed(head, inside)):
         if paren_read:
             return Combined(ast.AnyOf(items=(p, ast.AllOf(items=(h, review)))), span, True)
         return Combined(ast.AnyOf(items=(p, review)), span, True)
@@ -200,9 +202,14 @@ def _either(nodes: list[ast.Node]) -> ast.Node:
     return nodes[0] if len(nodes) == 1 else ast.AnyOf(items=tuple(nodes))
 
 
+# Between a name and an unread word after it: the word is its head noun or its body site ("tumor of the oral
+# cavity", "surgery on either breast").
+NARROWING = re.compile(r"(?i)[\s\-]+|\s+(?:of|on|in)\s+(?:the\s+|either\s+|both\s+)?")
+
+
 def _noun_after(text: str, group: Group, unread: list[tuple[int, int]]) -> bool:
     """ "(e.g. herpes zoster myelopathy)": an unread word right after a name read inside makes it narrower."""
-    return any(end < start and re.fullmatch(r"[\s\-]+", text[end:start]) for start, _ in unread for end in group.ends)
+    return any(end < start and NARROWING.fullmatch(text[end:start]) for start, _ in unread for end in group.ends)
 
 
 def _kinds_listed(head: list[ast.Node], inside: list[ast.Node]) -> bool:

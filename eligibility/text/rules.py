@@ -66,7 +66,10 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
             elif EXAMPLE.search(gap):
                 inner = "or"  # "heart disease (e.g. heart failure)": an example is enough, never needed
             elif not re.search(r"[,;，；、/]", gap):
-                inner = "and"  # "heart failure with NYHA class 3 or 4": one qualifies the other
+                # "heart failure with NYHA class 3 or 4": one qualifies the other; "X or CKD on dialysis": only
+                # its neighbour, never the rest of an "or" list
+                current[-1] = ast.AllOf(items=(current[-1], leaves[index]))
+                continue
             current.append(leaves[index])
     groups.append((inner, current))
     nodes = [
@@ -173,7 +176,7 @@ def _noun_after(builder: Builder) -> bool:
     body = builder.text.text
     ends = {end for _start, end in builder.places}
     return any(
-        re.fullmatch(r"[\s\-]+", body[end : token.start()] or "x")
+        parentheses.NARROWING.fullmatch(body[end : token.start()] or "x")
         for token in builder.leftover_tokens()
         for end in ends
         if end < token.start()
