@@ -9,8 +9,8 @@ from collections.abc import Callable
 CONTENT = re.compile(
     r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}|\d+(?:[.,]\d+)?|[<>≤≥≦≧＜＞]|(?i:\bm[ae]n\b)|[男女]|\b[A-Z]\b"
 )
-# "Bacillus Calmette-Guérin (BCG)": an abbreviation in parentheses.
-ABBREVIATION = re.compile(r"\s*[(（]\s*((?=[^)）]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）]")
+# "Bacillus Calmette-Guérin (BCG)", "body mass index [BMI]": an abbreviation in parentheses or brackets.
+ABBREVIATION = re.compile(r"\s*[(（\[]\s*((?=[^)）\]]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）\]]")
 # Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
 EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*[(（]([A-Za-z][A-Za-z\s\-]{4,80})[)）]")
 SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and\s*/\s*or)\b|[或和及]")

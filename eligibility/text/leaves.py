@@ -86,6 +86,13 @@ def _inside(hit: NameHit, other: NameHit) -> bool:
     return other.start <= hit.start and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
 
 
+def longest_names(words: str, finders) -> list[tuple[str, NameHit]]:
+    """Every concept named in ``words``, category by category, but none inside a longer name of another category
+    ("attack" the relapse inside "transient ischemic attack")."""
+    every = [(category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)]
+    return [pair for pair in every if not any(_inside(pair[1], other[1]) for other in every)]
+
+
 def concepts_named(words: str, finders) -> list[tuple[str, NameHit]]:
     """The concepts named last in ``words``, with the ones joined to them by "or"/"and"/","."""
     every = [(category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)]

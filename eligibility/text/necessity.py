@@ -104,9 +104,10 @@ def required_by_inclusion(body: str, found: list[ast.Node], spans: list[tuple[in
 
 
 def generic(vocabulary: Vocabulary, concept: str) -> bool:
-    """True for a broad root concept (any neoplasm, surgery, infection): named as an example of something, it
-    stands for that thing's kind of it ("urinary diseases, such as tumors"), never for itself."""
-    return vocabulary.ancestors(concept) == {concept} and len(vocabulary.descendants(concept)) >= 10
+    """True for a broad concept (any neoplasm, malignancy, surgery, infection): named as an example or kind of
+    something, it may stand for that thing's kind of it ("urinary diseases, such as tumors", "Haematological
+    disorders (… malignancy …)"), not for itself."""
+    return len(vocabulary.descendants(concept)) >= 10
 
 
 def examination(vocabulary: Vocabulary, concept: str) -> bool:

@@ -116,21 +116,22 @@ def combine(
     if any(isinstance(node, ast.Not) for node in head + inside):
         return Combined(None, span, True)
     example = EXAMPLE.search(text[group.opened : group.closed])
+    if any(generic(vocabulary, c) for node in inside for c in _concepts(node)):
+        return Combined(None, span, True)  # "Haematological disorders (… malignancy …)": its kind of it, or any?
     if not inside:  # a list naming kinds beyond the head's concept ("steroid (oral, inhaled)"): see widens()
         return Combined(None, span, True)
     p = _either(inside)
     if example:
-        broad = any(generic(vocabulary, c) for node in inside for c in _concepts(node))
-        if QUALIFIER.search(text[: group.opened + example.start()]) or _noun_after(text, group, unread) or broad:
+        if QUALIFIER.search(text[: group.opened + example.start()]) or _noun_after(text, group, unread):
             return Combined(None, span, True)  # "severe infection (e.g. pneumonia)": no example is enough
         if h is not None and head_read and _categories(head) == _categories(inside):
             return Combined(ast.AnyOf(items=(*head, *inside)), span, not paren_read)
-        if h is None or head_read:
+        if head_read or _plain_category(text, group, unread, True):  # "ischemic disorders (e.g. stroke)": no
             return Combined(ast.AnyOf(items=(p, review)), span, True)
         return Combined(None, span, True)
     measured = all(_measured(node) for node in inside)
     if h is None or not head_read:
-        if measured and paren_read and (h is None or _no_words(text, group)):
+        if measured and paren_read:  # "Extreme obesity (BMI ≥ 40)": false whenever the threshold is
             return Combined(ast.AllOf(items=(p, review)), span, True)
         if h is not None and _subsumed(vocabulary, head, inside) and paren_read:
             return Combined(ast.AllOf(items=(h, review)), span, True)
@@ -182,19 +183,18 @@ def _grade(vocabulary: Vocabulary, node: ast.Node) -> bool:
 # "cardiovascular disease (heart failure, …)": a head naming only a body system and a kind of disorder lists or
 # defines its kinds in the parenthesis (never narrows them by severity), so each kind named is enough.
 _CATEGORY_WORD = re.compile(
-    r"(?i)(?:cardio\w*|cardiac|heart|vascular|pulmonary|lung|respiratory|renal|kidney|hepatic|liver|neurologic\w*|"
-    r"psychiatric|mental|gastrointestinal|endocrine|metabolic|ha?ematologic\w*|autoimmune|infectious|"
-    r"diseases?|disorders?|conditions?|illness(?:es)?|infections?)"
+    r"(?i)(?:cardio\w*|cardiac|heart|vascular|cerebrovascular|pulmonary|lung|respiratory|renal|kidney|hepatic|liver|"
+    r"neurologic\w*|psychiatric|mental|gastrointestinal|endocrine|metabolic|ha?ematologic\w*|autoimmune|infectious|"
+    r"immunologic\w*|thrombo\w*|skin|medical|systemic|diseases?|disorders?|conditions?|illness(?:es)?|infections?|"
+    r"problems?|events?)"
 )
 
 
-def _plain_category(text: str, group: Group, unread: list[tuple[int, int]]) -> bool:
+def _plain_category(text: str, group: Group, unread: list[tuple[int, int]], empty: bool = False) -> bool:
+    """True when the unread words before the parenthesis only name a body system and a kind of disorder (or there
+    are none, if ``empty``)."""
     words = [text[a:b] for a, b in unread if a < group.opened]
-    return bool(words) and all(_CATEGORY_WORD.fullmatch(word) for word in words)
-
-
-def _no_words(text: str, group: Group) -> bool:
-    return not re.search(r"[^\W\d_]", text[group.head : group.opened])
+    return (empty or bool(words)) and all(_CATEGORY_WORD.fullmatch(word) for word in words)
 
 
 def _either(nodes: list[ast.Node]) -> ast.Node:

@@ -36,7 +36,9 @@ class Draft:
     leftover: str
 
 
-def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], default: str) -> ast.Node:
+def _join(
+    text: str, places: list[tuple[int, int]], leaves: list[ast.Node], default: str, review: ast.Node | None = None
+) -> ast.Node:
     """Join leaves as written: a comma or semicolon before "and"/"or" separates groups ("(A or B), and C"),
     a bare "and"/"or" joins neighbours; elsewhere the item's kind decides."""
     unique = list(dict.fromkeys(range(len(leaves))))
@@ -63,6 +65,8 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
         else:
             if word:
                 inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
+                if inner == "and" and default == "or" and review is not None:
+                    inner = "either"  # "HIV, HBV, and HCV" in an exclusion: all of them, or any?
             elif EXAMPLE.search(gap):
                 inner = "or"  # "heart disease (e.g. heart failure)": an example is enough, never needed
             elif not re.search(r"[,;，；、/]", gap):
@@ -72,14 +76,24 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
                 continue
             current.append(leaves[index])
     groups.append((inner, current))
-    nodes = [
-        items[0] if len(items) == 1 else (ast.AnyOf if how == "or" else ast.AllOf)(items=tuple(items))
-        for how, items in groups
-    ]
+    nodes = [_group(how, items, review) for how, items in groups]
     if len(nodes) == 1:
         return nodes[0]
     outer = words[0] if len(set(words)) == 1 else default
+    if outer == "and" and default == "or":  # "A, B, and C": a list of all, or of any?
+        flat = [item for _how, items in groups for item in items] if all(h == default for h, _ in groups) else nodes
+        return _group("either", flat, review)
     return (ast.AnyOf if outer == "or" else ast.AllOf)(items=tuple(nodes))
+
+
+def _group(how: str, items: list[ast.Node], review: ast.Node | None) -> ast.Node:
+    """The items of one group joined: "either" decides only where "all" and "any" agree."""
+    if len(items) == 1:
+        return items[0]
+    if how == "either" and review is not None:
+        every, some = ast.AllOf(items=tuple(items)), ast.AnyOf(items=tuple(items))
+        return ast.AnyOf(items=(every, ast.AllOf(items=(some, review))))
+    return (ast.AnyOf if how == "or" else ast.AllOf)(items=tuple(items))
 
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
@@ -101,7 +115,8 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
     default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
-    rule = _conditional(parsed.text.text, ordered, kind, default) if leaves else None
+    review = ast.NeedsReview(text=parsed.text.source.strip())
+    rule = _conditional(parsed.text.text, ordered, kind, default, review) if leaves else None
     if alternatives and len(leaves) > 1:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
@@ -112,7 +127,9 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
-    return Draft(rule, "partial" if leftover or builder.reviewed else "rule", leftover)
+    nodes = ast.walk(rule) if rule is not None else []
+    reviewed = builder.reviewed or any(isinstance(node, ast.NeedsReview) for node in nodes)
+    return Draft(rule, "partial" if leftover or reviewed else "rule", leftover)
 
 
 def _tidy(node: ast.Node) -> ast.Node:
@@ -150,7 +167,7 @@ def _durations(node: ast.Node) -> list[ast.Duration]:
     return [d for d in found if isinstance(d, ast.Duration)]
 
 
-def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
+def _conditional(text: str, ordered: list, kind: str, default: str, review: ast.Node) -> ast.Node:
     """ "Females of childbearing potential: negative pregnancy test": leaves before a colon say whom the rest
     concerns. An inclusion holds when they do not apply or the rest holds; an exclusion applies when both do."""
     colon = next(
@@ -163,9 +180,9 @@ def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
     )
     places, leaves = [p for p, _ in ordered], [leaf for _, leaf in ordered]
     if colon is None:
-        return _join(text, places, leaves, default)
+        return _join(text, places, leaves, default, review)
     condition = _join(text, places[:colon], leaves[:colon], "and")
-    rest = _join(text, places[colon:], leaves[colon:], default)
+    rest = _join(text, places[colon:], leaves[colon:], default, review)
     if kind == "exclusion":
         return ast.AllOf(items=(condition, rest))
     return ast.AnyOf(items=(ast.Not(item=condition), rest))
