@@ -44,7 +44,7 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         return None
     if _PERCENTILE.search(text.text[mention.subject.start : mention.phrase.end]):
         return None  # "BMI-for-age percentile ≥ 85" is no BMI of 85
-    if not amount.unit and measure.unit in _BARE_NUMBER_UNITS:
+    if not amount.unit and (measure.unit in _BARE_NUMBER_UNITS or measure.id in _BARE_NUMBER_MEASURES):
         amount = replace(amount, unit=measure.unit)
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
@@ -63,6 +63,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
 
 # Units so usual for their measure that a bare number means them: "BMI > 30" is 30 kg/m².
 _BARE_NUMBER_UNITS = {"kg/m^2"}
+# "CD4 count < 200": a CD4 count is always written per µL (never per nL or 10^9/L).
+_BARE_NUMBER_MEASURES = {"cd4_count"}
 _PERCENTILE = re.compile(r"(?i)\b(?:percentiles?|centiles?|z[- ]?scores?|SDS|standard deviations?)\b|百分位")
 _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
 

@@ -17,6 +17,7 @@ from typing import Literal
 from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
+from eligibility.text.accounting import SEPARATOR
 from eligibility.text.builder import Builder
 from eligibility.text.cues import cue
 from eligibility.text.necessity import EXAMPLE
@@ -200,6 +201,28 @@ def _noun_after(builder: Builder) -> bool:
     )
 
 
+def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
+    """ "A heart rate less than 50 beats/minute or grade 2 or 3 AV heart block": in a list of alternatives, a leaf
+    with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
+    the unread words may also be alternatives of their own (``or review``). Any other shape is left for review."""
+    ordered = sorted(zip(builder.places, builder.leaves, strict=True), key=lambda pair: pair[0])
+    if not (isinstance(rule, ast.AnyOf) and list(rule.items) == [leaf for _, leaf in ordered]) and len(ordered) != 1:
+        return review
+    if len(ordered) == 1 and rule != ordered[0][1]:
+        return review
+    body = builder.text.text
+    qualified = set()
+    for token in builder.leftover_tokens():
+        for index, (start, end) in enumerate(place for place, _ in ordered):
+            gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
+            if not SEPARATOR.search(gap):
+                qualified.add(index)
+    if len(qualified) == len(ordered):
+        return review  # nothing could be true on its own
+    items = [ast.AllOf(items=(leaf, review)) if i in qualified else leaf for i, (_, leaf) in enumerate(ordered)]
+    return ast.AnyOf(items=(*items, review))
+
+
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
     """The rule read, joined with the review leaf so that the rule decides only what it settles for sure.
 
@@ -225,6 +248,8 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
         return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
+    if qualifying and separate and either and not conditional:
+        return _each_qualified(rule, review, builder)
     if qualifying:
-        return review if separate and either and not conditional else ast.AllOf(items=(rule, review))
+        return ast.AllOf(items=(rule, review))
     return (ast.AnyOf if either != conditional else ast.AllOf)(items=(rule, review))
