@@ -131,9 +131,10 @@ def examples(body: str, spans: list[tuple[int, int]]) -> bool:
 
 
 def qualified_examples(body: str, spans: list[tuple[int, int]]) -> bool:
-    """True when the examples are of something qualified ("poorly-controlled conditions, such as dementia"): the
-    qualifier before the examples' marker applies to each of them."""
-    marker = EXAMPLE.search(body[: min(start for start, _ in spans)]) if spans else None
+    """True when some concepts are examples of something qualified ("poorly-controlled conditions, such as
+    dementia", "Serious cardiovascular diseases, such as arrhythmia"): the qualifier before the examples' marker
+    applies to each of them."""
+    marker = EXAMPLE.search(body[: max(start for start, _ in spans)]) if spans else None
     return marker is not None and bool(QUALIFIER.search(body[: marker.start()]))
 
 

@@ -144,9 +144,23 @@ def _tidy(node: ast.Node) -> ast.Node:
         for part in parts if merge else (item,):
             if part not in items:
                 items.append(part)
-    if len(items) == 1 or all(isinstance(i, ast.NeedsReview) for i in items):
-        return items[0]
+    if len(items) == 1 or all(isinstance(i, ast.NeedsReview) for i in items) or _never_true(node, items):
+        return next((i for i in items if isinstance(i, ast.NeedsReview)), items[0])
     return type(node)(items=tuple(items))
+
+
+def _never_true(node: ast.Node, items: list[ast.Node]) -> bool:
+    """ "(X and review) or review": alternatives that each need a person decide nothing."""
+    direct = any(isinstance(i, ast.NeedsReview) for i in items)
+    return (
+        isinstance(node, ast.AnyOf)
+        and direct
+        and all(
+            isinstance(i, ast.NeedsReview)
+            or (isinstance(i, ast.AllOf) and any(isinstance(j, ast.NeedsReview) for j in i.items))
+            for i in items
+        )
+    )
 
 
 def _within_limits(rule: ast.Node) -> bool:
