@@ -220,6 +220,7 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
     with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
     the unread words may also be alternatives of their own (``or review``). Any other shape is left for review."""
     ordered = sorted(zip(builder.places, builder.leaves, strict=True), key=lambda pair: pair[0])
+    ordered = [pair for index, pair in enumerate(ordered) if pair[1] not in [leaf for _, leaf in ordered[:index]]]
     if not (isinstance(rule, ast.AnyOf) and list(rule.items) == [leaf for _, leaf in ordered]) and len(ordered) != 1:
         return review
     if len(ordered) == 1 and rule != ordered[0][1]:
