@@ -9,11 +9,11 @@ from collections.abc import Callable
 CONTENT = re.compile(
     r"[A-Za-z][A-Za-z0-9'\-]{2,}|[\u4e00-\u9fff]{2,}|\d+(?:[.,]\d+)?|[<>≤≥≦≧＜＞]|(?i:\bm[ae]n\b)|[男女]|\b[A-Z]\b"
 )
-# "Bacillus Calmette-Guérin (BCG)": an abbreviation in parentheses.
-ABBREVIATION = re.compile(r"\s*[(（]\s*((?=[^)）]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）]")
+# "Bacillus Calmette-Guérin (BCG)", "body mass index [BMI]": an abbreviation in parentheses or brackets.
+ABBREVIATION = re.compile(r"\s*[(（\[]\s*((?=[^)）\]]*[A-Z])[A-Za-z][A-Za-z0-9]{1,7})\s*[)）\]]")
 # Between a leftover word and a leaf, one of these makes the leftover a separate part rather than a qualifier.
 EXPANSION = re.compile(r"\b([A-Z]{2,6})\s*[(（]([A-Za-z][A-Za-z\s\-]{4,80})[)）]")
-SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and/or)\b|[或和及]")
+SEPARATOR = re.compile(r"(?i)[,;，；。、/]|\b(?:or|and|and\s*/\s*or)\b|[或和及]")
 AGE_WORD = re.compile(r"(?i)\b(?:age[sd]?|old|older|younger|years?|yrs?|months?)\b|岁|年龄")
 FEMALE_CONDITIONS = {"pregnancy", "breastfeeding", "lactation", "childbearing_potential"}
 SEX_WORDS = {
@@ -41,9 +41,17 @@ def abbreviation_spans(body: str, is_covered: Callable[[int], bool]) -> list[tup
         before = offset + words[0].start() if named else match.start()
         if inside and named:
             spans.append((before, match.start()))
-        elif is_covered(match.start() - 1) or (named and is_covered(before)):
+        elif (is_covered(match.start() - 1) and _initial_of(letters, words)) or (named and is_covered(before)):
             spans.append((match.start(), match.end()))
     return spans
+
+
+def _initial_of(letters: str, words: list[re.Match[str]]) -> bool:
+    """ "Myocardial infarction (STEMI)" is no abbreviation of the name before it but a narrower term: an
+    abbreviation starts with the initial of one of the words it follows."""
+    if words and re.match(r"[\u4e00-\u9fff]", words[-1].group(0)):
+        return True  # "体重指数(BMI)": a Chinese name has no initials
+    return any(w.group(0)[0].lower() == letters[0].lower() for w in words)
 
 
 def expansion_spans(body: str, is_covered: Callable[[int], bool]) -> list[tuple[int, int]]:

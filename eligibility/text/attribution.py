@@ -319,6 +319,8 @@ def attribute(text: str, phrases: list[Phrase], lexicon: Lexicon) -> list[Mentio
             continue
         own = subject.content or subject.measures
         subject = _after_subject(text, phrase, subject, lexicon)
+        if subject.start >= phrase.end:  # "≥ 140 mmHg systolic and/or ≥ 90 mmHg diastolic": read, not the next's
+            left = max(left, subject.end)
         if phrase.kind == "window" and text.startswith("前", phrase.start):
             subject = _following(text, phrase, lexicon, strict=False) or Subject("", phrase.end, phrase.end)
         elif not (subject.content or subject.measures or _has_marker(subject, markers)):

@@ -17,13 +17,13 @@ from eligibility.text.accounting import (
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
-    CATEGORY_ORDER,
     comparison,
     concepts_named,
     drop_modifiers,
     duration_of,
     first_concept,
     in_exception_parentheses,
+    longest_names,
     parents_named,
     qualified,
     span_of,
@@ -59,7 +59,7 @@ class Builder:
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
         self.scored: list[tuple[int, int]] = []
-        self.negated = self.examples = self.related = False
+        self.negated = self.examples = self.related = self.reviewed = False
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
@@ -270,31 +270,30 @@ class Builder:
         found: list[ast.Node] = []
         spans: list[tuple[int, int]] = []
         read = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
-        for category in CATEGORY_ORDER:
-            for hit in self.finders[category].find(body[start:]):
-                begin, end = hit.start + start, hit.end + start
-                if any(a <= begin < b or a < end <= b for a, b in self.covered + spans):
-                    continue
-                if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
-                    continue
-                if begin < self.qualified or hit.id in read:
-                    continue
-                if qualified(body, begin, end, category):
-                    continue
-                before = body[max(start, begin - 25) : begin]
-                current = bool(cue("active").search(before)) or (
-                    self.kind == "exclusion" and category == "condition" and not cue("history").search(body[start:end])
-                )
-                node = ast.Presence(
-                    category=category,
-                    concept=hit.id,
-                    concept_text=hit.text,
-                    active=current,
-                    span=span_of(self.text, begin, end),
-                )
-                found.append(ast.Not(item=node) if cue("negation").search(before) else node)
-                spans.append((begin, end))
-                self._cover_cues(before, begin - len(before), ("active", "negation"))
+        for category, hit in longest_names(body[start:], self.finders):
+            begin, end = hit.start + start, hit.end + start
+            if any(a <= begin < b or a < end <= b for a, b in self.covered + spans):
+                continue
+            if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
+                continue
+            if begin < self.qualified or hit.id in read:
+                continue
+            if qualified(body, begin, end, category):
+                continue
+            before = body[max(start, begin - 25) : begin]
+            current = bool(cue("active").search(before)) or (
+                self.kind == "exclusion" and category == "condition" and not cue("history").search(body[start:end])
+            )
+            node = ast.Presence(
+                category=category,
+                concept=hit.id,
+                concept_text=hit.text,
+                active=current,
+                span=span_of(self.text, begin, end),
+            )
+            found.append(ast.Not(item=node) if cue("negation").search(before) else node)
+            spans.append((begin, end))
+            self._cover_cues(before, begin - len(before), ("active", "negation"))
         found, spans = drop_modifiers(body, found, spans)
         named = [(_concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
         named += [(concept, -1, -1) for concept in read if concept]

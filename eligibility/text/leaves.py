@@ -42,7 +42,9 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         )
     if measure.qualitative or amount.kind not in ("plain", "time"):
         return None
-    if not amount.unit and measure.unit in _BARE_NUMBER_UNITS:
+    if _PERCENTILE.search(text.text[mention.subject.start : mention.phrase.end]):
+        return None  # "BMI-for-age percentile ≥ 85" is no BMI of 85
+    if not amount.unit and (measure.unit in _BARE_NUMBER_UNITS or measure.id in _BARE_NUMBER_MEASURES):
         amount = replace(amount, unit=measure.unit)
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
@@ -61,6 +63,9 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
 
 # Units so usual for their measure that a bare number means them: "BMI > 30" is 30 kg/m².
 _BARE_NUMBER_UNITS = {"kg/m^2"}
+# "CD4 count < 200": a CD4 count is always written per µL (never per nL or 10^9/L).
+_BARE_NUMBER_MEASURES = {"cd4_count"}
+_PERCENTILE = re.compile(r"(?i)\b(?:percentiles?|centiles?|z[- ]?scores?|SDS|standard deviations?)\b|百分位")
 _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
 
 
@@ -81,6 +86,13 @@ def first_concept(words: str, finders, categories=CATEGORY_ORDER) -> tuple[str, 
 def _inside(hit: NameHit, other: NameHit) -> bool:
     """ "zoster" inside "live zoster vaccine": the shorter name is part of the longer one."""
     return other.start <= hit.start and hit.end <= other.end and (other.end - other.start) > (hit.end - hit.start)
+
+
+def longest_names(words: str, finders) -> list[tuple[str, NameHit]]:
+    """Every concept named in ``words``, category by category, but none inside a longer name of another category
+    ("attack" the relapse inside "transient ischemic attack")."""
+    every = [(category, hit) for category in CATEGORY_ORDER for hit in finders[category].find(words)]
+    return [pair for pair in every if not any(_inside(pair[1], other[1]) for other in every)]
 
 
 def concepts_named(words: str, finders) -> list[tuple[str, NameHit]]:
@@ -224,6 +236,8 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
     for index, (concept, begin, end) in enumerate(named):
         narrower = [(b, e) for other, b, e in named if other != concept and concept in vocabulary.ancestors(other)]
         narrower = [(b, e) for b, e in narrower if not _EXAMPLE.search(text[min(end, b) : max(begin, e)])]
+        # "cardiovascular disease (heart failure, …)": kinds in a parenthesis after the broader name elaborate it
+        narrower = [(b, e) for b, e in narrower if not (b >= end and re.search(r"[(（]", text[end:b]))]
         if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
             continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
         dropped.add(index)

@@ -39,7 +39,7 @@ _HAD = re.compile(
     r"(?i)\b(?:history\s+of|previous(?:ly)?|prior|underwent|had|status\s+post|s/p)\s+(?:[\w\-]+\s+){0,3}$"
 )
 # An unread word joined to a read part by "or" alone is another choice ("ticagrelor or prasugrel").
-OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and/or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
+OR_ONLY = re.compile(r"(?i)[\s,)\]）]*(?:or|and\s*/\s*or|/|或)(?:\s+(?:an?|the|any))?[\s,(（]*")
 # An unread word joined by "and" alone is another item of a list ("statins and quinolones within 12 months"): in an
 # exclusion either excludes, so it does not qualify what was read.
 AND_ONLY = re.compile(r"(?i)[\s,]*(?:and|&|和|及|以及)(?:\s+(?:an?|the|any))?[\s,]*")
@@ -103,15 +103,39 @@ def required_by_inclusion(body: str, found: list[ast.Node], spans: list[tuple[in
     return True
 
 
+def generic(vocabulary: Vocabulary, concept: str) -> bool:
+    """True for a broad concept (any neoplasm, malignancy, surgery, infection): named as an example or kind of
+    something, it may stand for that thing's kind of it ("urinary diseases, such as tumors", "Haematological
+    disorders (… malignancy …)"), not for itself."""
+    return len(vocabulary.descendants(concept)) >= 10
+
+
 def examination(vocabulary: Vocabulary, concept: str) -> bool:
     """True for a test or examination (an ECG, any imaging)."""
     return bool(({concept} | set(vocabulary.ancestors(concept))) & _EXAMINATIONS)
+
+
+# Words that qualify what examples are given of ("poorly-controlled conditions, such as dementia"): each example
+# then counts only so qualified, so none is enough.
+QUALIFIER = re.compile(
+    r"(?i)\b(?:uncontrolled|poorly|unstable|severe|significant|serious|decompensated|symptomatic|relevant|"
+    r"advanced|progressive|active|untreated|refractory|major|recurrent|chronic|acute|recent|current|ongoing|"
+    r"due|secondary|related|associated|induced)\b|严重|未控制|不稳定|活动"
+)
 
 
 def examples(body: str, spans: list[tuple[int, int]]) -> bool:
     """True when the concepts are named as examples of something broader ("a pathology that could cause
     neuropathy (e.g. diabetes, renal failure)"): each is enough for the clause, none is needed."""
     return bool(spans) and bool(EXAMPLE.search(body[: min(start for start, _ in spans)]))
+
+
+def qualified_examples(body: str, spans: list[tuple[int, int]]) -> bool:
+    """True when some concepts are examples of something qualified ("poorly-controlled conditions, such as
+    dementia", "Serious cardiovascular diseases, such as arrhythmia"): the qualifier before the examples' marker
+    applies to each of them."""
+    marker = EXAMPLE.search(body[: max(start for start, _ in spans)]) if spans else None
+    return marker is not None and bool(QUALIFIER.search(body[: marker.start()]))
 
 
 @dataclass(frozen=True)
@@ -140,6 +164,10 @@ def necessity(
     concepts = [(node.item if isinstance(node, ast.Not) else node) for node in found]
     if qualified or unheld(body, spans) or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts):
         return Necessity(False)
+    if qualified_examples(body, spans):
+        return Necessity(False)
+    if examples(body, spans) and any(generic(vocabulary, getattr(n, "concept", "")) for n in concepts):
+        return Necessity(False)  # "urinary diseases, such as … tumors": a broad example is the head's kind only
     named_as_examples = examples(body, spans)
     if any(isinstance(node, ast.Not) for node in found):
         # "Absence of bone lesion or knee osteoarthritis": denied alternatives, one unread — nothing is settled

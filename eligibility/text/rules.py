@@ -16,6 +16,8 @@ from typing import Literal
 
 from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
+from eligibility.text import parentheses
+from eligibility.text.accounting import SEPARATOR
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
@@ -37,7 +39,9 @@ class Draft:
     leftover: str
 
 
-def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], default: str) -> ast.Node:
+def _join(
+    text: str, places: list[tuple[int, int]], leaves: list[ast.Node], default: str, review: ast.Node | None = None
+) -> ast.Node:
     """Join leaves as written: a comma or semicolon before "and"/"or" separates groups ("(A or B), and C"),
     a bare "and"/"or" joins neighbours; elsewhere the item's kind decides."""
     unique = list(dict.fromkeys(range(len(leaves))))
@@ -64,20 +68,35 @@ def _join(text: str, places: list[tuple[int, int]], leaves: list[ast.Node], defa
         else:
             if word:
                 inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
+                if inner == "and" and default == "or" and review is not None:
+                    inner = "either"  # "HIV, HBV, and HCV" in an exclusion: all of them, or any?
             elif EXAMPLE.search(gap):
                 inner = "or"  # "heart disease (e.g. heart failure)": an example is enough, never needed
             elif not re.search(r"[,;，；、/]", gap):
-                inner = "and"  # "heart failure with NYHA class 3 or 4": one qualifies the other
+                # "heart failure with NYHA class 3 or 4": one qualifies the other; "X or CKD on dialysis": only
+                # its neighbour, never the rest of an "or" list
+                current[-1] = ast.AllOf(items=(current[-1], leaves[index]))
+                continue
             current.append(leaves[index])
     groups.append((inner, current))
-    nodes = [
-        items[0] if len(items) == 1 else (ast.AnyOf if how == "or" else ast.AllOf)(items=tuple(items))
-        for how, items in groups
-    ]
+    nodes = [_group(how, items, review) for how, items in groups]
     if len(nodes) == 1:
         return nodes[0]
     outer = words[0] if len(set(words)) == 1 else default
+    if outer == "and" and default == "or":  # "A, B, and C": a list of all, or of any?
+        flat = [item for _how, items in groups for item in items] if all(h == default for h, _ in groups) else nodes
+        return _group("either", flat, review)
     return (ast.AnyOf if outer == "or" else ast.AllOf)(items=tuple(nodes))
+
+
+def _group(how: str, items: list[ast.Node], review: ast.Node | None) -> ast.Node:
+    """The items of one group joined: "either" decides only where "all" and "any" agree."""
+    if len(items) == 1:
+        return items[0]
+    if how == "either" and review is not None:
+        every, some = ast.AllOf(items=tuple(items)), ast.AnyOf(items=tuple(items))
+        return ast.AnyOf(items=(every, ast.AllOf(items=(some, review))))
+    return (ast.AnyOf if how == "or" else ast.AllOf)(items=tuple(items))
 
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
@@ -94,6 +113,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         builder.mention(mention)
     builder.qualitative()
     builder.concepts()
+    parentheses.apply(builder)
     builder.implied_sex()
     builder.sex()
     leftover = builder.leftover()
@@ -103,17 +123,51 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
     default = "or" if kind == "exclusion" or alternatives else "and"
     ordered = sorted(zip(builder.places, leaves, strict=False), key=lambda pair: pair[0])
-    rule = _conditional(parsed.text.text, ordered, kind, default) if leaves else None
+    review = ast.NeedsReview(text=parsed.text.source.strip())
+    rule = _conditional(parsed.text.text, ordered, kind, default, review) if leaves else None
     if alternatives and len(leaves) > 1:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
+    rule = _tidy(rule) if rule is not None else None
     if builder.sex_leaf is not None:
         rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
-    return Draft(rule, "partial" if leftover else "rule", leftover)
+    nodes = ast.walk(rule) if rule is not None else []
+    reviewed = builder.reviewed or any(isinstance(node, ast.NeedsReview) for node in nodes)
+    return Draft(rule, "partial" if leftover or reviewed else "rule", leftover)
+
+
+def _tidy(node: ast.Node) -> ast.Node:
+    """A group with a review inside one of its kind flattened, repeated items dropped, reviews alone one review."""
+    if not isinstance(node, (ast.AllOf, ast.AnyOf)):
+        return node
+    items: list[ast.Node] = []
+    for item in (_tidy(i) for i in node.items):
+        parts = item.items if isinstance(item, (ast.AllOf, ast.AnyOf)) and type(item) is type(node) else ()
+        merge = any(isinstance(i, ast.NeedsReview) for i in parts)
+        for part in parts if merge else (item,):
+            if part not in items:
+                items.append(part)
+    if len(items) == 1 or all(isinstance(i, ast.NeedsReview) for i in items) or _never_true(node, items):
+        return next((i for i in items if isinstance(i, ast.NeedsReview)), items[0])
+    return type(node)(items=tuple(items))
+
+
+def _never_true(node: ast.Node, items: list[ast.Node]) -> bool:
+    """ "(X and review) or review": alternatives that each need a person decide nothing."""
+    direct = any(isinstance(i, ast.NeedsReview) for i in items)
+    return (
+        isinstance(node, ast.AnyOf)
+        and direct
+        and all(
+            isinstance(i, ast.NeedsReview)
+            or (isinstance(i, ast.AllOf) and any(isinstance(j, ast.NeedsReview) for j in i.items))
+            for i in items
+        )
+    )
 
 
 def _read_courses(builder: Builder) -> None:
@@ -146,7 +200,7 @@ def _durations(node: ast.Node) -> list[ast.Duration]:
     return [d for d in found if isinstance(d, ast.Duration)]
 
 
-def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
+def _conditional(text: str, ordered: list, kind: str, default: str, review: ast.Node) -> ast.Node:
     """ "Females of childbearing potential: negative pregnancy test": leaves before a colon say whom the rest
     concerns. An inclusion holds when they do not apply or the rest holds; an exclusion applies when both do."""
     colon = next(
@@ -159,12 +213,47 @@ def _conditional(text: str, ordered: list, kind: str, default: str) -> ast.Node:
     )
     places, leaves = [p for p, _ in ordered], [leaf for _, leaf in ordered]
     if colon is None:
-        return _join(text, places, leaves, default)
+        return _join(text, places, leaves, default, review)
     condition = _join(text, places[:colon], leaves[:colon], "and")
-    rest = _join(text, places[colon:], leaves[colon:], default)
+    rest = _join(text, places[colon:], leaves[colon:], default, review)
     if kind == "exclusion":
         return ast.AllOf(items=(condition, rest))
     return ast.Implies(condition=condition, then=rest)
+
+
+def _noun_after(builder: Builder) -> bool:
+    """ "herpes zoster myelopathy": an unread word right after a name read makes it a narrower thing."""
+    body = builder.text.text
+    ends = {end for _start, end in builder.places}
+    return any(
+        parentheses.NARROWING.fullmatch(body[end : token.start()] or "x")
+        for token in builder.leftover_tokens()
+        for end in ends
+        if end < token.start()
+    )
+
+
+def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
+    """ "A heart rate less than 50 beats/minute or grade 2 or 3 AV heart block": in a list of alternatives, a leaf
+    with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
+    the unread words may also be alternatives of their own (``or review``). Any other shape is left for review."""
+    ordered = sorted(zip(builder.places, builder.leaves, strict=True), key=lambda pair: pair[0])
+    ordered = [pair for index, pair in enumerate(ordered) if pair[1] not in [leaf for _, leaf in ordered[:index]]]
+    if not (isinstance(rule, ast.AnyOf) and list(rule.items) == [leaf for _, leaf in ordered]) and len(ordered) != 1:
+        return review
+    if len(ordered) == 1 and rule != ordered[0][1]:
+        return review
+    body = builder.text.text
+    qualified = set()
+    for token in builder.leftover_tokens():
+        for index, (start, end) in enumerate(place for place, _ in ordered):
+            gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
+            if not SEPARATOR.search(gap):
+                qualified.add(index)
+    if len(qualified) == len(ordered):
+        return review  # nothing could be true on its own
+    items = [ast.AllOf(items=(leaf, review)) if i in qualified else leaf for i, (_, leaf) in enumerate(ordered)]
+    return ast.AnyOf(items=(*items, review))
 
 
 def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alternatives: bool) -> ast.Node:
@@ -187,11 +276,13 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
         return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
-        return ast.AnyOf(items=(rule, review))
+        return review if _noun_after(builder) else ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
         return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
+    if qualifying and separate and either and not conditional:
+        return _each_qualified(rule, review, builder)
     if qualifying:
-        return review if separate and either and not conditional else ast.AllOf(items=(rule, review))
+        return ast.AllOf(items=(rule, review))
     return (ast.AnyOf if either != conditional else ast.AllOf)(items=(rule, review))

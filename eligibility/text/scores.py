@@ -18,7 +18,8 @@ _WORDS = (
 )
 _LIST = re.compile(
     _WORDS
-    + rf"(?P<first>{_VALUE})(?P<rest>(?:\s*(?:,|，|、|or|and|and/or|或|-|–|~|to|至|through)\s*{_VALUE})*)\s*(?:级|分)?"
+    + rf"(?P<first>{_VALUE})"
+    + rf"(?P<rest>(?:\s*(?:,|，|、|/|or|and|and/or|或|-|–|~|to|至|through)\s*{_VALUE})*)\s*(?:级|分)?"
 )
 # What may follow a class list: the end of the item or of a clause, never "or higher", "+", "以上".
 _ENDED = re.compile(

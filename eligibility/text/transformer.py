@@ -107,7 +107,7 @@ _UNIT_SYNONYMS = [
     (re.compile(r"(?i)/cu\.?\s?mm|/cumm"), "/mm^3"),
     (re.compile(r"(?i)^mm hg$"), "mmHg"),
     (re.compile(r"(?i)^(?:percent|per cent)$"), "%"),
-    (re.compile(r"(?i)^beats? per minute$"), "bpm"),
+    (re.compile(r"(?i)^beats?(?:\s+per\s+|\s*/\s*)min(?:ute)?$"), "bpm"),
     (re.compile(r"(?i)^breaths? per minute$"), "breaths/min"),
     (re.compile(r"(?i)^(?:pounds|lbs)$"), "lb"),
     (re.compile(r"(?i)\s*per\s+1\.73\s*m2?"), "/1.73m^2"),
