@@ -15,11 +15,13 @@ from datetime import date
 from sqlglot import exp
 
 from eligibility.cohort.plan import DEFAULT_BATCH, Batch, GroupColumns, plan_batches
+from eligibility.engine.context import EvaluationContext
+from eligibility.engine.evaluator import evaluate
 from eligibility.errors import EligibilityError
-from eligibility.output.report import brief_trial_json
+from eligibility.output import explain
 from eligibility.patient.contract import Patient
-from eligibility.patient.index import index_patient
-from eligibility.screen.screener import Screener
+from eligibility.patient.index import PatientIndex, index_patient
+from eligibility.screen.screener import CompiledTrial, Screener, outcome
 
 FETCH = 2048
 
@@ -77,13 +79,13 @@ def screen_store(runner, screener: Screener, style: RunStyle) -> Iterator[str]:
 
 
 def write_patient(screener: Screener, batches: list[Batch], rows: Iterable[dict], style: RunStyle) -> str:
-    """One patient's summary from the engine's rows (one per batch), worded by the in-process explainer."""
+    """One patient's summary from the engine's rows (one per batch): verdicts and review ids straight from the
+    engine; the in-process explainer words only the failing and unknown clauses (see :class:`Wording`)."""
     rows = list(rows)
     patient = Patient.model_validate_json(rows[0]["source"])
     on = screener.reference_date(patient, style.as_of, style.fallback)
     index = index_patient(patient, screener.vocabulary, on)
-    seen: dict = {}  # wording by finding identity: the findings stay alive in ``explained`` for the patient
-    explained: dict[str, dict] = {}
+    wording = Wording(screener, index)
     results = []
     for batch, row in zip(batches, rows, strict=True):
         for group in batch.groups:
@@ -91,27 +93,66 @@ def write_patient(screener: Screener, batches: list[Batch], rows: Iterable[dict]
             if style.only and verdict not in style.only:
                 continue
             outcomes = [row[f"c{k}_outcome"] for k in group.clauses]
-            if "fail" in outcomes or "unknown" in outcomes:
-                results.append(_explained(screener, group, index, verdict, explained, seen))
-                continue
-            review = [cid for cid, o in zip(group.clause_ids, outcomes, strict=True) if o == "review"]
-            results.append(
-                {"trial": group.label, "verdict": verdict, "blocking": [], "missing": [], "needs_review": review}
-            )
+            results.append(wording.brief(group, verdict, outcomes))
     document = {"patient": patient.id, "as_of": on.isoformat(), "warnings": list(index.warnings), "results": results}
     return json.dumps(document, ensure_ascii=False, indent=2 if style.pretty else None) + "\n"
 
 
-def _explained(screener: Screener, group: GroupColumns, index, verdict: str, cache: dict, seen: dict) -> dict:
-    """The in-process brief of one pair (its trial screened once per patient), checked against the engine."""
-    key = group.compiled.trial.id
-    if key not in cache:
-        cache[key] = {r.label: r for r in screener.screen_trial(group.compiled, index)}
-    result = cache[key][group.label]
-    if result.verdict != verdict:
-        raise EligibilityError(
-            f"the SQL engine and the in-process evaluator disagree on {group.label} for patient {index.id}: "
-            f"{verdict} vs {result.verdict}",
-            hint="please report this with the patient and the rule file",
-        )
-    return brief_trial_json(result, seen)
+class Wording:
+    """One patient's summary entries from the engine's clause outcomes, worded by the in-process explainer.
+
+    Only the clauses the engine found failing or unknown are evaluated in process (their findings carry the
+    evidence the explainer words), each once per patient however many trials share it; every such clause's
+    in-process outcome must be the engine's.
+    """
+
+    def __init__(self, screener: Screener, index: PatientIndex) -> None:
+        self.screener, self.index = screener, index
+        vocabulary = screener.vocabulary
+        self.shared = EvaluationContext(index.as_of, vocabulary, screener.lab_recency, screener.site_ranges, memo={})
+        self.words: dict[int, list[str] | str] = {}  # by plan identity and context: missing names or explanation
+
+    def brief(self, group: GroupColumns, verdict: str, outcomes: list[str]) -> dict:
+        """The summary entry of one trial result (as :func:`~eligibility.output.report.brief_trial_json`)."""
+        blocking: list[dict] = []
+        missing: dict[str, None] = {}
+        if "fail" in outcomes or "unknown" in outcomes:
+            context = self._context(group.compiled)
+            for member, found in zip(group.members, outcomes, strict=True):
+                if found == "fail":
+                    clause = group.compiled.trial.clauses[member]
+                    blocking.append({"id": clause.id, "explanation": self._word(group, member, found, context)})
+                elif found == "unknown":
+                    missing.update(dict.fromkeys(self._word(group, member, found, context)))
+        review = [cid for cid, o in zip(group.clause_ids, outcomes, strict=True) if o == "review"]
+        return {
+            "trial": group.label,
+            "verdict": verdict,
+            "blocking": blocking,
+            "missing": list(missing),
+            "needs_review": review,
+        }
+
+    def _context(self, compiled: CompiledTrial) -> EvaluationContext:
+        if not compiled.own_context:
+            return self.shared
+        recency = compiled.lab_recency or self.screener.lab_recency
+        return EvaluationContext(self.index.as_of, self.screener.vocabulary, recency, compiled.reference_ranges)
+
+    def _word(self, group: GroupColumns, member: int, expected: str, context: EvaluationContext):
+        """The explanation (failing) or the missing data (unknown) of one clause, checked against the engine."""
+        compiled = group.compiled
+        plan, clause = compiled.plans[member], compiled.trial.clauses[member]
+        key = id(plan) if context is self.shared else (id(plan), id(compiled))
+        if key in self.words:
+            return self.words[key]
+        finding = evaluate(plan, self.index, context)
+        found = outcome(clause, finding, compiled.may_need_review[member])
+        if found != expected:
+            raise EligibilityError(
+                f"the SQL engine and the in-process evaluator disagree on {group.label} {clause.id} for patient "
+                f"{self.index.id}: {expected} vs {found}",
+                hint="please report this with the patient and the rule file",
+            )
+        words = self.words[key] = explain.explain(finding) if found == "fail" else explain.missing(finding)
+        return words
