@@ -11,6 +11,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlglot import exp
 
@@ -38,11 +39,16 @@ class RunStyle:
     batch: int = DEFAULT_BATCH
 
 
-def ordered(batch: Batch, with_source: bool) -> exp.Select:
-    """The batch query in load order, with each patient's stored record when ``with_source``."""
-    columns = [exp.Column(this=exp.Star(), table=exp.to_identifier("q"))] + (
-        [exp.column("source", table="p")] if with_source else []
-    )
+def ordered(batch: Batch, with_source: bool, outcomes_only: bool = False) -> exp.Select:
+    """The batch query in load order, with each patient's stored record when ``with_source``; with
+    ``outcomes_only``, only the clause outcomes and verdicts the summary needs (the engine then skips the rest)."""
+    inner = exp.column
+    if outcomes_only:
+        names = [f"c{k}_outcome" for k in range(batch.clause_count)] + [f"v{g.verdict}" for g in batch.groups]
+        columns = [inner("patient_id", table="q"), *(inner(name, table="q") for name in names)]
+    else:
+        columns = [exp.Column(this=exp.Star(), table=exp.to_identifier("q"))]
+    columns += [inner("source", table="p")] if with_source else []
     return (
         exp.select(*columns, copy=False)
         .from_(exp.alias_(exp.Subquery(this=batch.query), "q", table=True), copy=False)
@@ -73,7 +79,7 @@ class DuckDBRunner:
 def screen_store(runner, screener: Screener, style: RunStyle) -> Iterator[str]:
     """One summary JSON line (or pretty document) per stored patient, in load order."""
     batches = list(plan_batches(screener, style.as_of, style.fallback, style.trial_ids, style.batch))
-    streams = [runner.rows(ordered(b, with_source=i == 0)) for i, b in enumerate(batches)]
+    streams = [runner.rows(ordered(b, with_source=i == 0, outcomes_only=True)) for i, b in enumerate(batches)]
     for rows in zip(*streams, strict=True):
         yield write_patient(screener, batches, rows, style)
 
@@ -110,7 +116,7 @@ class Wording:
         self.screener, self.index = screener, index
         vocabulary = screener.vocabulary
         self.shared = EvaluationContext(index.as_of, vocabulary, screener.lab_recency, screener.site_ranges, memo={})
-        self.words: dict[int, list[str] | str] = {}  # by plan identity and context: missing names or explanation
+        self.words: dict[tuple[int, int, str], Any] = {}  # (plan, trial context, outcome): explanation or missing
 
     def brief(self, group: GroupColumns, verdict: str, outcomes: list[str]) -> dict:
         """The summary entry of one trial result (as :func:`~eligibility.output.report.brief_trial_json`)."""
@@ -143,7 +149,7 @@ class Wording:
         """The explanation (failing) or the missing data (unknown) of one clause, checked against the engine."""
         compiled = group.compiled
         plan, clause = compiled.plans[member], compiled.trial.clauses[member]
-        key = id(plan) if context is self.shared else (id(plan), id(compiled))
+        key = (id(plan), 0 if context is self.shared else id(compiled), expected)
         if key in self.words:
             return self.words[key]
         finding = evaluate(plan, self.index, context)
