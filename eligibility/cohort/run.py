@@ -1,8 +1,9 @@
 """Screening a record store on a SQL engine and writing the ``summary`` JSON Lines of the in-process path.
 
-The engine decides every clause and verdict; the wording of the pairs that are written out with something to
-explain (a blocking clause, missing data) comes from the in-process explainer, run for those pairs only, and
-must agree with the engine's verdict.
+The engine decides every clause and verdict; the summary's verdicts and review ids are its columns. The wording
+(blocking clauses' explanations, missing data) comes from the in-process explainer, which evaluates only the
+clauses the engine found failing or unknown in the pairs written out; each such clause's in-process outcome
+must be the engine's.
 """
 
 from __future__ import annotations
