@@ -58,9 +58,34 @@ def test_synthetic_patients_give_the_in_process_summary(screener, tmp_path):
     path.write_text("".join(json.dumps(p, default=str) + "\n" for p in people), encoding="utf-8")
     style = RunStyle(fallback=AS_OF)
     expected = in_process(screener, list(read_patients(path)), style)
-    assert on_duckdb(screener, [path], style) == expected
-    verdicts = {r["verdict"] for line in expected.splitlines() for r in json.loads(line)["results"]}
-    assert len(verdicts) >= 2  # the comparison covers more than one verdict
+    found = on_duckdb(screener, [path], style)
+    assert_same_summaries(found, expected)
+    assert found == expected  # and byte for byte (key order, spacing)
+    results = [r for line in expected.splitlines() for r in json.loads(line)["results"]]
+    assert len({r["verdict"] for r in results}) >= 2  # the comparison covers more than one verdict
+    for field in ("blocking", "missing", "needs_review"):  # and every field with something in it
+        assert any(r[field] for r in results), field
+
+
+SUMMARY_FIELDS = ("trial", "verdict", "blocking", "missing", "needs_review")
+
+
+def assert_same_summaries(found: str, expected: str) -> None:
+    """Every field of every summary line (patient, as_of, warnings, each result's fields) is the in-process
+    one; the first difference is named."""
+    found_lines, expected_lines = found.splitlines(), expected.splitlines()
+    assert len(found_lines) == len(expected_lines)
+    for got_line, want_line in zip(found_lines, expected_lines, strict=True):
+        got, want = json.loads(got_line), json.loads(want_line)
+        assert list(got) == list(want) == ["patient", "as_of", "warnings", "results"]
+        for field in ("patient", "as_of", "warnings"):
+            assert got[field] == want[field], (want["patient"], field)
+        assert [r["trial"] for r in got["results"]] == [r["trial"] for r in want["results"]], want["patient"]
+        for got_result, want_result in zip(got["results"], want["results"], strict=True):
+            assert list(got_result) == list(SUMMARY_FIELDS)
+            for field in SUMMARY_FIELDS:
+                where = (want["patient"], want_result["trial"], field)
+                assert got_result[field] == want_result[field], where
 
 
 def test_store_holds_canonical_exact_values(screener):

@@ -25,6 +25,7 @@ class GroupColumns:
     verdict: int
     clauses: tuple[int, ...]  # query clause positions, in the result's clause order
     clause_ids: tuple[str, ...]
+    members: tuple[int, ...]  # the same clauses' positions in the trial
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def plan_batch(screener: Screener, trials: Sequence[CompiledTrial], as_of: date 
             chosen = tuple(positions[i] for i in members)
             label = compiled.trial.id if cohort is None else f"{compiled.trial.id}/{cohort}"
             ids = tuple(compiled.trial.clauses[i].id for i in members)
-            groups.append(GroupColumns(compiled, cohort, label, query.add_group(chosen), chosen, ids))
+            groups.append(GroupColumns(compiled, cohort, label, query.add_group(chosen), chosen, ids, members))
     return Batch(query.select(), tuple(groups), sum(len(t.plans) for t in trials))
 
 

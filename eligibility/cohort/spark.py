@@ -16,6 +16,14 @@ from eligibility.cohort.store import SCHEMA
 from eligibility.errors import EligibilityError
 
 DEFAULT_MASTER = "local[2]"
+LOCAL_SETTINGS = {
+    "spark.sql.session.timeZone": "UTC",  # dates compare as calendar days, whatever the machine's zone
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+    "spark.sql.shuffle.partitions": "8",  # a few cores: 200 tiny tasks cost more; 4 ran out of memory at 100,000
+    "spark.sql.adaptive.enabled": "true",
+    "spark.driver.memory": "6g",  # local mode runs in the driver (read when the JVM starts); 2g failed at 100,000
+}
 
 
 def spark_session(master: str | None = None):
@@ -27,8 +35,9 @@ def spark_session(master: str | None = None):
             "--engine spark needs pyspark", hint="pip install 'eligibility[spark]' (and a Java runtime)"
         ) from None
     builder = SparkSession.builder.master(master or DEFAULT_MASTER).appName("eligibility")
-    builder = builder.config("spark.sql.session.timeZone", "UTC").config("spark.ui.enabled", "false")
-    session = builder.config("spark.sql.shuffle.partitions", "4").getOrCreate()
+    for key, value in LOCAL_SETTINGS.items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")
     return session
 
@@ -55,7 +64,18 @@ class SparkRunner:
         """The query in Spark SQL."""
         return select.sql(dialect="spark")
 
+    def frame(self, select: exp.Select):
+        """The query as a Spark DataFrame (parsed and analysed, not run)."""
+        return self.session.sql(self.sql(select))
+
     def rows(self, select: exp.Select) -> Iterator[dict]:
         """The query's rows as dicts, streamed to the driver in order."""
-        for row in self.session.sql(self.sql(select)).toLocalIterator():
+        for row in self.frame(select).toLocalIterator():
             yield row.asDict()
+
+    def close(self) -> None:
+        """Drop the views and their Parquet files (the session stays up)."""
+        for name in SCHEMA:
+            self.session.catalog.dropTempView(name)
+        if self._keep is not None:
+            self._keep.cleanup()
