@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import DEFAULT_LAB_RECENCY, ReferenceRange
-from eligibility.engine.sql.compiler import compile_sql
+from eligibility.engine.sql.compiler import Compiled, compile_sql
 from eligibility.engine.sql.expressions import (
     case,
     col,
@@ -56,6 +56,11 @@ class Settings:
 
     lab_recency: ast.Duration = DEFAULT_LAB_RECENCY
     reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        """The settings as a hashable value (equal settings, equal key)."""
+        return self.lab_recency, tuple(sorted(self.reference_ranges.items()))
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,22 @@ class Records:
     undated: exp.Expression
 
 
+@dataclass(frozen=True)
+class _Clause:
+    """A clause's truth and reason, TRUE in ``review`` when its unknown needs review only (None: it never
+    does), and its kind."""
+
+    met: exp.Expression
+    reason: exp.Expression
+    review: exp.Expression | None
+    inclusion: bool
+
+
+def named(value: exp.Expression, name: str) -> exp.Expr:
+    """``value AS name``, without copying ``value``."""
+    return exp.alias_(value, name, copy=False)
+
+
 def _in(value: exp.Expression, options: Iterable[str]) -> exp.Expression:
     listed = [text(o) for o in options]
     return exp.In(this=value, expressions=listed) if listed else exp.false()
@@ -117,7 +138,8 @@ class CohortQuery:
         self._passes |= {table: TablePass(table, selector="concept") for table in RECORD_TABLES}
         self._passes["negations"] = TablePass("negations", selector="concept")
         self._leaves: dict[tuple, tuple[str, exp.Expression, exp.Expression]] = {}
-        self._clauses: list[tuple[exp.Expression, ...]] = []
+        self._clauses: list[_Clause] = []
+        self._compiled: dict[tuple, Compiled] = {}
         self._groups: list[tuple[int, ...]] = []
         self._descendants: dict[str, list[str]] = {}
         self._relations: dict[tuple, tuple[str, exp.Select]] = {}  # per-patient relations outside the passes
@@ -128,14 +150,17 @@ class CohortQuery:
     def add_clause(self, plan: Plan, inclusion: bool, may_review: bool, settings: Settings) -> int:
         """Compile one clause; returns its position (its columns are ``c<position>_met`` …)."""
         compiled = compile_sql(plan, self, settings)
-        met = compiled.met
-        undecided: exp.Expression = text("unknown")
-        if may_review:
-            undecided = case((negate(compiled.needs_data), text("review")), default=undecided)
-        passing, failing = (text("pass"), text("fail")) if inclusion else (text("fail"), text("pass"))
-        outcome = case((is_null(met), undecided), (met, passing), default=failing)
-        self._clauses.append((met, compiled.reason, outcome))
+        review = negate(compiled.needs_data) if may_review else None
+        self._clauses.append(_Clause(compiled.met, compiled.reason, review, inclusion))
         return len(self._clauses) - 1
+
+    def compiled(self, key: tuple, build: Callable[[], Compiled]) -> Compiled:
+        """The SQL of a node, built once per ``key`` (a node and its settings) and copied for each later use:
+        trials of a batch share many rules."""
+        if key not in self._compiled:
+            self._compiled[key] = build()
+        found = self._compiled[key]
+        return Compiled(found.met.copy(), found.reason.copy(), found.needs_data.copy())
 
     def add_group(self, positions: tuple[int, ...]) -> int:
         """A verdict over some clauses (a trial or a cohort); returns its position (column ``v<position>``)."""
@@ -325,8 +350,9 @@ class CohortQuery:
     def descendants_of(self, concept: str) -> list[str]:
         """``concept`` and every kind of it (through the vocabulary's hierarchy)."""
         if concept not in self._descendants:
+            known, kinds = self.vocabulary.concepts, self.vocabulary.descendants(concept) | {concept}
             self._descendants[concept] = sorted(
-                c for c in self.vocabulary.concepts if concept in self.vocabulary.ancestors(c)
+                c for c in kinds if c in known and concept in self.vocabulary.ancestors(c)
             )
         return self._descendants[concept]
 
@@ -353,22 +379,24 @@ class CohortQuery:
                 exp.alias_(exp.to_table(alias), alias, table=True), on=on, join_type="left", copy=False
             )
         for name, met, reason in self._leaves.values():
-            leaves = leaves.select(met.as_(f"{name}_met"), reason.as_(f"{name}_reason"), copy=False)
+            leaves = leaves.select(named(met, f"{name}_met"), named(reason, f"{name}_reason"), copy=False)
         clauses = exp.select(col("patient_id"), copy=False).from_("leaves", copy=False)
-        for position, (met, reason, outcome) in enumerate(self._clauses):
+        for position, clause in enumerate(self._clauses):
             clauses = clauses.select(
-                met.as_(f"c{position}_met"),
-                reason.as_(f"c{position}_reason"),
-                outcome.as_(f"c{position}_outcome"),
+                named(clause.met, f"c{position}_met"), named(clause.reason, f"c{position}_reason"), copy=False
+            )
+            if clause.review is not None:
+                clauses = clauses.select(named(clause.review, f"c{position}_review"), copy=False)
+        query = exp.select(col("patient_id"), copy=False)
+        for position, clause in enumerate(self._clauses):
+            query = query.select(
+                col(f"c{position}_met"),
+                col(f"c{position}_reason"),
+                named(self._outcome(position, clause), f"c{position}_outcome"),
                 copy=False,
             )
-        query = exp.select(
-            col("patient_id"),
-            *(col(f"c{k}_{p}") for k in range(len(self._clauses)) for p in ("met", "reason", "outcome")),
-            copy=False,
-        )
         for position, members in enumerate(self._groups):
-            query = query.select(self._verdict(members).as_(f"v{position}"), copy=False)
+            query = query.select(named(self._verdict(members), f"v{position}"), copy=False)
         query = query.from_("clauses", copy=False).with_(
             "ref", as_=reference_rows(self.as_of, self.fallback), copy=False
         )
@@ -379,12 +407,33 @@ class CohortQuery:
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
 
     @staticmethod
-    def _verdict(members: tuple[int, ...]) -> exp.Expression:
+    def _outcome(position: int, clause: _Clause) -> exp.Expression:
+        """pass, fail, unknown or review, from the clause's columns."""
+        met = col(f"c{position}_met")
+        undecided: exp.Expression = text("unknown")
+        if clause.review is not None:
+            undecided = case((col(f"c{position}_review"), text("review")), default=undecided)
+        passing, failing = (text("pass"), text("fail")) if clause.inclusion else (text("fail"), text("pass"))
+        return case((is_null(met), undecided), (met.copy(), passing), default=failing)
+
+    def _verdict(self, members: tuple[int, ...]) -> exp.Expression:
+        """ineligible when a clause fails, else undetermined when one is unknown (not for review only), else
+        eligible: from the clauses' truths (Kleene AND), not their outcome texts."""
         if not members:
             return text("eligible")
-        outcomes = [col(f"c{k}_outcome") for k in members]
+        clauses = [(k, self._clauses[k]) for k in members]
+        holds = [col(f"c{k}_met") if c.inclusion else negate(col(f"c{k}_met")) for k, c in clauses]
+        unknown = [
+            conj(is_null(col(f"c{k}_met")), negate(exp.Coalesce(this=col(f"c{k}_review"), expressions=[exp.false()])))
+            for k, c in clauses
+            if c.review is not None
+        ]
+        if not unknown:  # the verdict is the conjunction's truth
+            every = conj(*holds)
+            return case(
+                (every, text("eligible")), (negate(every.copy()), text("ineligible")), default=text("undetermined")
+            )
+        unknown += [is_null(col(f"c{k}_met")) for k, c in clauses if c.review is None]
         return case(
-            (exp.In(this=text("fail"), expressions=[o.copy() for o in outcomes]), text("ineligible")),
-            (exp.In(this=text("unknown"), expressions=[o.copy() for o in outcomes]), text("undetermined")),
-            default=text("eligible"),
+            (negate(conj(*holds)), text("ineligible")), (disj(*unknown), text("undetermined")), default=text("eligible")
         )
