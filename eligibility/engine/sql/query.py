@@ -41,6 +41,7 @@ from eligibility.engine.sql.expressions import (
 )
 from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
 from eligibility.engine.sql.reference import reference_rows
+from eligibility.engine.sql.verdicts import ClauseSQL, clause_relation, final_select, named
 from eligibility.engine.unspecific import unspecific_concepts
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
@@ -100,22 +101,6 @@ class Records:
     undated: exp.Expression
 
 
-@dataclass(frozen=True)
-class _Clause:
-    """A clause's truth and reason, TRUE in ``review`` when its unknown needs review only (None: it never
-    does), and its kind."""
-
-    met: exp.Expression
-    reason: exp.Expression
-    review: exp.Expression | None
-    inclusion: bool
-
-
-def named(value: exp.Expression, name: str) -> exp.Expr:
-    """``value AS name``, without copying ``value``."""
-    return exp.alias_(value, name, copy=False)
-
-
 def _in(value: exp.Expression, options: Iterable[str]) -> exp.Expression:
     listed = [text(o) for o in options]
     return exp.In(this=value, expressions=listed) if listed else exp.false()
@@ -138,7 +123,7 @@ class CohortQuery:
         self._passes |= {table: TablePass(table, selector="concept") for table in RECORD_TABLES}
         self._passes["negations"] = TablePass("negations", selector="concept")
         self._leaves: dict[tuple, tuple[str, exp.Expression, exp.Expression]] = {}
-        self._clauses: list[_Clause] = []
+        self._clauses: list[ClauseSQL] = []
         self._compiled: dict[tuple, Compiled] = {}
         self._groups: list[tuple[int, ...]] = []
         self._descendants: dict[str, list[str]] = {}
@@ -151,7 +136,7 @@ class CohortQuery:
         """Compile one clause; returns its position (its columns are ``c<position>_met`` …)."""
         compiled = compile_sql(plan, self, settings)
         review = negate(compiled.needs_data) if may_review else None
-        self._clauses.append(_Clause(compiled.met, compiled.reason, review, inclusion))
+        self._clauses.append(ClauseSQL(compiled.met, compiled.reason, review, inclusion))
         return len(self._clauses) - 1
 
     def compiled(self, key: tuple, build: Callable[[], Compiled]) -> Compiled:
@@ -380,23 +365,8 @@ class CohortQuery:
             )
         for name, met, reason in self._leaves.values():
             leaves = leaves.select(named(met, f"{name}_met"), named(reason, f"{name}_reason"), copy=False)
-        clauses = exp.select(col("patient_id"), copy=False).from_("leaves", copy=False)
-        for position, clause in enumerate(self._clauses):
-            clauses = clauses.select(
-                named(clause.met, f"c{position}_met"), named(clause.reason, f"c{position}_reason"), copy=False
-            )
-            if clause.review is not None:
-                clauses = clauses.select(named(clause.review, f"c{position}_review"), copy=False)
-        query = exp.select(col("patient_id"), copy=False)
-        for position, clause in enumerate(self._clauses):
-            query = query.select(
-                col(f"c{position}_met"),
-                col(f"c{position}_reason"),
-                named(self._outcome(position, clause), f"c{position}_outcome"),
-                copy=False,
-            )
-        for position, members in enumerate(self._groups):
-            query = query.select(named(self._verdict(members), f"v{position}"), copy=False)
+        clauses = clause_relation(self._clauses)
+        query = final_select(self._clauses, self._groups)
         query = query.from_("clauses", copy=False).with_(
             "ref", as_=reference_rows(self.as_of, self.fallback), copy=False
         )
@@ -405,35 +375,3 @@ class CohortQuery:
         for alias, relation in self._relations.values():
             query = query.with_(alias, as_=relation, copy=False)
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
-
-    @staticmethod
-    def _outcome(position: int, clause: _Clause) -> exp.Expression:
-        """pass, fail, unknown or review, from the clause's columns."""
-        met = col(f"c{position}_met")
-        undecided: exp.Expression = text("unknown")
-        if clause.review is not None:
-            undecided = case((col(f"c{position}_review"), text("review")), default=undecided)
-        passing, failing = (text("pass"), text("fail")) if clause.inclusion else (text("fail"), text("pass"))
-        return case((is_null(met), undecided), (met.copy(), passing), default=failing)
-
-    def _verdict(self, members: tuple[int, ...]) -> exp.Expression:
-        """ineligible when a clause fails, else undetermined when one is unknown (not for review only), else
-        eligible: from the clauses' truths (Kleene AND), not their outcome texts."""
-        if not members:
-            return text("eligible")
-        clauses = [(k, self._clauses[k]) for k in members]
-        holds = [col(f"c{k}_met") if c.inclusion else negate(col(f"c{k}_met")) for k, c in clauses]
-        unknown = [
-            conj(is_null(col(f"c{k}_met")), negate(exp.Coalesce(this=col(f"c{k}_review"), expressions=[exp.false()])))
-            for k, c in clauses
-            if c.review is not None
-        ]
-        if not unknown:  # the verdict is the conjunction's truth
-            every = conj(*holds)
-            return case(
-                (every, text("eligible")), (negate(every.copy()), text("ineligible")), default=text("undetermined")
-            )
-        unknown += [is_null(col(f"c{k}_met")) for k, c in clauses if c.review is None]
-        return case(
-            (negate(conj(*holds)), text("ineligible")), (disj(*unknown), text("undetermined")), default=text("eligible")
-        )
