@@ -28,7 +28,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 import duckdb
-from cohort_store import AS_OF, build_store, peak_mib, replicate_store, scan_floor
+from cohort_store import AS_OF, build_store, cpu_seconds, floor_cpu, peak_mib, replicate_store, scan_floor
 
 from eligibility.cohort.plan import Batch, plan_batches
 from eligibility.output.write import ReportStyle, screen_and_write
@@ -42,6 +42,13 @@ def timed(work):
     start = time.perf_counter()
     result = work()
     return time.perf_counter() - start, result
+
+
+def cpu_timed(results: dict, name: str, work) -> None:
+    """Run ``work``: its wall seconds in ``results[name]``, its CPU seconds (all threads) in ``name_cpu``."""
+    start = cpu_seconds()
+    results[name], _ = timed(work)
+    results[f"{name}_cpu"] = cpu_seconds() - start
 
 
 def the_batch(screener) -> Batch:
@@ -64,8 +71,9 @@ def screen_in_child(store: str, results: dict) -> None:
     connection.execute("SET threads TO 2")
     connection.execute("SET enable_progress_bar = false")
     results["floor"], results["count_floor"] = scan_floor(connection), scan_floor(connection, "COUNT")
-    results["plan"], _ = timed(lambda: connection.execute(f"EXPLAIN {sql}"))
-    results["verdicts"], _ = timed(lambda: connection.execute(f"CREATE TEMP TABLE v AS {verdicts_sql(batch, sql)}"))
+    results["floor_cpu"] = floor_cpu(connection)
+    cpu_timed(results, "plan", lambda: connection.execute(f"PREPARE planned AS {sql}"))
+    cpu_timed(results, "verdicts", lambda: connection.execute(f"CREATE TEMP TABLE v AS {verdicts_sql(batch, sql)}"))
     counts = connection.execute(
         "SELECT verdict, COUNT(*) FROM (UNPIVOT v ON COLUMNS(* EXCLUDE patient_id) INTO NAME g VALUE verdict) "
         "GROUP BY ALL"
@@ -74,19 +82,22 @@ def screen_in_child(store: str, results: dict) -> None:
     results["pairs"] = sum(results["counts"].values())
     with tempfile.TemporaryDirectory() as folder:
         target = Path(folder) / "clauses.parquet"
-        results["clauses"], _ = timed(lambda: connection.execute(f"COPY ({sql}) TO '{target}'"))
+        cpu_timed(results, "clauses", lambda: connection.execute(f"COPY ({sql}) TO '{target}'"))
     results["clause_count"], results["trials"] = batch.clause_count, len(screener.trials)
     results["peak"] = peak_mib()
 
 
-def in_process_rate(patients: int, seed: int) -> tuple[float, int]:
-    """Summary pairs/s on one core over the first ``patients`` patients, and the pairs."""
+def in_process_rate(patients: int, seed: int) -> tuple[float, float, int]:
+    """Summary pairs per second (wall) and per CPU second on one core over the first ``patients`` patients,
+    and the pairs."""
     screener = ScreenSetup((bundled_rules_dir(),)).build()
     people = [Patient.model_validate(p) for p in Synthesizer(seed, AS_OF).patients(patients)]
     style = ReportStyle("summary", fallback=AS_OF)
+    start = time.process_time()
     seconds, texts = timed(lambda: [screen_and_write(screener, p, style) for p in people])
+    cpu = time.process_time() - start
     pairs = sum(len(json.loads(t)["results"]) for t in texts)
-    return pairs / seconds, pairs
+    return pairs / seconds, pairs / cpu, pairs
 
 
 def main() -> None:
@@ -115,14 +126,14 @@ def main() -> None:
             child.start()
             child.join()
             found = dict(results)
-        rate, sample_pairs = in_process_rate(args.sample, args.seed)
-        report(args, load_s, found, rate, sample_pairs)
+        rate, cpu_rate, sample_pairs = in_process_rate(args.sample, args.seed)
+        report(args, load_s, found, (rate, cpu_rate), sample_pairs)
         if args.spark:
             spark_figures(store, args.spark)
 
 
-def report(args, load_s: float | None, found: dict, rate: float, sample_pairs: int) -> None:
-    pairs, floor = found["pairs"], found["floor"]
+def report(args, load_s: float | None, found: dict, rates: tuple[float, float], sample_pairs: int) -> None:
+    (rate, cpu_rate), pairs, floor = rates, found["pairs"], found["floor"]
     verdicts_rate, clauses_rate = pairs / found["verdicts"], pairs / found["clauses"]
     trials = f"{found['trials']} ({found['clause_count']} clauses, one query)"
     print(f"patients: {args.patients * args.copies:,}; trials: {trials}")
@@ -134,17 +145,29 @@ def report(args, load_s: float | None, found: dict, rate: float, sample_pairs: i
     print(f"| (COUNT of every column, answered partly from metadata) | {found['count_floor']:.2f} s |")
     print(
         f"| the batch query: built (sqlglot) {found['build']:.1f} s, rendered {found['sql']:.1f} s, "
-        f"parsed and planned by DuckDB {found['plan']:.1f} s (included below) |"
+        f"parsed and planned by DuckDB {found['plan']:.1f} s, {found['plan_cpu']:.1f} CPU s (included below) |"
     )
+    print(f"| DuckDB scan floor, CPU seconds (both threads) | {found['floor_cpu']:.2f} s |")
     print(f"| DuckDB verdicts (every clause decided) | {found['verdicts']:.1f} s ({verdicts_rate:,.0f} pairs/s) |")
     print(f"| verdicts / scan floor | {found['verdicts'] / floor:.1f}× |")
+    verdicts_cpu = found["verdicts_cpu"]
+    print(
+        f"| verdicts, CPU seconds (ratio to the scan floor's CPU seconds) | {verdicts_cpu:.1f} s "
+        f"({verdicts_cpu / found['floor_cpu']:.1f}×) |"
+    )
     every = f"{found['clauses']:.1f} s ({clauses_rate:,.0f} pairs/s)"
     print(f"| DuckDB every clause's met, reason, outcome to Parquet | {every} |")
     print(f"| every clause / scan floor | {found['clauses'] / floor:.1f}× |")
+    print(f"| every clause, CPU seconds / scan floor CPU seconds | {found['clauses_cpu'] / found['floor_cpu']:.1f}× |")
     print(f"| peak memory of the screening process | {found['peak']:,.0f} MiB |")
     print(f"| in-process summary, one core ({args.sample} patients, {sample_pairs} pairs) | {rate:,.0f} pairs/s |")
     print(f"| DuckDB verdicts pairs/s / in-process summary pairs/s | {verdicts_rate / rate:.0f}× |")
     print(f"| DuckDB every clause pairs/s / in-process summary pairs/s | {clauses_rate / rate:.0f}× |")
+    cpu_pairs = pairs / found["verdicts_cpu"]
+    print(
+        f"| pairs per CPU second: DuckDB verdicts {cpu_pairs:,.0f}, in process {cpu_rate:,.0f} | "
+        f"{cpu_pairs / cpu_rate:.0f}× |"
+    )
 
 
 def spark_figures(store: Path, patients: int) -> None:

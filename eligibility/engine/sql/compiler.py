@@ -40,6 +40,7 @@ from eligibility.engine.sql.expressions import (
     number,
     ratio_compare,
     text,
+    typed,
     wide,
 )
 from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
@@ -68,9 +69,16 @@ Handler = Callable[[Plan, "CohortQuery", "Settings"], Compiled]
 SQL: NodeDispatch[Handler] = NodeDispatch("sql")
 
 
+LOGIC = (ast.AllOf, ast.AnyOf, ast.Not, ast.Implies)
+
+
 def compile_sql(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled:
-    """The SQL of ``plan`` within ``query`` (leaves are added to the query's ``leaves`` relation once)."""
-    return SQL[type(plan.node)](plan, query, settings)
+    """The SQL of ``plan`` within ``query`` (leaves are added to the query's ``leaves`` relation once, and a
+    node met again with the same settings is not compiled again)."""
+    handler = SQL[type(plan.node)]
+    if isinstance(plan.node, LOGIC):  # cheap to build from its children, costly to hash
+        return handler(plan, query, settings)
+    return query.compiled((plan.node, settings.key), lambda: handler(plan, query, settings))
 
 
 def _reason(reason: Reason) -> exp.Literal:
@@ -84,7 +92,7 @@ def _leaf(query: CohortQuery, key: tuple, met: exp.Expression, reason: exp.Expre
 
 
 def _constant(query: CohortQuery, key: tuple, reason: Reason) -> Compiled:
-    return _leaf(query, key, exp.cast(exp.Null(), "BOOLEAN"), _reason(reason))
+    return _leaf(query, key, typed(exp.Null(), "BOOLEAN"), _reason(reason))
 
 
 # --- measurements ----------------------------------------------------------------------------------------

@@ -27,6 +27,7 @@ from eligibility.engine.sql.expressions import (
     not_null,
     number,
     text,
+    typed,
     window_condition,
 )
 from eligibility.lang import ast
@@ -80,7 +81,7 @@ def timing_leaf(
         undated = exp.GT(
             this=exp.Coalesce(this=columns["undated"].copy(), expressions=[number(0)]), expression=number(0)
         )
-        low: exp.Expression = case((undated, exp.cast(exp.Null(), "DATE")), default=high.copy())
+        low: exp.Expression = case((undated, typed(exp.Null(), "DATE")), default=high.copy())
         wider = (exp.Boolean(this=node.window.op in (">=", ">")), _holds(high.copy(), node.window))
     else:
         high, low = columns["last_high"].copy(), columns["last_low"].copy()

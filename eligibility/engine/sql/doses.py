@@ -27,6 +27,7 @@ from eligibility.engine.sql.expressions import (
     not_null,
     number,
     text,
+    typed,
     wide,
     window_condition,
 )
@@ -49,7 +50,7 @@ def _ratio(query: CohortQuery, node: ast.DoseComparison) -> tuple[exp.Expression
             if ratio is not None:
                 ratios[concept_id] = ratio
     if not ratios:
-        return exp.cast(exp.Null(), "BIGINT"), exp.cast(exp.Null(), "BIGINT")
+        return typed(exp.Null(), "BIGINT"), typed(exp.Null(), "BIGINT")
     concept = col("concept", "x")
     branches = sorted(ratios.items())
     num = case(*((exp.EQ(this=concept.copy(), expression=text(c)), number(r.numerator)) for c, r in branches))

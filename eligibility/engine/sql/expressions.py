@@ -29,6 +29,16 @@ COMPARATORS: dict[str, type[exp.Binary]] = {
 }
 
 
+_TYPES: dict[str, exp.DataType] = {}
+
+
+def typed(value: exp.Expression, name: str) -> exp.Cast:
+    """``CAST(value AS name)``; each type is parsed once (parsing a type name builds a tokenizer and a parser)."""
+    if name not in _TYPES:
+        _TYPES[name] = exp.DataType.build(name)
+    return exp.Cast(this=value, to=_TYPES[name].copy())
+
+
 def conj(*items: Any) -> Any:
     """``a AND b AND …`` (operands parenthesised where needed; built in place, without copying)."""
     return exp.and_(*items, copy=False)
@@ -62,7 +72,7 @@ def number(value: int | Decimal | str) -> exp.Expression:
 
 def day(value: date) -> exp.Cast:
     """A DATE literal."""
-    return exp.cast(text(value.isoformat()), "DATE", copy=False)
+    return typed(text(value.isoformat()), "DATE")
 
 
 def compare(op: str, left: exp.Expression, right: exp.Expression) -> exp.Expression:
@@ -91,7 +101,7 @@ def not_null(value: exp.Expression) -> exp.Expression:
 
 def wide(value: exp.Expression) -> exp.Cast:
     """An integer widened to DECIMAL(38, 0), so products of numerators and denominators cannot overflow."""
-    return exp.cast(value, "DECIMAL(38, 0)", copy=False)
+    return typed(value, "DECIMAL(38, 0)")
 
 
 def ratio_compare(op: str, num: exp.Expression, den: exp.Expression, other: Fraction) -> exp.Expression:
@@ -104,12 +114,12 @@ def ratio_compare(op: str, num: exp.Expression, den: exp.Expression, other: Frac
 def date_minus(anchor: exp.Expression, amount: exp.Expression | int, unit: str) -> exp.Expression:
     """``anchor`` minus ``amount`` days, months or years, as a DATE (calendar months clamp to the month's end)."""
     size = number(amount) if isinstance(amount, int) else amount
-    return exp.cast(exp.DateSub(this=anchor, expression=size, unit=exp.var(unit)), "DATE", copy=False)
+    return typed(exp.DateSub(this=anchor, expression=size, unit=exp.var(unit)), "DATE")
 
 
 def date_plus_days(anchor: exp.Expression, days: int) -> exp.Expression:
     """``anchor`` plus a whole number of days, as a DATE."""
-    return exp.cast(exp.DateAdd(this=anchor, expression=number(days), unit=exp.var("DAY")), "DATE", copy=False)
+    return typed(exp.DateAdd(this=anchor, expression=number(days), unit=exp.var("DAY")), "DATE")
 
 
 def _edge_days(duration: Duration) -> tuple[int, int]:

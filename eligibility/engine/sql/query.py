@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import DEFAULT_LAB_RECENCY, ReferenceRange
-from eligibility.engine.sql.compiler import compile_sql
+from eligibility.engine.sql.compiler import Compiled, compile_sql
 from eligibility.engine.sql.expressions import (
     case,
     col,
@@ -41,6 +41,7 @@ from eligibility.engine.sql.expressions import (
 )
 from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
 from eligibility.engine.sql.reference import reference_rows
+from eligibility.engine.sql.verdicts import ClauseSQL, clause_relation, final_select, named
 from eligibility.engine.unspecific import unspecific_concepts
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
@@ -56,6 +57,11 @@ class Settings:
 
     lab_recency: ast.Duration = DEFAULT_LAB_RECENCY
     reference_ranges: Mapping[str, ReferenceRange] = field(default_factory=dict)
+
+    @property
+    def key(self) -> tuple:
+        """The settings as a hashable value (equal settings, equal key)."""
+        return self.lab_recency, tuple(sorted(self.reference_ranges.items()))
 
 
 @dataclass(frozen=True)
@@ -117,7 +123,8 @@ class CohortQuery:
         self._passes |= {table: TablePass(table, selector="concept") for table in RECORD_TABLES}
         self._passes["negations"] = TablePass("negations", selector="concept")
         self._leaves: dict[tuple, tuple[str, exp.Expression, exp.Expression]] = {}
-        self._clauses: list[tuple[exp.Expression, ...]] = []
+        self._clauses: list[ClauseSQL] = []
+        self._compiled: dict[tuple, Compiled] = {}
         self._groups: list[tuple[int, ...]] = []
         self._descendants: dict[str, list[str]] = {}
         self._relations: dict[tuple, tuple[str, exp.Select]] = {}  # per-patient relations outside the passes
@@ -128,14 +135,17 @@ class CohortQuery:
     def add_clause(self, plan: Plan, inclusion: bool, may_review: bool, settings: Settings) -> int:
         """Compile one clause; returns its position (its columns are ``c<position>_met`` …)."""
         compiled = compile_sql(plan, self, settings)
-        met = compiled.met
-        undecided: exp.Expression = text("unknown")
-        if may_review:
-            undecided = case((negate(compiled.needs_data), text("review")), default=undecided)
-        passing, failing = (text("pass"), text("fail")) if inclusion else (text("fail"), text("pass"))
-        outcome = case((is_null(met), undecided), (met, passing), default=failing)
-        self._clauses.append((met, compiled.reason, outcome))
+        review = negate(compiled.needs_data) if may_review else None
+        self._clauses.append(ClauseSQL(compiled.met, compiled.reason, review, inclusion))
         return len(self._clauses) - 1
+
+    def compiled(self, key: tuple, build: Callable[[], Compiled]) -> Compiled:
+        """The SQL of a node, built once per ``key`` (a node and its settings) and copied for each later use:
+        trials of a batch share many rules."""
+        if key not in self._compiled:
+            self._compiled[key] = build()
+        found = self._compiled[key]
+        return Compiled(found.met.copy(), found.reason.copy(), found.needs_data.copy())
 
     def add_group(self, positions: tuple[int, ...]) -> int:
         """A verdict over some clauses (a trial or a cohort); returns its position (column ``v<position>``)."""
@@ -325,8 +335,9 @@ class CohortQuery:
     def descendants_of(self, concept: str) -> list[str]:
         """``concept`` and every kind of it (through the vocabulary's hierarchy)."""
         if concept not in self._descendants:
+            known, kinds = self.vocabulary.concepts, self.vocabulary.descendants(concept) | {concept}
             self._descendants[concept] = sorted(
-                c for c in self.vocabulary.concepts if concept in self.vocabulary.ancestors(c)
+                c for c in kinds if c in known and concept in self.vocabulary.ancestors(c)
             )
         return self._descendants[concept]
 
@@ -353,22 +364,9 @@ class CohortQuery:
                 exp.alias_(exp.to_table(alias), alias, table=True), on=on, join_type="left", copy=False
             )
         for name, met, reason in self._leaves.values():
-            leaves = leaves.select(met.as_(f"{name}_met"), reason.as_(f"{name}_reason"), copy=False)
-        clauses = exp.select(col("patient_id"), copy=False).from_("leaves", copy=False)
-        for position, (met, reason, outcome) in enumerate(self._clauses):
-            clauses = clauses.select(
-                met.as_(f"c{position}_met"),
-                reason.as_(f"c{position}_reason"),
-                outcome.as_(f"c{position}_outcome"),
-                copy=False,
-            )
-        query = exp.select(
-            col("patient_id"),
-            *(col(f"c{k}_{p}") for k in range(len(self._clauses)) for p in ("met", "reason", "outcome")),
-            copy=False,
-        )
-        for position, members in enumerate(self._groups):
-            query = query.select(self._verdict(members).as_(f"v{position}"), copy=False)
+            leaves = leaves.select(named(met, f"{name}_met"), named(reason, f"{name}_reason"), copy=False)
+        clauses = clause_relation(self._clauses)
+        query = final_select(self._clauses, self._groups)
         query = query.from_("clauses", copy=False).with_(
             "ref", as_=reference_rows(self.as_of, self.fallback), copy=False
         )
@@ -377,14 +375,3 @@ class CohortQuery:
         for alias, relation in self._relations.values():
             query = query.with_(alias, as_=relation, copy=False)
         return query.with_("leaves", as_=leaves, copy=False).with_("clauses", as_=clauses, copy=False)
-
-    @staticmethod
-    def _verdict(members: tuple[int, ...]) -> exp.Expression:
-        if not members:
-            return text("eligible")
-        outcomes = [col(f"c{k}_outcome") for k in members]
-        return case(
-            (exp.In(this=text("fail"), expressions=[o.copy() for o in outcomes]), text("ineligible")),
-            (exp.In(this=text("unknown"), expressions=[o.copy() for o in outcomes]), text("undetermined")),
-            default=text("eligible"),
-        )
