@@ -36,7 +36,7 @@ from eligibility.engine.stable import evaluate_stable_dose
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.trends import evaluate_trend
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN, Truth, all_of, any_of
-from eligibility.engine.validity import ResultRule, any_date, own_window
+from eligibility.engine.validity import ResultRule, any_date, newest_positive, own_window, prefers_positive
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.patient.index import PatientIndex, Reading
@@ -153,6 +153,8 @@ def _qualitative(plan: Plan, patient: PatientIndex, context: EvaluationContext) 
     reading = _latest(plan, patient, context)
     if isinstance(reading, Reason):
         return _unread(plan, patient, reading)
+    if prefers_positive(node, plan.measure):  # a positive result on file decides a lifetime test
+        reading = newest_positive(patient.readings[plan.measure.id], context.as_of) or reading  # type: ignore[union-attr]
     return Finding(Truth.of(reading.value == node.value), plan, Reason.DECIDED, LabEvidence(reading))
 
 

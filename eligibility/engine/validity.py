@@ -4,13 +4,17 @@ lab recency window of the trial or the run. The evaluator and the SQL compiler b
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from functools import cache
 
 from eligibility.lang import ast
+from eligibility.patient.index import Reading
 from eligibility.vocab.vocabulary import MeasureDef
 
 ResultRule = ast.Comparison | ast.RelativeComparison | ast.Qualitative
+POSITIVE = "positive"
 
 
 @cache
@@ -44,3 +48,18 @@ def result_window(node: ResultRule, measure: MeasureDef | None, lab_recency: ast
     if any_date(node, measure):
         return None
     return own_window(node, measure) or ast.Window(op="<=", duration=lab_recency)
+
+
+def prefers_positive(node: ResultRule, measure: MeasureDef | None) -> bool:
+    """True for a qualitative rule on a lifetime test (``valid_for: ever``) without a window of its own: there a
+    positive result on file decides, not only the newest result. A diagnostic antibody stays part of the
+    diagnosis after it turns negative under treatment (AQP4-IgG after rituximab), so "AQP4-IgG positive" holds and
+    "negative" does not; without a positive result the newest result decides. A rule's own ``ever`` on another
+    measure only lifts the date limit: the newest result of any date decides (HBsAg cleared stays cleared)."""
+    lifetime = measure is not None and measure.valid_for == "ever"
+    return isinstance(node, ast.Qualitative) and node.window is None and lifetime
+
+
+def newest_positive(readings: Sequence[Reading], as_of: date) -> Reading | None:
+    """The newest positive result on or before ``as_of`` (``readings`` are newest first), if there is one."""
+    return next((r for r in readings if r.value == POSITIVE and r.date <= as_of), None)

@@ -46,7 +46,7 @@ from eligibility.engine.sql.expressions import (
 from eligibility.engine.sql.onsets import OnsetColumns, elapsed_truth, onset_leaf
 from eligibility.engine.sql.stable import stable_leaf
 from eligibility.engine.sql.trends import trend_leaf
-from eligibility.engine.validity import result_window
+from eligibility.engine.validity import POSITIVE, prefers_positive, result_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.resolve import course_days
@@ -175,9 +175,10 @@ def _qualitative(plan: Plan, query: CohortQuery, settings: Settings) -> Compiled
     if reading is None:
         return _constant(query, key, Reason.MISSING)
     usable = reading.found
-    same = exp.Coalesce(
-        this=exp.EQ(this=reading.column("value_text"), expression=text(node.value)), expressions=[exp.false()]
-    )
+    value: exp.Expression = reading.column("value_text")
+    if prefers_positive(node, plan.measure):  # a positive result on file decides a lifetime test
+        value = case((query.positive_on_file(reading.measure), text(POSITIVE)), default=value)
+    same = exp.Coalesce(this=exp.EQ(this=value, expression=text(node.value)), expressions=[exp.false()])
     reason = case((usable.copy(), _reason(Reason.DECIDED)), default=_lab_reason(query, reading.measure))
     return _leaf(query, key, case((usable, same)), reason)
 

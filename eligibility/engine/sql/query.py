@@ -43,6 +43,7 @@ from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
 from eligibility.engine.sql.reference import reference_rows
 from eligibility.engine.sql.verdicts import ClauseSQL, clause_relation, final_select, named
 from eligibility.engine.unspecific import unspecific_concepts
+from eligibility.engine.validity import POSITIVE
 from eligibility.lang import ast
 from eligibility.vocab.vocabulary import Vocabulary
 
@@ -230,6 +231,15 @@ class CohortQuery:
 
         rank = self.per_patient("observations", ("latest", measure, window), build, within=(measure,))
         return Reading(self, measure, rank, not_null(rank.copy()))
+
+    def positive_on_file(self, measure: str) -> exp.Expression:
+        """TRUE when the patient has a positive result of ``measure`` on or before the reference date."""
+
+        def build() -> tuple[exp.Expression, exp.Expression]:
+            positive = exp.EQ(this=col("value_text", ROW), expression=text(POSITIVE))
+            return exp.Max(this=col("rank", ROW)), conj(self._measure(measure), self.on_or_before("date"), positive)
+
+        return not_null(self.per_patient("observations", ("positive", measure), build, within=(measure,)))
 
     def _newest(self, measure: str, column: str) -> exp.Column:
         """The rank (smallest) or date (latest) of the newest reading of ``measure`` on or before the
