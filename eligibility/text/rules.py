@@ -233,6 +233,12 @@ def _noun_after(builder: Builder) -> bool:
     )
 
 
+_UNREAD_COMPARATOR = re.compile(
+    r"(?i)^(?:[<>≤≥⩽⩾]=?|greater|less|more|fewer|higher|lower|above|below|over|under|exceed\w*|least|most|"
+    r"大于|小于|超过|低于|高于|不足|以上|以下)$"
+)
+
+
 def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
     """ "A heart rate less than 50 beats/minute or grade 2 or 3 AV heart block": in a list of alternatives, a leaf
     with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
@@ -245,6 +251,8 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
         return review
     body = builder.text.text
     qualified = set()
+    if any(_UNREAD_COMPARATOR.match(token.group(0)) for token in builder.leftover_tokens()):
+        return review  # "simvastatin, rosuvastatin at doses > 10 mg/d": a threshold may hold for every item
     for token in builder.leftover_tokens():
         for index, (start, end) in enumerate(place for place, _ in ordered):
             gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
