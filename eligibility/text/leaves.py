@@ -132,7 +132,7 @@ def in_exception_parentheses(text: str, position: int) -> bool:
     return bool(cue("exception").search(inside))
 
 
-def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
+def drop_modifiers(text: str, found: list, spans: list, vocabulary: Vocabulary) -> tuple[list, list]:
     """ "active infection of hepatitis B": the first name qualifies the second; its "active" carries over. A
     condition named right before a procedure or drug ("glaucoma surgery") says what that was for: not a record."""
     keep_nodes, keep_spans = [], []
@@ -140,6 +140,8 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         following = [b for b, _ in spans[index + 1 :]]
         pairs = zip(found, spans, strict=True)
         if any(start >= end and _purpose(node, other, text[end:start]) for other, (start, _) in pairs):
+            continue
+        if _compound_modifier(vocabulary, text, node, end, list(zip(found[index + 1 :], following, strict=False))):
             continue
         joined = re.match(r"\s+(?:of|with|by|from|due to|caused by)\s+(?:the\s+)?", text[end:])
         if joined and end + joined.end() in following:
@@ -151,6 +153,31 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         keep_nodes.append(node)
         keep_spans.append((begin, end))
     return keep_nodes, keep_spans
+
+
+# "Transfusion syndrome", "vaccine disease": a procedure or drug named before one of these words is part of the
+# name of another entity (a condition), which the record of the procedure or drug does not settle.
+_ENTITY_AFTER = re.compile(r"(?i)[\s\-]*(?:syndromes?|diseases?|disorders?|reactions?)\b")
+
+
+def _compound_modifier(
+    vocabulary: Vocabulary, text: str, node: ast.Node, end: int, following: list[tuple[ast.Node, int]]
+) -> bool:
+    """True when a name only modifies the noun phrase it stands in, so is no record of its own: a condition right
+    before another ("psoriasis arthropathy": a kind of arthropathy, not psoriasis and any arthropathy — the
+    modifier is left unread, for review), or a procedure or drug followed by "syndrome", "disease"
+    ("twin-to-twin transfusion syndrome" is no transfusion). A broader name after a narrower one ("tuberculosis
+    infection") only repeats it (see :func:`parents_named`)."""
+    inner = node.item if isinstance(node, ast.Not) else node
+    category = getattr(inner, "category", "")
+    if category != "condition" and _ENTITY_AFTER.match(text, end):
+        return True
+    for other, start in following:
+        other = other.item if isinstance(other, ast.Not) else other
+        broader = getattr(other, "concept", "") in vocabulary.ancestors(getattr(inner, "concept", ""))
+        if category == "condition" and getattr(other, "category", "") == "condition" and not broader:
+            return start > end and re.fullmatch(r"[\s\-]+", text[end:start]) is not None
+    return False
 
 
 def window_names(text: str, found: list, offset: int) -> list:
