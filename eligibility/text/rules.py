@@ -66,7 +66,9 @@ def _join(
             words.append(top.group(1).lower())
             current, inner = [leaves[index]], default
         else:
-            if word:
+            if word and inner == "or" and EXAMPLE.search(text[places[0][1] : places[index][0]]):
+                pass  # "infection including HIV and hepatitis": examples joined by "and" remain alternatives
+            elif word:
                 inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
                 if inner == "and" and default == "or" and review is not None:
                     inner = "either"  # "HIV, HBV, and HCV" in an exclusion: all of them, or any?
