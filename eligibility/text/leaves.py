@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 
 from eligibility.errors import UnitError
 from eligibility.lang import ast
@@ -52,6 +53,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         return None
     if factor is None or _per_millilitre_blood_count(amount.unit, measure.unit):
         return None
+    if measure.plausible and not measure.plausible[0] <= Fraction(amount.value) * factor <= measure.plausible[1]:
+        return None  # "hemoglobin < 9 mg/dl": a threshold no criterion means, most likely a slip of unit
     return ast.Comparison(
         measure=measure.id,
         op=mention.op,
