@@ -235,6 +235,16 @@ def _noun_after(builder: Builder) -> bool:
     )
 
 
+def _shared_qualifier(body: str, places: list[tuple[int, int]], qualified: set[int]) -> bool:
+    """ "simvastatin, rosuvastatin at doses greater than 10 mg/d": a qualifier after a list joined by commas alone
+    may qualify every item before it, not only its neighbour."""
+    last = max(qualified, default=-1)
+    return any(
+        index not in qualified and not re.search(r"(?i)\b(?:or|and|nor)\b|[;或和及]", body[end : places[last][0]])
+        for index, (_start, end) in enumerate(places[:last])
+    )
+
+
 def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
     """ "A heart rate less than 50 beats/minute or grade 2 or 3 AV heart block": in a list of alternatives, a leaf
     with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
@@ -252,7 +262,7 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
             gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
             if not SEPARATOR.search(gap):
                 qualified.add(index)
-    if len(qualified) == len(ordered):
+    if len(qualified) == len(ordered) or _shared_qualifier(body, [place for place, _ in ordered], qualified):
         return review  # nothing could be true on its own
     items = [ast.AllOf(items=(leaf, review)) if i in qualified else leaf for i, (_, leaf) in enumerate(ordered)]
     return ast.AnyOf(items=(*items, review))
