@@ -160,23 +160,28 @@ def drop_modifiers(text: str, found: list, spans: list, vocabulary: Vocabulary) 
 
 # "Transfusion syndrome", "vaccine disease": a procedure or drug named before one of these words is part of the
 # name of another entity (a condition), which the record of the procedure or drug does not settle.
-_ENTITY_AFTER = re.compile(r"(?i)[\s\-]*(?:syndromes?|diseases?|disorders?|reactions?)\b")
+_ENTITY_AFTER = re.compile(
+    r"(?i)[\s\-]*(?:[a-z]+[\s\-]+){0,2}?(?:syndromes?|diseases?|disorders?|reactions?)\b|[\s\-]*resistan"
+)
 
 
 def _compound_modifier(
     vocabulary: Vocabulary, text: str, node: ast.Node, end: int, following: list[tuple[ast.Node, int]]
 ) -> bool:
-    """True when a name only modifies the noun phrase it stands in, so is no record of its own: a condition right
-    before another ("psoriasis arthropathy": a kind of arthropathy, not psoriasis and any arthropathy — the
-    modifier is left unread, for review), or a procedure or drug followed by "syndrome", "disease"
-    ("twin-to-twin transfusion syndrome" is no transfusion). A broader name after a narrower one ("tuberculosis
-    infection") only repeats it (see :func:`parents_named`)."""
+    """True when a name only modifies the noun phrase it stands in, so is no record of its own (it is left unread,
+    for review): a condition right before another ("psoriasis arthropathy": a kind of arthropathy, not psoriasis
+    and any arthropathy), a drug or procedure right before a condition ("steroid myopathy": its cause), or one
+    followed by "syndrome", "disease" ("twin-to-twin transfusion syndrome" is no transfusion, "insulin
+    resistance" no insulin). A broader name after a narrower one ("tuberculosis infection") only repeats it (see
+    :func:`parents_named`)."""
     inner = node.item if isinstance(node, ast.Not) else node
     category = getattr(inner, "category", "")
     if category != "condition" and _ENTITY_AFTER.match(text, end):
         return True
     for other, start in following:
         other = other.item if isinstance(other, ast.Not) else other
+        if category in ("medication", "procedure") and getattr(other, "category", "") == "condition":
+            return start > end and re.fullmatch(r"[\s\-]+", text[end:start]) is not None  # "steroid myopathy"
         broader = getattr(other, "concept", "") in vocabulary.ancestors(getattr(inner, "concept", ""))
         if category == "condition" and getattr(other, "category", "") == "condition" and not broader:
             return start > end and re.fullmatch(r"[\s\-]+", text[end:start]) is not None
