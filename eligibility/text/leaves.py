@@ -181,10 +181,10 @@ def _compound_modifier(
     for other, start in following:
         other = other.item if isinstance(other, ast.Not) else other
         if category in ("medication", "procedure") and getattr(other, "category", "") == "condition":
-            return start > end and re.fullmatch(r"[\s\-]+", text[end:start]) is not None  # "steroid myopathy"
+            return start > end and re.fullmatch(r"[ \-]+", text[end:start]) is not None  # "steroid myopathy"
         broader = getattr(other, "concept", "") in vocabulary.ancestors(getattr(inner, "concept", ""))
         if category == "condition" and getattr(other, "category", "") == "condition" and not broader:
-            return start > end and re.fullmatch(r"[\s\-]+", text[end:start]) is not None
+            return start > end and re.fullmatch(r"[ \-]+", text[end:start]) is not None
     return False
 
 

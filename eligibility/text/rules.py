@@ -235,12 +235,14 @@ def _noun_after(builder: Builder) -> bool:
     )
 
 
-def _shared_qualifier(body: str, places: list[tuple[int, int]], qualified: set[int]) -> bool:
+def _shared_qualifier(body: str, places: list[tuple[int, int]], trailing: set[int]) -> bool:
     """ "simvastatin, rosuvastatin at doses greater than 10 mg/d": a qualifier after a list joined by commas alone
-    may qualify every item before it, not only its neighbour."""
-    last = max(qualified, default=-1)
+    may qualify every item before it, not only its neighbour (``trailing``: the items with one right after)."""
+    if not trailing:
+        return False
+    last = max(trailing)
     return any(
-        index not in qualified and not re.search(r"(?i)\b(?:or|and|nor)\b|[;或和及]", body[end : places[last][0]])
+        index not in trailing and not re.search(r"(?i)\b(?:or|and|nor)\b|[;或和及]", body[end : places[last][0]])
         for index, (_start, end) in enumerate(places[:last])
     )
 
@@ -256,13 +258,14 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
     if len(ordered) == 1 and rule != ordered[0][1]:
         return review
     body = builder.text.text
-    qualified = set()
+    qualified, trailing = set(), set()
     for token in builder.leftover_tokens():
         for index, (start, end) in enumerate(place for place, _ in ordered):
             gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
             if not SEPARATOR.search(gap):
                 qualified.add(index)
-    if len(qualified) == len(ordered) or _shared_qualifier(body, [place for place, _ in ordered], qualified):
+                trailing |= {index} if end <= token.start() else set()
+    if len(qualified) == len(ordered) or _shared_qualifier(body, [place for place, _ in ordered], trailing):
         return review  # nothing could be true on its own
     items = [ast.AllOf(items=(leaf, review)) if i in qualified else leaf for i, (_, leaf) in enumerate(ordered)]
     return ast.AnyOf(items=(*items, review))
