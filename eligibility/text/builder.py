@@ -294,7 +294,7 @@ class Builder:
             found.append(ast.Not(item=node) if cue("negation").search(before) else node)
             spans.append((begin, end))
             self._cover_cues(before, begin - len(before), ("active", "negation"))
-        found, spans = drop_modifiers(body, found, spans)
+        found, spans = drop_modifiers(body, found, spans, self.vocabulary)
         named = [(_concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
         named += [(concept, -1, -1) for concept in read if concept]
         dropped, heads = parents_named(self.vocabulary, body, named)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from decimal import Decimal
+from fractions import Fraction
 
 from eligibility.errors import UnitError
 from eligibility.lang import ast
@@ -52,6 +53,8 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         return None
     if factor is None or _per_millilitre_blood_count(amount.unit, measure.unit):
         return None
+    if measure.plausible and not measure.plausible[0] <= Fraction(amount.value) * factor <= measure.plausible[1]:
+        return None  # "hemoglobin < 9 mg/dl": a threshold no criterion means, most likely a slip of unit
     return ast.Comparison(
         measure=measure.id,
         op=mention.op,
@@ -132,7 +135,7 @@ def in_exception_parentheses(text: str, position: int) -> bool:
     return bool(cue("exception").search(inside))
 
 
-def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
+def drop_modifiers(text: str, found: list, spans: list, vocabulary: Vocabulary) -> tuple[list, list]:
     """ "active infection of hepatitis B": the first name qualifies the second; its "active" carries over. A
     condition named right before a procedure or drug ("glaucoma surgery") says what that was for: not a record."""
     keep_nodes, keep_spans = [], []
@@ -140,6 +143,8 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         following = [b for b, _ in spans[index + 1 :]]
         pairs = zip(found, spans, strict=True)
         if any(start >= end and _purpose(node, other, text[end:start]) for other, (start, _) in pairs):
+            continue
+        if _compound_modifier(vocabulary, text, node, end, list(zip(found[index + 1 :], following, strict=False))):
             continue
         joined = re.match(r"\s+(?:of|with|by|from|due to|caused by)\s+(?:the\s+)?", text[end:])
         if joined and end + joined.end() in following:
@@ -151,6 +156,36 @@ def drop_modifiers(text: str, found: list, spans: list) -> tuple[list, list]:
         keep_nodes.append(node)
         keep_spans.append((begin, end))
     return keep_nodes, keep_spans
+
+
+# "Transfusion syndrome", "vaccine disease": a procedure or drug named before one of these words is part of the
+# name of another entity (a condition), which the record of the procedure or drug does not settle.
+_ENTITY_AFTER = re.compile(
+    r"(?i)[\s\-]*(?:[a-z]+[\s\-]+){0,2}?(?:syndromes?|diseases?|disorders?|reactions?)\b|[\s\-]*resistan"
+)
+
+
+def _compound_modifier(
+    vocabulary: Vocabulary, text: str, node: ast.Node, end: int, following: list[tuple[ast.Node, int]]
+) -> bool:
+    """True when a name only modifies the noun phrase it stands in, so is no record of its own (it is left unread,
+    for review): a condition right before another ("psoriasis arthropathy": a kind of arthropathy, not psoriasis
+    and any arthropathy), a drug or procedure right before a condition ("steroid myopathy": its cause), or one
+    followed by "syndrome", "disease" ("twin-to-twin transfusion syndrome" is no transfusion, "insulin
+    resistance" no insulin). A broader name after a narrower one ("tuberculosis infection") only repeats it (see
+    :func:`parents_named`)."""
+    inner = node.item if isinstance(node, ast.Not) else node
+    category = getattr(inner, "category", "")
+    if category != "condition" and _ENTITY_AFTER.match(text, end):
+        return True
+    for other, start in following:
+        other = other.item if isinstance(other, ast.Not) else other
+        if category in ("medication", "procedure") and getattr(other, "category", "") == "condition":
+            return start > end and re.fullmatch(r"[ \-]+", text[end:start]) is not None  # "steroid myopathy"
+        broader = getattr(other, "concept", "") in vocabulary.ancestors(getattr(inner, "concept", ""))
+        if category == "condition" and getattr(other, "category", "") == "condition" and not broader:
+            return start > end and re.fullmatch(r"[ \-]+", text[end:start]) is not None
+    return False
 
 
 def window_names(text: str, found: list, offset: int) -> list:

@@ -219,16 +219,23 @@ def negations(
     return found, places, negation
 
 
+_CHOICE = re.compile(r"(?i)\b(?:or|nor)\b|/|或")
+
+
 def relation_heads(
     body: str, found: list[ast.Node], spans: list[tuple[int, int]]
 ) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]]]:
     """ "Allergy to penicillin", "hypertension secondary to renal disease", "aspirin prior to surgery": a relation
     word after the first concepts makes the rest its objects, which the patient need not have had. The concepts
-    before the first relation (the heads), their spans, and the spans of the objects (left for review)."""
+    before the first relation (the heads), their spans, and the spans of the objects (left for review). A relation
+    word after a choice ("A and / or infection with B") may be the alternative's own: nothing is read then."""
     order = sorted(range(len(found)), key=lambda index: spans[index])
     kept = order[:1]
     for previous, index in itertools.pairwise(order):
-        if cue("relation").search(body[spans[previous][1] : spans[index][0]]):
+        relation = cue("relation").search(gap := body[spans[previous][1] : spans[index][0]])
+        if relation and _CHOICE.search(gap[: relation.start()]):
+            return [], [], []  # "HBV and / or active infection with HCV": an alternative after all, left for review
+        if relation:
             break
         kept.append(index)
     objects = [spans[index] for index in order if index not in kept]

@@ -116,7 +116,8 @@ def combine(
     if any(isinstance(node, ast.Not) for node in head + inside):
         return Combined(None, span, True)
     example = EXAMPLE.search(text[group.opened : group.closed])
-    if any(generic(vocabulary, c) for node in inside for c in _concepts(node)):
+    kinds_of_head = bool(head) and _subsumed(vocabulary, head, inside)  # "cardiovascular disease (… CAD …)"
+    if not kinds_of_head and any(generic(vocabulary, c) for node in inside for c in _concepts(node)):
         return Combined(None, span, True)  # "Haematological disorders (… malignancy …)": its kind of it, or any?
     if not inside:  # a list naming kinds beyond the head's concept ("steroid (oral, inhaled)"): see widens()
         return Combined(None, span, True)

@@ -66,7 +66,9 @@ def _join(
             words.append(top.group(1).lower())
             current, inner = [leaves[index]], default
         else:
-            if word:
+            if word and inner == "or" and EXAMPLE.search(text[places[0][1] : places[index][0]]):
+                pass  # "infection including HIV and hepatitis": examples joined by "and" remain alternatives
+            elif word:
                 inner = "or" if word.group(0).lower() in ("or", "或", "and/or") else "and"
                 if inner == "and" and default == "or" and review is not None:
                     inner = "either"  # "HIV, HBV, and HCV" in an exclusion: all of them, or any?
@@ -239,6 +241,18 @@ _UNREAD_COMPARATOR = re.compile(
 )
 
 
+def _shared_qualifier(body: str, places: list[tuple[int, int]], trailing: set[int]) -> bool:
+    """ "simvastatin, rosuvastatin at doses greater than 10 mg/d": a qualifier after a list joined by commas alone
+    may qualify every item before it, not only its neighbour (``trailing``: the items with one right after)."""
+    if not trailing:
+        return False
+    last = max(trailing)
+    return any(
+        index not in trailing and not re.search(r"(?i)\b(?:or|and|nor)\b|[;或和及]", body[end : places[last][0]])
+        for index, (_start, end) in enumerate(places[:last])
+    )
+
+
 def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
     """ "A heart rate less than 50 beats/minute or grade 2 or 3 AV heart block": in a list of alternatives, a leaf
     with an unread word right next to it is only a necessary condition of its alternative (``leaf and review``);
@@ -250,7 +264,7 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
     if len(ordered) == 1 and rule != ordered[0][1]:
         return review
     body = builder.text.text
-    qualified = set()
+    qualified, trailing = set(), set()
     if any(_UNREAD_COMPARATOR.match(token.group(0)) for token in builder.leftover_tokens()):
         return review  # "simvastatin, rosuvastatin at doses > 10 mg/d": a threshold may hold for every item
     for token in builder.leftover_tokens():
@@ -258,7 +272,8 @@ def _each_qualified(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -
             gap = body[end : token.start()] if end <= token.start() else body[token.end() : start]
             if not SEPARATOR.search(gap):
                 qualified.add(index)
-    if len(qualified) == len(ordered):
+                trailing |= {index} if end <= token.start() else set()
+    if len(qualified) == len(ordered) or _shared_qualifier(body, [place for place, _ in ordered], trailing):
         return review  # nothing could be true on its own
     items = [ast.AllOf(items=(leaf, review)) if i in qualified else leaf for i, (_, leaf) in enumerate(ordered)]
     return ast.AnyOf(items=(*items, review))

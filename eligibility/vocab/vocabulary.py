@@ -53,6 +53,9 @@ class MeasureDef(BaseModel):
     valid_for: str | None = Field(default=None, pattern=r"^(ever|\d+(\.\d+)? (hour|day|week|month|year)s?)$")
     # Which way is an improvement (``lower`` for mRS or EDSS, ``higher`` for LVEF or GCS), for trends; unset: none.
     better: Literal["lower", "higher"] | None = None
+    # The range a threshold of this measure can sensibly take, in its canonical unit (``[30, 250]`` g/L for
+    # hemoglobin): drafting leaves a threshold outside it for review ("hemoglobin < 9 mg/dl" is a slip for g/dL).
+    plausible: tuple[Decimal, Decimal] | None = None
 
     @property
     def qualitative(self) -> bool:
