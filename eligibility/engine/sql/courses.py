@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from sqlglot import exp
 
-from eligibility.engine.sql.doses import record_match
+from eligibility.engine.sql.doses import record_match, records_leaf
 from eligibility.engine.sql.expressions import (
     case,
     col,
@@ -165,18 +165,4 @@ def length_leaf(
         )
         for name, condition in conditions.items()
     }
-    met_any = exp.GT(this=counts["met"], expression=number(0))
-    negated = conj(exp.EQ(this=counts["hits"], expression=number(0)), negation)
-    unknown = exp.GT(this=counts["unknown"], expression=number(0))
-    undated_any = exp.GT(this=counts["undated"], expression=number(0))
-    closed = conj(col("complete_medication", "r"), negate(undated_any))
-    met = case((met_any, exp.true()), (negated, exp.false()), (unknown, exp.Null()), (closed, exp.false()))
-    reason = case(
-        (met_any.copy(), text("decided")),
-        (negated.copy(), text("negated")),
-        (unknown.copy(), text("undated")),
-        (closed.copy(), text("complete")),
-        (undated_any.copy(), text("undated")),
-        default=text("missing"),
-    )
-    return met, reason
+    return records_leaf(counts, negation, "undated")

@@ -11,6 +11,7 @@ body weight comes from the newest ``weight`` reading in the lab window (the lab 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -184,20 +185,29 @@ def dose_records(
 
 def dose_leaf(table: str, negation: exp.Expression) -> tuple[exp.Expression, exp.Expression]:
     """(met, reason) of a dose node from its aggregate and the negation aggregate (see the module)."""
+    counts = {name: exp.Coalesce(this=col(name, table), expressions=[number(0)]) for name in RECORD_COUNTS}
+    return records_leaf(counts, negation, "no_dose")
 
-    def counted(name: str) -> exp.Expression:
-        return exp.Coalesce(this=col(name, table), expressions=[number(0)])
 
-    met_any = exp.GT(this=counted("met"), expression=number(0))
-    negated = conj(exp.EQ(this=counted("hits"), expression=number(0)), negation)
-    unknown = exp.GT(this=counted("unknown"), expression=number(0))
-    undated = exp.GT(this=counted("undated"), expression=number(0))
+RECORD_COUNTS = ("met", "hits", "unknown", "undated")
+
+
+def records_leaf(
+    counts: Mapping[str, exp.Expression], negation: exp.Expression, unknown_reason: str
+) -> tuple[exp.Expression, exp.Expression]:
+    """(met, reason) of a medication node from its per-patient record counts (``RECORD_COUNTS``, never NULL): met
+    by a record; false when recorded absent, or when medications are complete and every record is dated; unknown
+    (``unknown_reason``) when a record may meet it; else ``undated`` or ``missing``."""
+    met_any = exp.GT(this=counts["met"], expression=number(0))
+    negated = conj(exp.EQ(this=counts["hits"], expression=number(0)), negation)
+    unknown = exp.GT(this=counts["unknown"], expression=number(0))
+    undated = exp.GT(this=counts["undated"], expression=number(0))
     closed = conj(col("complete_medication", "r"), negate(undated))
     met = case((met_any, exp.true()), (negated, exp.false()), (unknown, exp.Null()), (closed, exp.false()))
     reason = case(
         (met_any.copy(), text("decided")),
         (negated.copy(), text("negated")),
-        (unknown.copy(), text("no_dose")),
+        (unknown.copy(), text(unknown_reason)),
         (closed.copy(), text("complete")),
         (undated.copy(), text("undated")),
         default=text("missing"),
