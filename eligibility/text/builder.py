@@ -31,7 +31,15 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import LIST_JOIN, beside_window, necessity, negations, objects_unread, relation_heads
+from eligibility.text.necessity import (
+    LIST_JOIN,
+    beside_window,
+    held_concepts,
+    necessity,
+    negations,
+    objects_unread,
+    relation_heads,
+)
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -59,7 +67,7 @@ class Builder:
         self.sex_leaf: ast.Sex | None = None
         self.introduced = 0
         self.scored: list[tuple[int, int]] = []
-        self.negated = self.examples = self.related = self.reviewed = False
+        self.negated = self.examples = self.related = self.reviewed = self.scoped = False
 
     def cover(self, start: int, end: int) -> None:
         self.covered.append((start, end))
@@ -301,6 +309,7 @@ class Builder:
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
+        found, spans, others = self._held(body, start, found, spans)
         found, spans, objects = relation_heads(body, beside_window(self.leaves, found), spans)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
@@ -311,7 +320,9 @@ class Builder:
             self.covered = covered
             return
         if self.leftover():
-            verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
+            verdict = necessity(
+                self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start, others
+            )
             self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
             if not verdict.holds or (verdict.negated and self.leaves):
                 self.covered = covered
@@ -319,6 +330,20 @@ class Builder:
         self.leaves += found
         self.places += places
         self.related = bool(objects)
+
+    def _held(self, body: str, start: int, found: list, spans: list) -> tuple[list, list, list]:
+        """ "Pregnancy, breastfeeding, or trying to get pregnant": in an exclusion, the concepts a word of "not
+        had" governs (text.scope) are left unread, the others kept; the found, their spans and the spans left."""
+        if self.kind != "exclusion" or any(isinstance(node, ast.Not) for node in found):
+            return found, spans, []
+        keep = held_concepts(body[start:], [(a - start, b - start) for a, b in spans])
+        if keep is None or all(keep) or not any(keep):
+            return found, spans, []
+        self.scoped = True
+        others = [span for span, kept in zip(spans, keep, strict=True) if not kept]
+        found = [node for node, kept in zip(found, keep, strict=True) if kept]
+        spans = [span for span, kept in zip(spans, keep, strict=True) if kept]
+        return found, spans, others
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""

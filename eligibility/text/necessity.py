@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from eligibility.lang import ast
 from eligibility.text.cues import cue
+from eligibility.text.scope import held
 from eligibility.vocab.vocabulary import Vocabulary
 
 # "at screening", "prior to the screening visit": a time, not a screening test for the concept.
@@ -61,11 +62,25 @@ def _masked(body: str, spans: list[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
-def unheld(body: str, spans: list[tuple[int, int]]) -> bool:
+def held_concepts(body: str, spans: list[tuple[int, int]]) -> list[bool] | None:
+    """For each concept of an exclusion, whether no word says it is named without the patient having it
+    (text.scope); None when that cannot be told concept by concept."""
+    times = [(m.start(), m.end()) for m in _SCREENING_TIME.finditer(body)]
+    return held(body, _masked(body, spans + times), spans)
+
+
+def unheld(
+    body: str, spans: list[tuple[int, int]], others: list[tuple[int, int]] | None = None, scoped: bool = False
+) -> bool:
     """True when a word says the concepts at ``spans`` are named without the patient having them ("allergy to
     penicillin", "planned surgery", "family history of cancer"). The concepts' own words ("heart failure") and
     times ("at screening") are not such words, nor is a need after every concept ("renal disease requiring
-    dialysis")."""
+    dialysis"). ``scoped`` (exclusions): only a word that governs one of them counts (text.scope), the concepts
+    ``others`` (left unread) named too."""
+    if scoped:
+        kept = held_concepts(body, spans + (others or []))
+        if kept is not None and all(kept[: len(spans)]):
+            return False
     times = [(m.start(), m.end()) for m in _SCREENING_TIME.finditer(body)]
     masked = _masked(body, spans + times)
     for match in cue("not_had").finditer(masked):
@@ -156,13 +171,19 @@ def necessity(
     found: list[ast.Node],
     spans: list[tuple[int, int]],
     offset: int = 0,
+    others: list[tuple[int, int]] | None = None,
 ) -> Necessity:
     """How concepts named beside unread words settle part of the clause (``spans`` are offsets in the item, whose
     ``body`` starts at ``offset``): never for an item about some patients ("For subjects receiving …:"), for
     concepts not had or for examinations; a negation only when it opens the clause."""
     spans = [(start - offset, end - offset) for start, end in spans]
+    others = [(start - offset, end - offset) for start, end in others or []]
     concepts = [(node.item if isinstance(node, ast.Not) else node) for node in found]
-    if qualified or unheld(body, spans) or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts):
+    if (
+        qualified
+        or unheld(body, spans, others, kind == "exclusion")
+        or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts)
+    ):
         return Necessity(False)
     if qualified_examples(body, spans):
         return Necessity(False)

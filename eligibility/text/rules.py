@@ -131,6 +131,8 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
+        if builder.scoped and not (isinstance(rule, ast.AnyOf) and review in rule.items):
+            rule = review  # "pregnant or trying to …": the part left unread is an alternative, never a qualifier
     rule = _tidy(rule) if rule is not None else None
     if builder.sex_leaf is not None:
         rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
