@@ -18,6 +18,7 @@ from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
     comparison,
+    concept_of,
     concepts_named,
     drop_modifiers,
     duration_of,
@@ -31,15 +32,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
-from eligibility.text.necessity import (
-    LIST_JOIN,
-    beside_window,
-    held_concepts,
-    necessity,
-    negations,
-    objects_unread,
-    relation_heads,
-)
+from eligibility.text.necessity import LIST_JOIN, beside_window, heads_held, necessity, negations, objects_unread
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
 
@@ -303,14 +296,14 @@ class Builder:
             spans.append((begin, end))
             self._cover_cues(before, begin - len(before), ("active", "negation"))
         found, spans = drop_modifiers(body, found, spans, self.vocabulary)
-        named = [(_concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
+        named = [(concept_of(node), a, b) for node, (a, b) in zip(found, spans, strict=True)]
         named += [(concept, -1, -1) for concept in read if concept]
         dropped, heads = parents_named(self.vocabulary, body, named)
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
-        found, spans, others = self._held(body, start, found, spans)
-        found, spans, objects = relation_heads(body, beside_window(self.leaves, found), spans)
+        found, spans, objects, others = heads_held(self.kind, body, beside_window(self.leaves, found), spans, start)
+        self.scoped = bool(others)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
             return
@@ -330,20 +323,6 @@ class Builder:
         self.leaves += found
         self.places += places
         self.related = bool(objects)
-
-    def _held(self, body: str, start: int, found: list, spans: list) -> tuple[list, list, list]:
-        """ "Pregnancy, breastfeeding, or trying to get pregnant": in an exclusion, the concepts a word of "not
-        had" governs (text.scope) are left unread, the others kept; the found, their spans and the spans left."""
-        if self.kind != "exclusion" or any(isinstance(node, ast.Not) for node in found):
-            return found, spans, []
-        keep = held_concepts(body[start:], [(a - start, b - start) for a, b in spans])
-        if keep is None or all(keep) or not any(keep):
-            return found, spans, []
-        self.scoped = True
-        others = [span for span, kept in zip(spans, keep, strict=True) if not kept]
-        found = [node for node, kept in zip(found, keep, strict=True) if kept]
-        spans = [span for span, kept in zip(spans, keep, strict=True) if kept]
-        return found, spans, others
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
@@ -416,8 +395,3 @@ class Builder:
 
     def _is_covered(self, position: int) -> bool:
         return any(a <= position < b for a, b in self.covered)
-
-
-def _concept_of(node: ast.Node) -> str:
-    inner = node.item if isinstance(node, ast.Not) else node
-    return getattr(inner, "concept", "")

@@ -279,3 +279,9 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
         if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
             heads.append((begin, end))
     return dropped, heads
+
+
+def concept_of(node: ast.Node) -> str:
+    """The concept of a (possibly negated) record leaf, or ""."""
+    inner = node.item if isinstance(node, ast.Not) else node
+    return getattr(inner, "concept", "")

@@ -69,6 +69,32 @@ def held_concepts(body: str, spans: list[tuple[int, int]]) -> list[bool] | None:
     return held(body, _masked(body, spans + times), spans)
 
 
+def held_only(
+    kind: str, body: str, found: list[ast.Node], spans: list[tuple[int, int]], offset: int = 0
+) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]]]:
+    """ "Pregnancy, breastfeeding, or trying to get pregnant": in an exclusion, the concepts a word of "not had"
+    governs (text.scope) are left unread, the others kept — the found, their spans, and the spans left (``spans``
+    are offsets in the item, whose ``body`` starts at ``offset``)."""
+    if kind != "exclusion" or any(isinstance(node, ast.Not) for node in found):
+        return found, spans, []
+    keep = held_concepts(body, [(a - offset, b - offset) for a, b in spans])
+    if keep is None or all(keep) or not any(keep):
+        return found, spans, []
+    others = [span for span, kept in zip(spans, keep, strict=True) if not kept]
+    found = [node for node, kept in zip(found, keep, strict=True) if kept]
+    return found, [span for span, kept in zip(spans, keep, strict=True) if kept], others
+
+
+def heads_held(
+    kind: str, body: str, found: list[ast.Node], spans: list[tuple[int, int]], offset: int
+) -> tuple[list[ast.Node], list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """The concepts held (:func:`held_only`) and their heads (:func:`relation_heads`): found, spans, the spans of
+    objects, and the spans of concepts left unread as not had (offsets in ``body``; the item starts at ``offset``)."""
+    found, spans, others = held_only(kind, body[offset:], found, spans, offset)
+    found, spans, objects = relation_heads(body, found, spans)
+    return found, spans, objects, others
+
+
 def unheld(
     body: str, spans: list[tuple[int, int]], others: list[tuple[int, int]] | None = None, scoped: bool = False
 ) -> bool:
