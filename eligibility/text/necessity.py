@@ -75,7 +75,7 @@ def held_only(
     """ "Pregnancy, breastfeeding, or trying to get pregnant": in an exclusion, the concepts a word of "not had"
     governs (text.scope) are left unread, the others kept — the found, their spans, and the spans left (``spans``
     are offsets in the item, whose ``body`` starts at ``offset``)."""
-    if kind != "exclusion" or any(isinstance(node, ast.Not) for node in found):
+    if kind != "exclusion" or len(found) != len(spans) or any(isinstance(node, ast.Not) for node in found):
         return found, spans, []
     keep = held_concepts(body, [(a - offset, b - offset) for a, b in spans])
     if keep is None or all(keep) or not any(keep):
@@ -93,6 +93,32 @@ def heads_held(
     found, spans, others = held_only(kind, body[offset:], found, spans, offset)
     found, spans, objects = relation_heads(body, found, spans)
     return found, spans, objects, others
+
+
+# Words after a list that may take all of it as objects ("penicillin or sulfa allergy", "opioid or alcohol abuse").
+_OBJECTS_TAKEN = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*|abuse|misuse|dependen\w*)")
+
+
+def _objects_before(body: str, spans: list[tuple[int, int]], things: list[tuple[int, int]]) -> bool:
+    """ "Penicillin, sulfa or codeine allergy", "opioid or alcohol abuse": a concept named by a word of "not had"
+    with nothing after it to take its objects ("allergy to …") may take the short list of drugs or other things
+    before it (``things``: the spans of concepts that are no condition) as its objects."""
+    masked = _masked(body, spans)
+    for start, end in spans:
+        own = list(_OBJECTS_TAKEN.finditer(body, start, end))
+        if (
+            not own
+            or own[-1].end() != end
+            or re.match(r"(?i)\s*(?:\w+\s+)?(?:to|of|against|on|with|for)\b", body[end:])
+        ):
+            continue
+        for other, before in (span for span in things if span[1] <= start):
+            if _OBJECTS_TAKEN.search(body[other:before]):
+                continue  # "food allergies or lactose intolerance": a condition of its own kind, not an object
+            gap = masked[before:start]
+            if not re.search(r"[;:.]", gap) and len(re.findall(r"[^\W\d_]{3,}", gap)) <= 3:
+                return True
+    return False
 
 
 def unheld(
@@ -205,8 +231,11 @@ def necessity(
     spans = [(start - offset, end - offset) for start, end in spans]
     others = [(start - offset, end - offset) for start, end in others or []]
     concepts = [(node.item if isinstance(node, ast.Not) else node) for node in found]
+    pairs = zip(concepts, spans, strict=False) if len(concepts) == len(spans) else []  # "no A or B": one leaf
+    things = [span for node, span in pairs if getattr(node, "category", "") != "condition"]
     if (
         qualified
+        or _objects_before(body, spans, things)
         or unheld(body, spans, others, kind == "exclusion")
         or any(examination(vocabulary, getattr(n, "concept", "")) for n in concepts)
     ):

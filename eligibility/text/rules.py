@@ -24,6 +24,7 @@ from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
+from eligibility.text.scope import widening
 
 Coverage = Literal["rule", "partial", "review"]
 _CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
@@ -129,7 +130,9 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     rule = _conditional(parsed.text.text, ordered, kind, default, review) if leaves else None
     if alternatives and len(leaves) > 1:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
-    if leftover:
+    if leftover and rule is not None and kind == "exclusion" and widening(parsed.text.text) and not builder.negated:
+        rule = _widened(rule, review, builder)
+    elif leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
         if builder.scoped and not (isinstance(rule, ast.AnyOf) and review in rule.items):
             rule = review  # "pregnant or trying to …": the part left unread is an alternative, never a qualifier
@@ -142,6 +145,16 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     nodes = ast.walk(rule) if rule is not None else []
     reviewed = builder.reviewed or any(isinstance(node, ast.NeedsReview) for node in nodes)
     return Draft(rule, "partial" if leftover or reviewed else "rule", leftover)
+
+
+def _widened(rule: ast.Node, review: ast.NeedsReview, builder: Builder) -> ast.Node:
+    """ "Known or suspected HIV": the record read is enough (``X or review``) when only the widening words are left
+    unread and nothing read is negated; otherwise the whole clause is for review."""
+    spans = widening(builder.text.text)
+    extra = [t for t in builder.leftover_tokens() if not any(a <= t.start() < b for a, b in spans)]
+    if extra or any(isinstance(node, ast.Not) for node in ast.walk(rule)):
+        return review
+    return ast.AnyOf(items=(rule, review))
 
 
 def _tidy(node: ast.Node) -> ast.Node:

@@ -8,7 +8,8 @@ its own ("Pregnant, or trying to …"): it governs every concept after it, and o
 concept's own words is between ("surgery planned"). A concept before it, set off by a list separator, is another
 alternative, the patient's own. A word that may reach back over a list ("penicillin, sulfa or codeine allergy",
 "chemotherapy or radiotherapy planned"), an exception ("other than", "except"), a condition ("if") or a concept
-named by such a word ("allergy or adverse reaction to X") leave the whole clause unscoped.
+named by such a word ("allergy or adverse reaction to X") leave the whole clause unscoped. "Known or suspected X"
+names X among others: X is enough, never needed (``X or review``), when nothing else is left unread.
 """
 
 from __future__ import annotations
@@ -77,11 +78,24 @@ def _governs(masked: str, word: re.Match[str], span: tuple[int, int], spans: lis
     return not _own_part(masked, end, word, spans)
 
 
+# "Known or suspected HIV", "current or planned pregnancy": the record is one of the alternatives the words name.
+_WIDENING = re.compile(
+    r"(?i)\b(?:known|confirmed|documented|diagnosed|current|existing|established|proven)\s*(?:or|and/or|/)\s*"
+    r"(suspected|presumed|possible|probable|planned)\b"
+)
+
+
+def widening(body: str) -> list[tuple[int, int]]:
+    """The spans of the words that widen a record to what is only suspected or planned ("known or suspected")."""
+    return [(m.start(1), m.end(1)) for m in _WIDENING.finditer(body)]
+
+
 def held(body: str, masked: str, spans: list[tuple[int, int]]) -> list[bool] | None:
     """For each concept span of an exclusion (``masked``: its ``body`` with the concepts' own words and times
     blanked), whether no "not had" word governs it; None when an exception word makes scoping unsafe. A concept
     named by a "not had" word alone ("allergy") governs the others as such a word does ("penicillin allergy")."""
-    words = list(cue("not_had").finditer(masked))
+    wide = widening(body)
+    words = [w for w in cue("not_had").finditer(masked) if (w.start(), w.end()) not in wide]
     if _EXCEPTION.search(body) or cue("conditional").search(body):
         return None  # "other than", "or unwilling to …, if …": the scope or the join may reach over the whole list
     if any(not _leads_into(masked, word, spans) for word in words):
