@@ -53,13 +53,62 @@ class TablePass:
             .from_(exp.alias_(exp.to_table(self.table), ROW, table=True), copy=False)
             .join(exp.alias_(exp.to_table(self.join), REF, table=True), on=on, copy=False)
         )
-        for name, aggregate in self.aggregates.values():
+        aggregates = [aggregate for _, aggregate in self.aggregates.values()]
+        if self.selector is not None and self.selected:
+            kinds = _Kinds(self.selector, sorted(self.selected))
+            aggregates = [kinds.rewrite(aggregate) for aggregate in aggregates]
+            if kinds.sets:
+                on = exp.EQ(this=col(self.selector, KINDS), expression=col(self.selector, ROW))
+                query = query.join(kinds.relation().subquery(KINDS, copy=False), on=on, copy=False)
+        for (name, _), aggregate in zip(self.aggregates.values(), aggregates, strict=True):
             query = query.select(exp.alias_(aggregate, name, copy=False), copy=False)
         if self.selector is not None and self.selected is not None:
             values = [exp.Literal.string(v) for v in sorted(self.selected)]
             restrict = exp.In(this=col(self.selector, ROW), expressions=values) if values else exp.false()
             query = query.where(restrict, copy=False)
         return query.group_by(col("patient_id", ROW), copy=False)
+
+
+KINDS = "k"  # the alias of a pass's kinds relation
+SHORTEST_SET = 4  # a set of fewer values is tested on each row directly
+
+
+class _Kinds:
+    """Membership of the selector's values in the sets the aggregates test (``x.concept IN (…)``), computed once
+    per listed value rather than once per row and aggregate: ``SELECT concept, concept IN (…) AS s0, … FROM
+    (VALUES …)``, joined to the pass's rows on the selector (every row's value is listed: the pass reads no
+    other rows)."""
+
+    def __init__(self, selector: str, values: list[str]) -> None:
+        self.selector, self.values = selector, values
+        self.sets: dict[tuple[str, ...], str] = {}
+
+    def rewrite(self, aggregate: exp.Expression) -> exp.Expression:
+        """``aggregate`` with each test of a long enough set replaced by its column of the kinds relation."""
+
+        def replace(node: exp.Expression) -> exp.Expression:
+            if not (isinstance(node, exp.In) and len(node.expressions) >= SHORTEST_SET):
+                return node
+            if not (isinstance(node.this, exp.Column) and node.this.name == self.selector):
+                return node
+            listed = tuple(item.this for item in node.expressions)
+            name = self.sets.setdefault(listed, f"s{len(self.sets)}")
+            return col(name, KINDS)
+
+        return aggregate.copy().transform(replace, copy=False)
+
+    def relation(self) -> exp.Select:
+        """``SELECT v.<selector>, v.<selector> IN (…) AS s0, … FROM (VALUES …) AS v(<selector>)``."""
+        rows = [exp.Tuple(expressions=[exp.Literal.string(v)]) for v in self.values]
+        table = exp.Values(
+            expressions=rows,
+            alias=exp.TableAlias(this=exp.to_identifier("v"), columns=[exp.to_identifier(self.selector)]),
+        )
+        relation = exp.select(col(self.selector, "v"), copy=False).from_(table, copy=False)
+        for listed, name in self.sets.items():
+            test = exp.In(this=col(self.selector, "v"), expressions=[exp.Literal.string(v) for v in listed])
+            relation = relation.select(exp.alias_(test, name, copy=False), copy=False)
+        return relation
 
 
 def filtered(aggregate: exp.Expression, condition: exp.Expression) -> exp.Expression:

@@ -26,7 +26,7 @@ from sqlglot import exp
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.context import DEFAULT_LAB_RECENCY, ReferenceRange
-from eligibility.engine.sql.compiler import Compiled, compile_sql
+from eligibility.engine.sql.compiler import compile_sql
 from eligibility.engine.sql.expressions import (
     case,
     col,
@@ -39,6 +39,7 @@ from eligibility.engine.sql.expressions import (
     text,
     window_condition,
 )
+from eligibility.engine.sql.nodes import Compiled
 from eligibility.engine.sql.passes import REF, ROW, TablePass, filtered
 from eligibility.engine.sql.reference import reference_rows
 from eligibility.engine.sql.verdicts import ClauseSQL, clause_relation, final_select, named
