@@ -43,6 +43,8 @@ _CONDITION_PREFIX = re.compile(
 )
 
 
+_METHOD = re.compile(r"(?i)\b(?:on|by|via|using|per|measured (?:on|by)|as measured by)\s+(?:an?\s+|the\s+)?(?:\d+[- ]lead\s+)?$")
+
 class Builder:
     """Collects the leaves of one item and the text spans they account for."""
 
@@ -278,7 +280,7 @@ class Builder:
                 continue
             if begin < self.qualified or hit.id in read:
                 continue
-            if qualified(body, begin, end, category):
+            if qualified(body, begin, end, category) or self._method_of_measure(category, body[start:begin]):
                 continue
             before = body[max(start, begin - 25) : begin]
             current = bool(cue("active").search(before)) or (
@@ -319,6 +321,11 @@ class Builder:
         self.leaves += found
         self.places += places
         self.related = bool(objects)
+
+    def _method_of_measure(self, category: str, before: str) -> bool:
+        """ "QTc > 500 ms on EKG": a procedure named as how a measure read here was taken is no record to require."""
+        measured = any(isinstance(leaf, (ast.Comparison, ast.RelativeComparison)) for leaf in self.leaves)
+        return measured and category == "procedure" and _METHOD.search(before) is not None
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""
