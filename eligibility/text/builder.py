@@ -43,7 +43,11 @@ _CONDITION_PREFIX = re.compile(
 )
 
 
-_METHOD = re.compile(r"(?i)\b(?:on|by|via|using|per|measured (?:on|by)|as measured by)\s+(?:an?\s+|the\s+)?(?:\d+[- ]lead\s+)?$")
+_METHOD = re.compile(
+    r"(?i)[\s,]*(?:(?:as\s+)?(?:measured|assessed|determined)\s+)?(?:on|by|via|using)\s+"
+    r"(?:an?\s+|the\s+)?(?:\d+[- ]lead\s+)?"
+)
+
 
 class Builder:
     """Collects the leaves of one item and the text spans they account for."""
@@ -280,7 +284,7 @@ class Builder:
                 continue
             if begin < self.qualified or hit.id in read:
                 continue
-            if qualified(body, begin, end, category) or self._method_of_measure(category, body[start:begin]):
+            if qualified(body, begin, end, category) or self._method_of_measure(category, begin):
                 continue
             before = body[max(start, begin - 25) : begin]
             current = bool(cue("active").search(before)) or (
@@ -322,10 +326,17 @@ class Builder:
         self.places += places
         self.related = bool(objects)
 
-    def _method_of_measure(self, category: str, before: str) -> bool:
-        """ "QTc > 500 ms on EKG": a procedure named as how a measure read here was taken is no record to require."""
-        measured = any(isinstance(leaf, (ast.Comparison, ast.RelativeComparison)) for leaf in self.leaves)
-        return measured and category == "procedure" and _METHOD.search(before) is not None
+    def _method_of_measure(self, category: str, begin: int) -> bool:
+        """ "QTc > 500 ms on EKG": a procedure named right after a threshold read here, as how it was measured, is no
+        record to require ("CKD on hemodialysis" is: no threshold before it)."""
+        if category != "procedure":
+            return False
+        ends = [
+            end
+            for (_, end), leaf in zip(self.places, self.leaves, strict=False)
+            if isinstance(leaf, (ast.Comparison, ast.RelativeComparison)) and end <= begin
+        ]
+        return bool(ends) and _METHOD.fullmatch(self.text.text[max(ends) : begin]) is not None
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""

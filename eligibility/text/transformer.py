@@ -112,6 +112,7 @@ _UNIT_SYNONYMS = [
     (re.compile(r"^[Kk]/(?i:mm3|mm\^3|cumm|cu\.?\s?mm|cubic millimet(?:er|re))$"), "10^3/mm^3"),
     (re.compile(r"(?i)^milliseconds?$"), "ms"),
     (re.compile(r"(?i)^(?:kilograms?|kgs)$"), "kg"),
+    (re.compile(r"(?i)^(?:millimet(?:er|re)s?|mm) of mercury$"), "mmHg"),
     (re.compile(r"(?i)^centimet(?:er|re)s?$"), "cm"),
     (re.compile(r"(?i)^millimet(?:er|re)s?$"), "mm"),
     (re.compile(r"(?i)\s*per\s+(?:cubic millimet(?:er|re)|cu\.?\s?mm|mm3)"), "/mm^3"),
