@@ -31,6 +31,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
+from eligibility.text.measure_checks import method_of_measure
 from eligibility.text.necessity import LIST_JOIN, beside_window, necessity, negations, objects_unread, relation_heads
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
@@ -40,12 +41,6 @@ _SYMBOLS = r"[.,;:()\[\]/\-+%=~]"
 _CONDITION_PREFIX = re.compile(
     r"(?i)\s*(?:[^:：]{0,40}[:：]\s*|[\u4e00-\u9fff]{1,6})?(?:for\s+(?:subjects?|patients?|participants?|those|women|"
     r"females?|men|males?)\b(?:\([^)]*\)|[^:：,，(]){0,120}[:：,，]|对于(?:\([^)]*\)|[^:：,，(]){0,60}[:：,，])"
-)
-
-
-_METHOD = re.compile(
-    r"(?i)[\s,]*(?:(?:as\s+)?(?:measured|assessed|determined)\s+)?(?:on|by|via|using)\s+"
-    r"(?:an?\s+|the\s+)?(?:\d+[- ]lead\s+)?"
 )
 
 
@@ -282,9 +277,9 @@ class Builder:
                 continue
             if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
                 continue
-            if begin < self.qualified or hit.id in read:
+            if begin < self.qualified or hit.id in read or qualified(body, begin, end, category):
                 continue
-            if qualified(body, begin, end, category) or self._method_of_measure(category, begin):
+            if method_of_measure(body, self.places, self.leaves, category, begin):
                 continue
             before = body[max(start, begin - 25) : begin]
             current = bool(cue("active").search(before)) or (
@@ -325,18 +320,6 @@ class Builder:
         self.leaves += found
         self.places += places
         self.related = bool(objects)
-
-    def _method_of_measure(self, category: str, begin: int) -> bool:
-        """ "QTc > 500 ms on EKG": a procedure named right after a threshold read here, as how it was measured, is no
-        record to require ("CKD on hemodialysis" is: no threshold before it)."""
-        if category != "procedure":
-            return False
-        ends = [
-            end
-            for (_, end), leaf in zip(self.places, self.leaves, strict=False)
-            if isinstance(leaf, (ast.Comparison, ast.RelativeComparison)) and end <= begin
-        ]
-        return bool(ends) and _METHOD.fullmatch(self.text.text[max(ends) : begin]) is not None
 
     def leftover_tokens(self) -> list[re.Match[str]]:
         """The words, numbers, comparators and sex words of the item that no leaf accounts for."""

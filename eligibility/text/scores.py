@@ -25,6 +25,10 @@ _LIST = re.compile(
 _ENDED = re.compile(
     r"\s*(?:$|[.,;:，；。：)）]|(?:and|with|or)\s+(?!(?:higher|more|greater|above|less|lower|below|worse|better)\b)[A-Za-z])"
 )
+_COMPARED_BEFORE = re.compile(
+    r"(?i)(?:[<>≤≥]=?|\b(?:more|greater|less|higher|lower|worse|better)\s+than"
+    r"|\b(?:over|above|under|below|at least|at most))\s*$"
+)
 _RANGE_WORD = re.compile(r"-|–|~|to|至|through")
 
 
@@ -56,6 +60,8 @@ def score_lists(text: str, vocabulary: Vocabulary, taken) -> list[tuple[ast.Node
         measure = vocabulary.measures[hit.id]
         if measure.unit or measure.qualitative or taken(hit.start):
             continue
+        if _COMPARED_BEFORE.search(text, max(0, hit.start - 20), hit.start):
+            continue  # "Co-morbidity > ASA II": more than class II, not class II
         match = _LIST.match(text, hit.end)
         if match is None or taken(match.start("first")):
             continue

@@ -50,9 +50,6 @@ _WORDS = {
     "triple": 3,
     "thrice": 3,
 }
-# "Platelets < 100.000/mm3": a dot between groups of three digits before a cell count per volume separates thousands.
-_DOTTED_THOUSANDS = re.compile(r"[1-9]\d{0,2}(?:\.\d{3})+")
-_CELLS_PER_VOLUME = {"/mm^3", "/uL", "cells/uL", "cells/mm^3"}
 # "below the lower limit of normal (<= 5.0 g/L)": a number in parentheses right after restates the limit, and the two
 # disagree wherever the laboratory's limit differs; the limit without a number is then not read.
 _RESTATED = re.compile(r"\s*[(\[][^)\]]*\d")
@@ -260,8 +257,6 @@ class CriteriaTransformer(Transformer):
         if token.type == "COUNT_NOUN":
             return Amount(value, "count", "count", start, end, noun=str(token).lower())
         canonical, repair = unit(str(token))
-        if _DOTTED_THOUSANDS.fullmatch(str(items[0])) and canonical in _CELLS_PER_VOLUME:
-            value = Decimal(str(items[0]).replace(".", ""))  # "100.000/mm3": no count per mm³ has 3 decimals
         return Amount(value, canonical, "plain", start, end, repair=repair)
 
     def postfix(self, items: list) -> Token:
