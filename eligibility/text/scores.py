@@ -1,5 +1,6 @@
 """Classes and scores written as lists or Roman numerals: "ECOG 0 or 1", "NYHA III-IV", "ASA I to III",
-"ECOG performance status =2", "NYHA心功能分级III-IV级" — read as the range (or the value) of the score."""
+"ECOG performance status =2", "NYHA心功能分级III-IV级" — read as the range (or the value) of the score; and blood
+pressure pairs ("BP > 140/90 mmHg", text.pressures)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from eligibility.lang import ast
 from eligibility.text.lexicon import NameHit, lexicon
+from eligibility.text.pressures import pressure_pairs
 from eligibility.vocab.vocabulary import Vocabulary
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
@@ -77,4 +79,4 @@ def score_lists(text: str, vocabulary: Vocabulary, taken) -> list[tuple[ast.Node
         else:
             node = ast.AllOf(items=(_leaf(hit.id, ">=", low, hit), _leaf(hit.id, "<=", high, hit)))
         found.append((node, (hit.start, match.end())))
-    return found
+    return found + pressure_pairs(text, taken)
