@@ -52,8 +52,6 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         amount = replace(amount, unit=bare_number_unit(measure.id, amount.value) or "")
         if not amount.unit:
             return None  # no unit, and not exactly one plausible reading of the number: left for review
-    if _scale_not_ratio(amount.unit, measure.unit):
-        return None
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
     except UnitError:
@@ -77,12 +75,6 @@ _BARE_NUMBER_UNITS = {"kg/m^2"}
 _BARE_NUMBER_MEASURES = {"cd4_count"}
 _PERCENTILE = re.compile(r"(?i)\b(?:percentiles?|centiles?|z[- ]?scores?|SDS|standard deviations?)\b|百分位")
 _PER_MICROLITRE_SCALE = {"10^9/L", "cells/uL", "10^12/L"}
-
-
-def _scale_not_ratio(unit: str, measure_unit: str) -> bool:
-    """ "HbA1c > 48 mmol/mol": IFCC mmol/mol and NGSP % are two scales related by an offset (48 mmol/mol is
-    6.5 %), not a ratio pint could convert (it would make 48 mmol/mol 4.8 %); such a threshold is left for review."""
-    return {unit, measure_unit} == {"mmol/mol", "%"}
 
 
 def _per_millilitre_blood_count(unit: str, measure_unit: str) -> bool:
