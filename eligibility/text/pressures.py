@@ -48,7 +48,7 @@ def _leaf(measure: str, op: str, value: str, name: str) -> ast.Comparison:
 def pressure_pairs(text: str, taken) -> list[tuple[ast.Node, tuple[int, int]]]:
     """Leaves read from blood pressure pairs, with the span each accounts for; ``taken(start)`` tells whether a
     position is already read."""
-    found = []
+    found: list[tuple[ast.Node, tuple[int, int]]] = []
     for match in _PRESSURE.finditer(text):
         op = _operator(match)
         if op is None or taken(match.start()) or taken(match.start("systolic")):
