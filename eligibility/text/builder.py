@@ -32,6 +32,7 @@ from eligibility.text.leaves import (
     window_of,
 )
 from eligibility.text.lexicon import lexicon
+from eligibility.text.measure_checks import method_of_measure
 from eligibility.text.necessity import LIST_JOIN, beside_window, heads_held, necessity, negations, objects_unread
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scores import score_lists
@@ -277,9 +278,9 @@ class Builder:
                 continue
             if (exception is not None and begin > exception.start()) or in_exception_parentheses(body, begin):
                 continue
-            if begin < self.qualified or hit.id in read:
+            if begin < self.qualified or hit.id in read or qualified(body, begin, end, category):
                 continue
-            if qualified(body, begin, end, category):
+            if method_of_measure(body, self.places, self.leaves, category, begin):
                 continue
             before = body[max(start, begin - 25) : begin]
             current = bool(cue("active").search(before)) or (

@@ -11,6 +11,7 @@ from eligibility.errors import UnitError
 from eligibility.lang import ast
 from eligibility.lang.ast import CATEGORIES, TIME_UNITS
 from eligibility.text.attribution import Mention
+from eligibility.text.bare_numbers import bare_number_unit
 from eligibility.text.cues import cue
 from eligibility.text.lexicon import NameHit
 from eligibility.text.normalize import Normalized
@@ -47,6 +48,10 @@ def comparison(mention: Mention, hit: NameHit, vocabulary: Vocabulary, text: Nor
         return None  # "BMI-for-age percentile ≥ 85" is no BMI of 85
     if not amount.unit and (measure.unit in _BARE_NUMBER_UNITS or measure.id in _BARE_NUMBER_MEASURES):
         amount = replace(amount, unit=measure.unit)
+    elif not amount.unit and measure.unit:
+        amount = replace(amount, unit=bare_number_unit(measure.id, amount.value) or "")
+        if not amount.unit:
+            return None  # no unit, and not exactly one plausible reading of the number: left for review
     try:
         factor = measure_factor(amount.unit, measure.unit, measure.molar_mass, measure.valence)
     except UnitError:

@@ -36,7 +36,8 @@ class ParsedCriterion:
 _NUMBER = re.compile(
     r"\d|(?i:\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
     r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
-    r"ninety|hundred|twice|single)\b)|[一二两三四五六七八九十]|\b(?:I|II|III|IV|V|VI|VII|VIII|IX|X)\b"
+    r"ninety|hundred|twice|single|triple|double|thrice)\b)|[一二两三四五六七八九十]|\b(?:I|II|III|IV|V|VI|VII|VIII|IX|X)\b"
+    r"|\b(?:ULN|LLN)\b|(?i:\b(?:upper|lower) (?:limits? of|normal)\b|\bnormal upper limit)"
 )
 
 

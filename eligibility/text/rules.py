@@ -22,6 +22,7 @@ from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
+from eligibility.text.measure_checks import measure_named_again
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scope import widening
@@ -122,6 +123,9 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     leftover = builder.leftover()
     leaves = builder.leaves
     if not leaves and builder.sex_leaf is None:
+        return Draft(None, "review", leftover)
+    unread = [(token.start(), token.end()) for token in builder.leftover_tokens()]
+    if measure_named_again(parsed.text.text, leaves, unread, parsed.vocabulary):
         return Draft(None, "review", leftover)
     alternatives = bool(_ALTERNATIVES.search(parsed.text.text))
     default = "or" if kind == "exclusion" or alternatives else "and"

@@ -1,5 +1,6 @@
 """Classes and scores written as lists or Roman numerals: "ECOG 0 or 1", "NYHA III-IV", "ASA I to III",
-"ECOG performance status =2", "NYHA心功能分级III-IV级" — read as the range (or the value) of the score."""
+"ECOG performance status =2", "NYHA心功能分级III-IV级" — read as the range (or the value) of the score; and blood
+pressure pairs ("BP > 140/90 mmHg", text.pressures)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from decimal import Decimal
 
 from eligibility.lang import ast
 from eligibility.text.lexicon import NameHit, lexicon
+from eligibility.text.pressures import pressure_pairs
 from eligibility.vocab.vocabulary import Vocabulary
 
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6}
@@ -24,6 +26,10 @@ _LIST = re.compile(
 # What may follow a class list: the end of the item or of a clause, never "or higher", "+", "以上".
 _ENDED = re.compile(
     r"\s*(?:$|[.,;:，；。：)）]|(?:and|with|or)\s+(?!(?:higher|more|greater|above|less|lower|below|worse|better)\b)[A-Za-z])"
+)
+_COMPARED_BEFORE = re.compile(
+    r"(?i)(?:[<>≤≥]=?|\b(?:more|greater|less|higher|lower|worse|better)\s+than"
+    r"|\b(?:over|above|under|below|at least|at most))\s*$"
 )
 _RANGE_WORD = re.compile(r"-|–|~|to|至|through")
 
@@ -56,6 +62,8 @@ def score_lists(text: str, vocabulary: Vocabulary, taken) -> list[tuple[ast.Node
         measure = vocabulary.measures[hit.id]
         if measure.unit or measure.qualitative or taken(hit.start):
             continue
+        if _COMPARED_BEFORE.search(text, max(0, hit.start - 20), hit.start):
+            continue  # "Co-morbidity > ASA II": more than class II, not class II
         match = _LIST.match(text, hit.end)
         if match is None or taken(match.start("first")):
             continue
@@ -71,4 +79,4 @@ def score_lists(text: str, vocabulary: Vocabulary, taken) -> list[tuple[ast.Node
         else:
             node = ast.AllOf(items=(_leaf(hit.id, ">=", low, hit), _leaf(hit.id, "<=", high, hit)))
         found.append((node, (hit.start, match.end())))
-    return found
+    return found + pressure_pairs(text, taken)

@@ -46,7 +46,13 @@ _WORDS = {
     "hundred": 100,
     "twice": 2,
     "single": 1,
+    "double": 2,
+    "triple": 3,
+    "thrice": 3,
 }
+# "below the lower limit of normal (<= 5.0 g/L)": a number in parentheses right after restates the limit, and the two
+# disagree wherever the laboratory's limit differs; the limit without a number is then not read.
+_RESTATED = re.compile(r"\s*[(\[][^)\]]*\d")
 _ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
 _TIGHT = re.compile(
     r"(?i)^[\s\-]*(?:(?:consecutive|continuous|successive|straight|full|complete|calendar|total|"
@@ -98,6 +104,14 @@ _UNIT_WORDS = [
     (re.compile(r"(?i)^(?:(?:x|\*)\s*)?10\?(?=\s*/)"), "10^9", "read '10?' as 10^9 (lost superscript)"),
 ]
 _UNIT_SYNONYMS = [
+    (re.compile(r"\s*/\s*"), "/"),
+    (re.compile(r"^[Kk]/(?i:ul|mcl|microlit(?:er|re))$"), "10^3/uL"),
+    (re.compile(r"^[Kk]/(?i:mm3|mm\^3|cumm|cu\.?\s?mm|cubic millimet(?:er|re))$"), "10^3/mm^3"),
+    (re.compile(r"(?i)^milliseconds?$"), "ms"),
+    (re.compile(r"(?i)^(?:kilograms?|kgs)$"), "kg"),
+    (re.compile(r"(?i)^(?:millimet(?:er|re)s?|mm) of mercury$"), "mmHg"),
+    (re.compile(r"(?i)^centimet(?:er|re)s?$"), "cm"),
+    (re.compile(r"(?i)^millimet(?:er|re)s?$"), "mm"),
     (re.compile(r"(?i)\s*per\s+(?:cubic millimet(?:er|re)|cu\.?\s?mm|mm3)"), "/mm^3"),
     (re.compile(r"(?i)\s*per\s+microlit(?:er|re)|/\s*mcl\b"), "/uL"),
     (re.compile(r"(?i)\s*per\s+lit(?:er|re)"), "/L"),
@@ -108,7 +122,7 @@ _UNIT_SYNONYMS = [
     (re.compile(r"(?i)^mm hg$"), "mmHg"),
     (re.compile(r"(?i)^(?:percent|per cent)$"), "%"),
     (re.compile(r"(?i)^beats?(?:\s+per\s+|\s*/\s*)min(?:ute)?$"), "bpm"),
-    (re.compile(r"(?i)^breaths? per minute$"), "breaths/min"),
+    (re.compile(r"(?i)^breaths?(?:\s+per\s+|/)min(?:ute)?$"), "/min"),
     (re.compile(r"(?i)^(?:pounds|lbs)$"), "lb"),
     (re.compile(r"(?i)\s*per\s+1\.73\s*m2?"), "/1.73m^2"),
     (re.compile(r"^个细胞/"), "cells/"),
@@ -118,6 +132,16 @@ _UNIT_SYNONYMS = [
     (re.compile(r"^毫克/分升$"), "mg/dL"),
     (re.compile(r"^微摩尔/升$"), "umol/L"),
     (re.compile(r"^毫摩尔/升$"), "mmol/L"),
+    (re.compile(r"(?i)^(?:milligrams?)(?=/|$)"), "mg"),
+    (re.compile(r"(?i)^(?:micrograms?)(?=/|$)"), "ug"),
+    (re.compile(r"(?i)^(?:nanograms?)(?=/|$)"), "ng"),
+    (re.compile(r"(?i)^(?:picograms?)(?=/|$)"), "pg"),
+    (re.compile(r"(?i)^(?:grams?|gms?)(?=/|$)"), "g"),
+    (re.compile(r"(?i)^(?:millimol(?:es?)?)(?=/|$)"), "mmol"),
+    (re.compile(r"(?i)^(?:micromol(?:es?)?)(?=/|$)"), "umol"),
+    (re.compile(r"(?i)^(?:nanomol(?:es?)?)(?=/|$)"), "nmol"),
+    (re.compile(r"^mUI(?=/)|^mui(?=/)"), "mIU"),
+    (re.compile(r"^UI(?=/)|^ui(?=/)"), "IU"),
 ]
 
 
@@ -164,6 +188,16 @@ def _at(position: int | None) -> int:
     """A token's position (lark types it optional; the criteria lexer always sets it)."""
     assert position is not None
     return position
+
+
+def _limit(text: str) -> str:
+    return "LLN" if re.search(r"(?i)lln|lower|下限", text) else "ULN"
+
+
+def _one_limit(tokens: list[Token]) -> Amount:
+    """ "less than the upper limit of normal": a reference limit without a number is 1 x that limit."""
+    token = next(t for t in tokens if t.type == "LIMIT")
+    return Amount(Decimal(1), _limit(str(token)), "limit", _at(token.start_pos), _at(token.end_pos))
 
 
 def _span(items: list) -> tuple[int, int]:
@@ -219,8 +253,7 @@ class CriteriaTransformer(Transformer):
         if token.type == "TIME_UNIT":
             return Amount(value, _time(str(token)), "time", start, end, age_tail=age_tail)
         if token.type == "LIMIT":
-            limit = "LLN" if re.search(r"(?i)lln|lower|下限", str(token)) else "ULN"
-            return Amount(value, limit, "limit", start, end)
+            return Amount(value, _limit(str(token)), "limit", start, end)
         if token.type == "COUNT_NOUN":
             return Amount(value, "count", "count", start, end, noun=str(token).lower())
         canonical, repair = unit(str(token))
@@ -238,7 +271,11 @@ class CriteriaTransformer(Transformer):
     def comparison(self, items: list) -> Phrase:
         tokens = [i for i in items if isinstance(i, Token)]
         op = next((_OPS[t.type] for t in tokens if t.type in ("LE", "GE", "LT", "GT")), None)
-        amount = next(i for i in items if isinstance(i, Amount))
+        amount = next((i for i in items if isinstance(i, Amount)), None)
+        if amount is None:
+            amount = _one_limit(tokens)
+            if _RESTATED.match(self.text, amount.end):
+                return Phrase("bare", *_span(items), amounts=(amount,))  # "below LLN (<= 5.0 g/L)": which holds?
         before = any(t.type == "BEFORE" for t in tokens)
         if op is None:
             postfix = next(t for t in tokens if t.type in ("POSTFIX_GE", "POSTFIX_LE"))

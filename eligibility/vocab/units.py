@@ -300,6 +300,11 @@ def measure_factor(
     """
     if unit == target or (unit in ("", "%") and target in ("", "%")):
         return Fraction(1)
-    if not unit:
+    if not unit or {unit, target} == _OFFSET_SCALES:
         return None
     return conversion_factor(unit, target, molar_mass, valence)
+
+
+# HbA1c in IFCC mmol/mol and in NGSP %: two scales related by an offset (48 mmol/mol is 6.5 %), which pint would
+# convert as a ratio (48 mmol/mol = 4.8 %): never converted.
+_OFFSET_SCALES = {"mmol/mol", "%"}
