@@ -7,8 +7,8 @@ gets the same object, so its wording can be kept too (see :func:`is_shared`).
 A subtree made only of presence, lab, review and logic nodes, for a patient with no record of any of its
 concepts (nor of a kind of one), no record of a concept that may or may not be one of them (see
 :mod:`eligibility.engine.unspecific`), no negation of one of them or of a broader concept and no result of its
-measures, has a finding that depends only on which of its categories the patient's records are complete in: :func:`untouched` finds it
-without evaluating the subtree again.
+measures, has a finding that depends only on which of its categories the patient's records are complete in:
+:func:`untouched` finds it without evaluating the subtree again.
 
 Every table keeps the objects whose ids it is keyed by alive, so an id is never reused while it is a key; the
 tables are emptied when they reach their limit.
@@ -54,6 +54,11 @@ def shared(truth: Truth, plan: Plan, reason: Reason, children: tuple[Finding, ..
 def is_shared(finding: Finding) -> bool:
     """True when ``finding`` is one object shared by every patient it applies to."""
     return id(finding) in _SHARED_IDS
+
+
+def shared_ids() -> set[int]:
+    """The ids of the shared findings: the live set, for hot loops to test membership in (do not change it)."""
+    return _SHARED_IDS
 
 
 def logic(truth: Truth, plan: Plan, children: tuple[Finding, ...]) -> Finding:
