@@ -113,24 +113,26 @@ def _presence_marks(node: ast.Presence, vocabulary: Vocabulary) -> frozenset[Mar
 def _marks(patient: PatientIndex) -> frozenset[Mark]:
     """What the patient has data of: ``kind`` for each concept a record is a kind of (and each measure with
     results), ``own`` for each record's own concept, ``not`` for each concept recorded as absent or resolved."""
-    found = patient.memo.get("marks")
-    if found is None:
-        marks: list[Mark] = [("kind", "lab", measure) for measure in patient.readings]
-        for category, by_concept in patient.records.items():
-            marks += [("kind", category, concept) for concept in by_concept]
-            marks += [("own", category, r.concept) for records in by_concept.values() for r in records]
-        marks += [("not", category, concept) for category, by in patient.negations.items() for concept in by]
-        found = patient.memo["marks"] = frozenset(marks)
+    marks: list[Mark] = [("kind", "lab", measure) for measure in patient.readings]
+    for category, by_concept in patient.records.items():
+        marks += [("kind", category, concept) for concept in by_concept]
+        marks += [("own", category, r.concept) for records in by_concept.values() for r in records]
+    marks += [("not", category, concept) for category, by in patient.negations.items() for concept in by]
+    found = patient.memo["marks"] = frozenset(marks)
     return found
 
 
 def _quiet(plan: Plan, patient: PatientIndex, vocabulary: Vocabulary) -> Looks | None:
     """What ``plan`` looks at, when it is a subtree of presence, lab, review and logic nodes and the patient has
     no data it looks at (then its finding depends only on the patient's complete categories); else None."""
-    looks = _looks(plan, vocabulary)
-    if looks is None or not looks[0].isdisjoint(_marks(patient)):
+    entry = _LOOKS.get(id(plan))
+    looks = entry[1] if entry is not None and entry[0] is plan else _looks(plan, vocabulary)
+    if looks is None:
         return None
-    return looks
+    marks = patient.memo.get("marks")
+    if marks is None:
+        marks = _marks(patient)
+    return looks if looks[0].isdisjoint(marks) else None
 
 
 def touches(plan: Plan, patient: PatientIndex, vocabulary: Vocabulary) -> bool:
