@@ -361,7 +361,7 @@ def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 @EVALUATE.register(ast.Implies)
 def _implies(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    condition, then = (evaluate(child, patient, context) for child in plan.children)
+    condition, then = _children(plan, patient, context)
     return Finding(any_of((~condition.truth, then.truth)), plan, Reason.LOGIC, None, (condition, then))
 
 

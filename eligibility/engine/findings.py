@@ -11,6 +11,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import NamedTuple
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.truth import Truth
@@ -158,9 +159,9 @@ Evidence = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The truth of one plan node for one patient, why, and the evidence used."""
+class Finding(NamedTuple):
+    """The truth of one plan node for one patient, why, and the evidence used (a named tuple: immutable, and
+    quick to make, as screening makes many)."""
 
     truth: Truth
     plan: Plan

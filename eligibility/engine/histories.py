@@ -49,7 +49,8 @@ def matching(
 ) -> tuple[list[Occurrence], bool]:
     """Occurrences that satisfy the node's status and window, and whether an undated one could (records of an
     ``unsure`` concept, which may or may not be excluded, are left to :func:`possible`)."""
-    hits, undated = [], False
+    hits: list[Occurrence] = []
+    undated = False
     if not occurrences:
         return hits, undated
     active, excluding = options(node)

@@ -30,8 +30,9 @@ _SHARED_IDS: set[int] = set()  # ids of the findings in _SHARED
 _STRUCTURE = (ast.Presence, ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
 _LABS = (ast.Comparison, ast.RelativeComparison, ast.Qualitative)
 # What a subtree looks at: its marks (see _marks) and the categories it asks about.
-Mark = tuple[str, str, str]  # ("kind" | "own" | "not", category or "lab", concept or measure)
-Looks = tuple[frozenset[Mark], frozenset[str]]
+# A mark is "kind|own|not category concept" (category "lab" with a measure for results): one string, whose hash
+# Python keeps, so that comparing sets of marks is quick.
+Looks = tuple[frozenset[str], frozenset[str]]
 _LOOKS: dict[int, tuple[Plan, Looks | None]] = {}
 _UNTOUCHED: dict[tuple[int, frozenset[str]], Finding] = {}
 _NONE: frozenset[str] = frozenset()
@@ -82,12 +83,12 @@ def _looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
 def _compute_looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
     node = plan.node
     if isinstance(node, _LABS):  # without a reading of its measure a lab node is unknown, the same for all
-        return frozenset({("kind", "lab", plan.measure.id if plan.measure else "")}), _NONE
+        return frozenset({_mark("kind", "lab", plan.measure.id if plan.measure else "")}), _NONE
     if not isinstance(node, _STRUCTURE):
         return None
     if isinstance(node, ast.Presence):
         return _presence_marks(node, vocabulary), frozenset({node.category})
-    marks: set[Mark] = set()
+    marks: set[str] = set()
     categories: set[str] = set()
     for child in plan.children:
         looks = _looks(child, vocabulary)
@@ -98,26 +99,30 @@ def _compute_looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
     return frozenset(marks), frozenset(categories)
 
 
-def _presence_marks(node: ast.Presence, vocabulary: Vocabulary) -> frozenset[Mark]:
+def _mark(how: str, category: str, concept: str) -> str:
+    return f"{how} {category} {concept}"
+
+
+def _presence_marks(node: ast.Presence, vocabulary: Vocabulary) -> frozenset[str]:
     """A presence node looks at records of a kind of its concept, records whose own concept may or may not be
     one (:mod:`eligibility.engine.unspecific`), and negations of its concept or of a broader one."""
     broader = unspecific_concepts(vocabulary, (node.concept,), node.excluding)[0]
     category = node.category
     return frozenset(
-        [("kind", category, node.concept)]
-        + [("own", category, concept) for concept in broader]
-        + [("not", category, concept) for concept in vocabulary.ancestors(node.concept)]
+        [_mark("kind", category, node.concept)]
+        + [_mark("own", category, concept) for concept in broader]
+        + [_mark("not", category, concept) for concept in vocabulary.ancestors(node.concept)]
     )
 
 
-def _marks(patient: PatientIndex) -> frozenset[Mark]:
+def _marks(patient: PatientIndex) -> frozenset[str]:
     """What the patient has data of: ``kind`` for each concept a record is a kind of (and each measure with
     results), ``own`` for each record's own concept, ``not`` for each concept recorded as absent or resolved."""
-    marks: list[Mark] = [("kind", "lab", measure) for measure in patient.readings]
+    marks = [_mark("kind", "lab", measure) for measure in patient.readings]
     for category, by_concept in patient.records.items():
-        marks += [("kind", category, concept) for concept in by_concept]
-        marks += [("own", category, r.concept) for records in by_concept.values() for r in records]
-    marks += [("not", category, concept) for category, by in patient.negations.items() for concept in by]
+        marks += [_mark("kind", category, concept) for concept in by_concept]
+        marks += [_mark("own", category, r.concept) for records in by_concept.values() for r in records]
+    marks += [_mark("not", category, concept) for category, by in patient.negations.items() for concept in by]
     found = patient.memo["marks"] = frozenset(marks)
     return found
 
