@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from eligibility.errors import UnitError
 from eligibility.patient.contract import Condition, Medication, Patient
@@ -25,9 +26,9 @@ _CATEGORY_OF = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One usable observation: value in the measure's canonical unit (or a word), as written, and range."""
+class Reading(NamedTuple):
+    """One usable observation: value in the measure's canonical unit (or a word), as written, and range (a named
+    tuple, as are occurrences: immutable, and quick to make)."""
 
     date: date
     value: Fraction | str
@@ -38,8 +39,7 @@ class Reading:
     place: str
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One usable record of a concept, spanning ``[start, end]`` (``None``: undated / ongoing)."""
 
     concept: str
