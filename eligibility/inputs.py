@@ -251,6 +251,8 @@ def check_number(value: Decimal) -> Decimal:
         raise ValueError("the number must be finite")
     if value.is_zero():
         return Decimal(0)
+    if len(str(value)) <= MAX_DIGITS and abs(value.adjusted()) <= MAX_EXPONENT:  # a digit is a character at least
+        return value
     digits = len(value.as_tuple().digits)
     if digits > MAX_DIGITS:
         raise ValueError(f"the number has {digits} digits; at most {MAX_DIGITS} are read")
@@ -302,6 +304,12 @@ def _object(pairs: list[tuple[str, object]]) -> dict:
     return result
 
 
+def _short_object(pairs: list[tuple[str, object]]) -> dict:
+    """:func:`_object` for a document shorter than ``MAX_STRING`` (so no text in it is longer)."""
+    result = dict(pairs)
+    return result if len(result) == len(pairs) else _object(pairs)
+
+
 def _too_deep(text: str) -> int | None:
     """Offset of the first bracket nested deeper than ``MAX_DEPTH`` (outside strings), or None."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
@@ -340,8 +348,9 @@ def load_json(
             f"JSON nested more than {MAX_DEPTH} deep", location=_place(text, deep, file, line), hint="flatten the data"
         )
     try:
+        hook = _short_object if len(text) <= MAX_STRING else _object
         return json.loads(
-            text, parse_float=parse_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=_object
+            text, parse_float=parse_number, parse_int=_integer, parse_constant=_constant, object_pairs_hook=hook
         )
     except json.JSONDecodeError as exc:
         cut = exc.pos >= len(text.rstrip())

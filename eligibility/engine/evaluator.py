@@ -31,7 +31,7 @@ from eligibility.engine.findings import (
 )
 from eligibility.engine.histories import certain, matching, negated, possible
 from eligibility.engine.onset import Onset, onset_of, stable_truth
-from eligibility.engine.sharing import keep, logic, shared, untouched
+from eligibility.engine.sharing import keep, logic, shared, touches, untouched
 from eligibility.engine.stable import evaluate_stable_dose
 from eligibility.engine.timeline import age_in, birth_range_for_age, in_window
 from eligibility.engine.trends import evaluate_trend
@@ -274,7 +274,7 @@ def _sex(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 @EVALUATE.register(ast.Presence)
 def _presence(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
     node = cast(ast.Presence, plan.node)
-    if not patient.records.get(node.category) and not patient.negations.get(node.category):  # nothing either way
+    if not touches(plan, patient, context.vocabulary):  # no record of it, of a broader kind, nor a negation
         complete = node.category in patient.complete
         return shared(FALSE if complete else UNKNOWN, plan, Reason.COMPLETE if complete else Reason.MISSING)
     hits, undated = certain(node, patient, context)
@@ -361,7 +361,7 @@ def _not(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Findi
 
 @EVALUATE.register(ast.Implies)
 def _implies(plan: Plan, patient: PatientIndex, context: EvaluationContext) -> Finding:
-    condition, then = (evaluate(child, patient, context) for child in plan.children)
+    condition, then = _children(plan, patient, context)
     return Finding(any_of((~condition.truth, then.truth)), plan, Reason.LOGIC, None, (condition, then))
 
 

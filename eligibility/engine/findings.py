@@ -1,7 +1,8 @@
 """Findings: the truth of one plan node for one patient, a typed reason, and typed evidence.
 
 The reason says *why* the truth is what it is; the evidence is what was used (a lab reading, an age, records).
-Both are data: wording them is :mod:`eligibility.output.explain`'s job.
+Both are data: wording them is :mod:`eligibility.output.explain`'s job. Findings and the commonest evidence are
+named tuples: immutable like frozen dataclasses, and several times quicker to make (screening makes many).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import date
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
+from typing import NamedTuple
 
 from eligibility.engine.compiler import Plan
 from eligibility.engine.truth import Truth
@@ -59,15 +61,13 @@ UNKNOWN_REASONS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class LabEvidence:
+class LabEvidence(NamedTuple):
     """The reading a lab node used (or, when stale, the newest reading it could not use)."""
 
     reading: Reading
 
 
-@dataclass(frozen=True, slots=True)
-class LimitEvidence:
+class LimitEvidence(NamedTuple):
     """The reading an ``x ULN``/``x LLN`` node used, the limit in the measure's unit and where it came from."""
 
     reading: Reading
@@ -75,8 +75,7 @@ class LimitEvidence:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
-class AgeEvidence:
+class AgeEvidence(NamedTuple):
     """The youngest and oldest possible age on the day that mattered (equal when the birth date is known)."""
 
     low: Decimal
@@ -99,15 +98,13 @@ class DurationEvidence:
     elapsed: Decimal
 
 
-@dataclass(frozen=True, slots=True)
-class SexEvidence:
+class SexEvidence(NamedTuple):
     """The sex on record."""
 
     sex: str
 
 
-@dataclass(frozen=True, slots=True)
-class RecordsEvidence:
+class RecordsEvidence(NamedTuple):
     """The records that matched a history or count node."""
 
     records: tuple[Occurrence, ...]
@@ -158,9 +155,9 @@ Evidence = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """The truth of one plan node for one patient, why, and the evidence used."""
+class Finding(NamedTuple):
+    """The truth of one plan node for one patient, why, and the evidence used (a named tuple: immutable, and
+    quick to make, as screening makes many)."""
 
     truth: Truth
     plan: Plan

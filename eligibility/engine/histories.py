@@ -32,15 +32,31 @@ def _absent(patient: PatientIndex, category: str, negations: dict[str, str]) -> 
     return found
 
 
+_OPTIONS: dict[type, tuple[bool, bool]] = {}  # node type → whether it has ``active``, ``excluding``
+
+
+def options(node) -> tuple[bool, tuple[str, ...]]:
+    """A history node's ``active`` and ``excluding`` (False and none for node types without them)."""
+    kind = type(node)
+    has = _OPTIONS.get(kind)
+    if has is None:
+        has = _OPTIONS[kind] = (hasattr(node, "active"), hasattr(node, "excluding"))
+    return (node.active if has[0] else False), (tuple(node.excluding) if has[1] else ())
+
+
 def matching(
     occurrences: list[Occurrence], node, as_of: date, unsure: frozenset[str] = frozenset()
 ) -> tuple[list[Occurrence], bool]:
     """Occurrences that satisfy the node's status and window, and whether an undated one could (records of an
     ``unsure`` concept, which may or may not be excluded, are left to :func:`possible`)."""
-    hits, undated = [], False
-    excluded = frozenset(getattr(node, "excluding", ()))
+    hits: list[Occurrence] = []
+    undated = False
+    if not occurrences:
+        return hits, undated
+    active, excluding = options(node)
+    excluded = frozenset(excluding)
     for occurrence in occurrences:
-        if getattr(node, "active", False) and occurrence.status != "active":
+        if active and occurrence.status != "active":
             continue
         if excluded and (occurrence.concept_ancestors & excluded or occurrence.concept in unsure):
             continue
@@ -62,13 +78,11 @@ def matching(
 
 def possible(node: ast.Presence | ast.Count, patient: PatientIndex, context: EvaluationContext) -> list[Occurrence]:
     """Records of a broader or overlapping concept that would match if they were of the node's kind."""
-    records = unspecific_records(
-        patient, context.vocabulary, node.category, (node.concept,), tuple(getattr(node, "excluding", ()))
-    )
+    records = unspecific_records(patient, context.vocabulary, node.category, (node.concept,), options(node)[1])
     return [r for r in records if matching([r], node, context.as_of) != ([], False)]
 
 
 def certain(node: ast.Presence | ast.Count, patient: PatientIndex, context: EvaluationContext):
     """(hits, undated) among the records certainly of the node's kind."""
-    unsure = unspecific_concepts(context.vocabulary, (node.concept,), tuple(getattr(node, "excluding", ())))[1]
+    unsure = unspecific_concepts(context.vocabulary, (node.concept,), options(node)[1])[1]
     return matching(patient.occurrences(node.category, node.concept), node, context.as_of, unsure)

@@ -5,9 +5,10 @@ condition not on record, a review leaf, a logic node over such findings): it is 
 gets the same object, so its wording can be kept too (see :func:`is_shared`).
 
 A subtree made only of presence, lab, review and logic nodes, for a patient with no record of any of its
-concepts, no negation in its categories and no result of its measures, has a finding that depends only on which
-of its categories the patient's records are complete in: :func:`untouched` finds it without evaluating the
-subtree again.
+concepts (nor of a kind of one), no record of a concept that may or may not be one of them (see
+:mod:`eligibility.engine.unspecific`), no negation of one of them or of a broader concept and no result of its
+measures, has a finding that depends only on which of its categories the patient's records are complete in:
+:func:`untouched` finds it without evaluating the subtree again.
 
 Every table keeps the objects whose ids it is keyed by alive, so an id is never reused while it is a key; the
 tables are emptied when they reach their limit.
@@ -28,7 +29,10 @@ _SHARED: dict[tuple, Finding] = {}  # (id(plan), truth, reason, id(child)...) â†
 _SHARED_IDS: set[int] = set()  # ids of the findings in _SHARED
 _STRUCTURE = (ast.Presence, ast.NeedsReview, ast.AllOf, ast.AnyOf, ast.Not)
 _LABS = (ast.Comparison, ast.RelativeComparison, ast.Qualitative)
-Looks = tuple[frozenset[tuple[str, str]], frozenset[str]]  # (category, concept) pairs, categories
+# What a subtree looks at: its marks (see _marks) and the categories it asks about.
+# A mark is "kind|own|not category concept" (category "lab" with a measure for results): one string, whose hash
+# Python keeps, so that comparing sets of marks is quick.
+Looks = tuple[frozenset[str], frozenset[str]]
 _LOOKS: dict[int, tuple[Plan, Looks | None]] = {}
 _UNTOUCHED: dict[tuple[int, frozenset[str]], Finding] = {}
 _NONE: frozenset[str] = frozenset()
@@ -53,6 +57,11 @@ def is_shared(finding: Finding) -> bool:
     return id(finding) in _SHARED_IDS
 
 
+def shared_ids() -> set[int]:
+    """The ids of the shared findings: the live set, for hot loops to test membership in (do not change it)."""
+    return _SHARED_IDS
+
+
 def logic(truth: Truth, plan: Plan, children: tuple[Finding, ...]) -> Finding:
     """A logic node's finding: shared when all its children are."""
     for child in children:
@@ -74,34 +83,66 @@ def _looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
 def _compute_looks(plan: Plan, vocabulary: Vocabulary) -> Looks | None:
     node = plan.node
     if isinstance(node, _LABS):  # without a reading of its measure a lab node is unknown, the same for all
-        return frozenset({("lab", plan.measure.id if plan.measure else "")}), frozenset()
+        return frozenset({_mark("kind", "lab", plan.measure.id if plan.measure else "")}), _NONE
     if not isinstance(node, _STRUCTURE):
         return None
     if isinstance(node, ast.Presence):
-        broader = unspecific_concepts(vocabulary, (node.concept,), node.excluding)[0]  # records that may be one
-        own = frozenset((node.category, concept) for concept in (node.concept, *broader))
-        return own, frozenset({node.category})
-    pairs: set[tuple[str, str]] = set()
+        return _presence_marks(node, vocabulary), frozenset({node.category})
+    marks: set[str] = set()
     categories: set[str] = set()
     for child in plan.children:
         looks = _looks(child, vocabulary)
         if looks is None:
             return None
-        pairs |= looks[0]
+        marks |= looks[0]
         categories |= looks[1]
-    return frozenset(pairs), frozenset(categories)
+    return frozenset(marks), frozenset(categories)
 
 
-def _touched(patient: PatientIndex) -> Looks:
-    """The (category, concept) pairs the patient has records of, and the categories with negations."""
-    found = patient.memo.get("touched")
-    if found is None:
-        pairs = frozenset(
-            [(category, concept) for category, by in patient.records.items() for concept in by]
-            + [("lab", measure) for measure in patient.readings]
-        )
-        found = patient.memo["touched"] = (pairs, frozenset(c for c, n in patient.negations.items() if n))
+def _mark(how: str, category: str, concept: str) -> str:
+    return f"{how} {category} {concept}"
+
+
+def _presence_marks(node: ast.Presence, vocabulary: Vocabulary) -> frozenset[str]:
+    """A presence node looks at records of a kind of its concept, records whose own concept may or may not be
+    one (:mod:`eligibility.engine.unspecific`), and negations of its concept or of a broader one."""
+    broader = unspecific_concepts(vocabulary, (node.concept,), node.excluding)[0]
+    category = node.category
+    return frozenset(
+        [_mark("kind", category, node.concept)]
+        + [_mark("own", category, concept) for concept in broader]
+        + [_mark("not", category, concept) for concept in vocabulary.ancestors(node.concept)]
+    )
+
+
+def _marks(patient: PatientIndex) -> frozenset[str]:
+    """What the patient has data of: ``kind`` for each concept a record is a kind of (and each measure with
+    results), ``own`` for each record's own concept, ``not`` for each concept recorded as absent or resolved."""
+    marks = [_mark("kind", "lab", measure) for measure in patient.readings]
+    for category, by_concept in patient.records.items():
+        marks += [_mark("kind", category, concept) for concept in by_concept]
+        marks += [_mark("own", category, r.concept) for records in by_concept.values() for r in records]
+    marks += [_mark("not", category, concept) for category, by in patient.negations.items() for concept in by]
+    found = patient.memo["marks"] = frozenset(marks)
     return found
+
+
+def _quiet(plan: Plan, patient: PatientIndex, vocabulary: Vocabulary) -> Looks | None:
+    """What ``plan`` looks at, when it is a subtree of presence, lab, review and logic nodes and the patient has
+    no data it looks at (then its finding depends only on the patient's complete categories); else None."""
+    entry = _LOOKS.get(id(plan))
+    looks = entry[1] if entry is not None and entry[0] is plan else _looks(plan, vocabulary)
+    if looks is None:
+        return None
+    marks = patient.memo.get("marks")
+    if marks is None:
+        marks = _marks(patient)
+    return looks if looks[0].isdisjoint(marks) else None
+
+
+def touches(plan: Plan, patient: PatientIndex, vocabulary: Vocabulary) -> bool:
+    """False when the finding of ``plan`` depends only on the patient's complete categories (see :func:`untouched`)."""
+    return _quiet(plan, patient, vocabulary) is None
 
 
 def untouched(
@@ -109,11 +150,8 @@ def untouched(
 ) -> tuple[Finding | None, tuple[int, frozenset[str]] | None]:
     """(the known finding, or None; the key to keep it under with :func:`keep`, or None when the patient has
     data the subtree looks at, or the subtree has other nodes)."""
-    looks = _looks(plan, vocabulary)
+    looks = _quiet(plan, patient, vocabulary)
     if looks is None:
-        return None, None
-    records, negated = _touched(patient)
-    if not looks[0].isdisjoint(records) or not looks[1].isdisjoint(negated):
         return None, None
     key = (id(plan), looks[1] & patient.complete if patient.complete else _NONE)
     return _UNTOUCHED.get(key), key

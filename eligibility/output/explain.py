@@ -6,7 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
-from eligibility.engine.diagnosis import Need, leaf_needs, unknown_leaves
+from eligibility.engine.diagnosis import Need, leaf_needs
 from eligibility.engine.findings import (
     AgeEvidence,
     DoseEvidence,
@@ -19,13 +19,13 @@ from eligibility.engine.findings import (
     RecordsEvidence,
     SexEvidence,
 )
-from eligibility.engine.sharing import is_shared
 from eligibility.engine.truth import FALSE, TRUE, UNKNOWN
 from eligibility.engine.validity import own_window
 from eligibility.lang import ast
 from eligibility.lang.dispatch import NodeDispatch
 from eligibility.lang.render import duration as duration_text
 from eligibility.output.explain_v2 import course_text, stable_text, timing_text, trend_text
+from eligibility.output.shared_words import shared_wording
 from eligibility.output.words import (
     CATEGORY_PLURAL,
     concept_name,
@@ -45,7 +45,14 @@ EXPLAIN: NodeDispatch[Callable[..., str]] = NodeDispatch("explain")
 
 def explain(finding: Finding) -> str:
     """One line saying why the finding has its truth value."""
+    return _explained(finding)
+
+
+def _explain(finding: Finding) -> str:
     return EXPLAIN[type(finding.plan.node)](finding.plan.node, finding)
+
+
+_explained = shared_wording(_explain)  # a shared finding is worded once
 
 
 def _unknown_reading(finding: Finding, name: str, recency: str = "") -> str:
@@ -352,26 +359,27 @@ def need_text(need: Need) -> str:
 _LEAF_TEXTS: dict[int, tuple[tuple[Need, ...], tuple[str, ...]]] = {}  # id(needs) → (needs, their words)
 
 
-_SHARED_MISSING: dict[int, tuple[Finding, tuple[str, ...]]] = {}  # id(shared finding) → (finding, words)
-
-
 def missing(finding: Finding) -> list[str]:
     """The data that would decide an unknown finding, worded (empty when decided or only review is left)."""
-    if not is_shared(finding):
-        return _missing(finding)
-    cached = _SHARED_MISSING.get(id(finding))
-    if cached is None or cached[0] is not finding:  # the entry keeps the finding alive: its id is not reused
-        if len(_SHARED_MISSING) >= 100_000:
-            _SHARED_MISSING.clear()
-        cached = _SHARED_MISSING[id(finding)] = (finding, tuple(_missing(finding)))
-    return list(cached[1])
+    return list(missing_words(finding))
 
 
-def _missing(finding: Finding) -> list[str]:
+def _missing_words(finding: Finding) -> tuple[str, ...]:
+    """The words of the needs of the unknown leaves under ``finding``, in order, each once (a child's words are
+    those of its own leaves, so a shared child's kept words are used as they are)."""
+    if finding.truth is not UNKNOWN:
+        return ()
+    if not finding.children:
+        return _leaf_words(leaf_needs(finding))
     found: dict[str, None] = {}
-    for leaf in unknown_leaves(finding):
-        found.update(dict.fromkeys(_leaf_words(leaf_needs(leaf))))
-    return list(found)
+    for child in finding.children:
+        if child.truth is UNKNOWN:
+            found.update(dict.fromkeys(missing_words(child)))
+    return tuple(found)
+
+
+missing_words = shared_wording(_missing_words)
+"""The words of :func:`missing`, as a tuple (the same object each time for a shared finding)."""
 
 
 def _leaf_words(leaf: tuple[Need, ...]) -> tuple[str, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from itertools import groupby
+from itertools import chain, groupby
 
 from rich.console import Console, Group
 from rich.table import Table
@@ -57,24 +57,25 @@ def brief_trial_json(result: TrialResult, seen: dict | None = None) -> dict:
     """
     seen = {} if seen is None else seen
     blocking: list[dict] = []
-    missing: dict[str, None] = {}
-    if "fail" in result.outcomes or "unknown" in result.outcomes:
+    missing: list[tuple[str, ...]] = []
+    outcomes = result.outcomes
+    if "fail" in outcomes or "unknown" in outcomes:
         for clause, finding, outcome in result.entries():
             if outcome == "unknown":
-                known = seen.get(id(finding))
-                if known is None:
-                    known = seen[id(finding)] = explain.missing(finding)
-                missing.update(dict.fromkeys(known))
+                words = seen.get(id(finding))
+                if words is None:
+                    words = seen[id(finding)] = explain.missing_words(finding)
+                missing.append(words)
             elif outcome == "fail":
-                known = seen.get(id(finding))
-                if known is None:
-                    known = seen[id(finding)] = explain.explain(finding)
-                blocking.append({"id": clause.id, "explanation": known})
+                text = seen.get(id(finding))
+                if text is None:
+                    text = seen[id(finding)] = explain.explain(finding)
+                blocking.append({"id": clause.id, "explanation": text})
     return {
         "trial": result.label,
         "verdict": result.verdict,
         "blocking": blocking,
-        "missing": list(missing),
+        "missing": list(dict.fromkeys(chain.from_iterable(missing))),
         "needs_review": result.needs_review,
     }
 

@@ -9,9 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from eligibility.errors import UnitError
-from eligibility.patient.contract import Patient
+from eligibility.patient.contract import Condition, Medication, Patient
 from eligibility.patient.doses import RecordDose, record_dose
 from eligibility.vocab.units import canonical_unit, measure_factor
 from eligibility.vocab.vocabulary import MeasureDef, Vocabulary
@@ -25,9 +26,9 @@ _CATEGORY_OF = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Reading:
-    """One usable observation: value in the measure's canonical unit (or a word), as written, and range."""
+class Reading(NamedTuple):
+    """One usable observation: value in the measure's canonical unit (or a word), as written, and range (a named
+    tuple, as are occurrences: immutable, and quick to make)."""
 
     date: date
     value: Fraction | str
@@ -38,8 +39,7 @@ class Reading:
     place: str
 
 
-@dataclass(frozen=True, slots=True)
-class Occurrence:
+class Occurrence(NamedTuple):
     """One usable record of a concept, spanning ``[start, end]`` (``None``: undated / ongoing)."""
 
     concept: str
@@ -95,7 +95,16 @@ def index_patient(patient: Patient, vocabulary: Vocabulary, as_of: date) -> Pati
     return index
 
 
+_NUMERIC: dict[tuple[int, str, str], tuple[Vocabulary, MeasureDef, Fraction, str]] = {}
+"""(id(vocabulary), code, unit) → (vocabulary, measure, factor to its unit, canonical unit) for the codes and units
+already read as numbers (the entry keeps its vocabulary alive, so the id is not reused)."""
+
+
 def _reading(observation, place: str, vocabulary: Vocabulary, warnings: list[str]):
+    key = (id(vocabulary), observation.code, observation.unit)
+    known = _NUMERIC.get(key)
+    if known is not None and known[0] is vocabulary and not isinstance(observation.value, str):
+        return _numeric(observation, place, known[2], known[3]), known[1]
     measure = vocabulary.measure(observation.code)
     if measure is None:
         hint = vocabulary.suggest_measures(observation.code)
@@ -110,21 +119,30 @@ def _reading(observation, place: str, vocabulary: Vocabulary, warnings: list[str
     factor = _factor(observation.unit, measure, place, warnings)
     if factor is None:
         return None, measure
-    scaled = [None if v is None else _scaled(v, factor) for v in (observation.low, observation.high)]
+    if len(_NUMERIC) >= 10_000:
+        _NUMERIC.clear()
+    _NUMERIC[key] = (vocabulary, measure, factor, canonical_unit(observation.unit))
+    return _numeric(observation, place, factor, _NUMERIC[key][3]), measure
+
+
+def _numeric(observation, place: str, factor: Fraction, unit: str) -> Reading:
+    """A numeric observation as a reading in its measure's unit (``unit``: the unit as written, canonical)."""
+    low, high = observation.low, observation.high
     return Reading(
         observation.date,
         _scaled(observation.value, factor),
         observation.value,
-        canonical_unit(observation.unit),
-        scaled[0],
-        scaled[1],
+        unit,
+        None if low is None else _scaled(low, factor),
+        None if high is None else _scaled(high, factor),
         place,
-    ), measure
+    )
 
 
 def _scaled(value: Decimal, factor: Fraction) -> Fraction:
-    """``value`` in the measure's unit, exactly."""
-    return Fraction(value) if factor == 1 else Fraction(value) * factor
+    """``value`` in the measure's unit, exactly (the ratio of integers, reduced by :class:`Fraction`)."""
+    numerator, denominator = value.as_integer_ratio()
+    return Fraction(numerator * factor.numerator, denominator * factor.denominator)
 
 
 def _word_reading(observation, measure: MeasureDef, place: str, warnings: list[str]) -> Reading | None:
@@ -171,7 +189,7 @@ def _add_record(index: PatientIndex, vocabulary: Vocabulary, category: str, plac
     if start is not None and start > index.as_of:
         index.warnings.append(f"{place}: dated {start}, after the reference date {index.as_of}; not used")
         return
-    dose = getattr(record, "dose", None)
+    dose = record.dose if isinstance(record, Medication) else None
     normalised = None if dose is None else record_dose(dose, place, index.warnings)
     occurrence = Occurrence(
         concept.id, vocabulary.ancestors(concept.id), record.code, start, end, status, place, normalised
@@ -182,9 +200,9 @@ def _add_record(index: PatientIndex, vocabulary: Vocabulary, category: str, plac
 
 
 def _span(record) -> tuple[date | None, date | None, str]:
-    if hasattr(record, "onset"):  # condition
+    if isinstance(record, Condition):
         end = record.end if record.end else (record.onset if record.status == "resolved" else None)
         return record.onset, end, record.status
-    if hasattr(record, "start"):  # medication; ended with no end date: resolved, end unknown (None)
+    if isinstance(record, Medication):  # ended with no end date: resolved, end unknown (None)
         return record.start, record.end, "active" if record.end is None and record.status != "ended" else "resolved"
     return record.date, record.date, "active"
