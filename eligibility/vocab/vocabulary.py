@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from eligibility.errors import EligibilityError, Location, VocabularyError
 from eligibility.inputs import read_yaml_mapping
 from eligibility.resources import data_path
-from eligibility.vocab.codes import ICD10CM, LOINC, CodeFile, CodeTable
+from eligibility.vocab.codes import ICD10CM, LOINC, SNOMED, CodeFile, CodeTable
 
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
@@ -243,13 +243,15 @@ class _DerivedConcept(BaseModel):
 
 class _DerivedFile(BaseModel):
     """A vocabulary derived from an open terminology by a script (``concepts_do.json``): concepts, extra
-    parents of hand-written concepts, and codes."""
+    parents of hand-written concepts, ICD-10-CM codes (a code covers its descendants) and SNOMED CT codes
+    (each code only itself)."""
 
     model_config = ConfigDict(extra="forbid")
     about: dict[str, str]
     concepts: list[_DerivedConcept]
     broader: dict[str, list[str]]
     codes: dict[str, list[str]]
+    snomed: dict[str, list[str]] = {}
 
 
 DERIVED = "concepts_do.json"
@@ -283,6 +285,17 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
             codes=dict(derived.codes),
         )
     )
+    if derived.snomed:
+        codes.append(
+            CodeFile(
+                system=SNOMED,
+                name="SNOMED CT (Disease Ontology)",
+                source=about["source"],
+                licence=about["licence"],
+                target="concept",
+                codes=dict(derived.snomed),
+            )
+        )
 
 
 def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabulary:
