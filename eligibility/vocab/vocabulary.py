@@ -235,7 +235,8 @@ def _bundled(pattern: str) -> list[Path]:
 class _DerivedConcept(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    doid: str
+    doid: str = ""  # the Disease Ontology term, or
+    icd: str = ""  # the ICD-10-CM code whose title or inclusion term names it
     name: str
     aliases: tuple[str, ...] = ()
     is_a: tuple[str, ...] = ()
@@ -255,6 +256,8 @@ class _DerivedFile(BaseModel):
 
 
 DERIVED = "concepts_do.json"
+# Derived vocabularies, in the order they are added: Disease Ontology conditions, then ICD-10-CM findings.
+DERIVED_FILES = (DERIVED, "concepts_icd.json")
 
 
 def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: Path) -> None:
@@ -277,7 +280,7 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
     codes.append(
         CodeFile(
             system=ICD10CM,
-            name="ICD-10-CM (Disease Ontology)",
+            name=f"ICD-10-CM ({path.name})",
             source=about["source"],
             licence=about["licence"],
             target="concept",
@@ -289,7 +292,7 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
         codes.append(
             CodeFile(
                 system=SNOMED,
-                name="SNOMED CT (Disease Ontology)",
+                name=f"SNOMED CT ({path.name})",
                 source=about["source"],
                 licence=about["licence"],
                 target="concept",
@@ -298,10 +301,12 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
         )
 
 
-def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabulary:
+def load_vocabulary(
+    extra: Iterable[Path] = (), derived: bool = True, derived_files: tuple[str, ...] = DERIVED_FILES
+) -> Vocabulary:
     """The bundled vocabulary (``measures*.yaml``, ``concepts*.yaml``, ``codes_*.yaml`` and, unless ``derived``
-    is false, the conditions derived from the Disease Ontology), extended (and overridden by id) by any extra YAML
-    files of measures, concepts or codes."""
+    is false, the conditions derived from the Disease Ontology and the findings derived from ICD-10-CM,
+    ``derived_files``), extended (and overridden by id) by any extra YAML files of measures, concepts or codes."""
     measures: dict[str, MeasureDef] = {}
     concepts: dict[str, ConceptDef] = {}
     codes: list[CodeFile] = []
@@ -318,8 +323,9 @@ def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabul
             concepts.update({c.id: c for c in _read(Path(path), _ConceptFile).concepts})
         if "system" in data:
             codes.append(_read(Path(path), CodeFile))
-    if derived and data_path(DERIVED).exists():
-        _add_derived(concepts, codes, data_path(DERIVED))
+    for name in derived_files if derived else ():
+        if data_path(name).exists():
+            _add_derived(concepts, codes, data_path(name))
     return Vocabulary(measures.values(), concepts.values(), codes)
 
 
