@@ -77,6 +77,10 @@ NOT_BROADER = {
         "DOID:612": "acquired too (after rituximab): not a primary immunodeficiency",
     },
 }
+# DO terms that are kinds of a hand-written concept DO has no term for (the link is added).
+KIND_OF_HANDWRITTEN = {
+    "DOID:3070": ("glioma", "high grade glioma (glioblastoma's parent) is a glioma; DO has no plain glioma term"),
+}
 # Hand-written concepts bound to ICD-10-CM codes wider than their names: the code of a DO term does not make the
 # term a kind of them.
 CODES_WIDER = {
@@ -260,6 +264,7 @@ class Builder:
             if ancestor not in NOT_EQUIVALENT
             for concept in self.same.get(ancestor, ())
         }
+        named |= {KIND_OF_HANDWRITTEN[term][0]} if term in KIND_OF_HANDWRITTEN else set()
         exact = [code for code in self.do.codes(term) if self._described_by(term, code, exactly=True)]
         implied = [set(self.vocabulary.codes.lookup(ICD10CM, code)) - set(CODES_WIDER) for code in exact]
         return named | set.intersection(*implied) if implied else named

@@ -26,8 +26,13 @@ and it keeps:
   plain English word from ``COMMON_WORDS``); British spellings ("hypernatraemia", "oedema") as aliases;
 - a code none of whose descendants the vocabulary binds already (that condition is known by another name:
   "opiate dependence" F11.20); a code under a bound one keeps what the bound one implied;
+- a title's concept is a kind of what its code read as before (the hand-written or Disease Ontology concepts of
+  a listed ancestor code, but those bound wider than their names), and of the condition its title ends with
+  after qualifying words ("permanent atrial fibrillation" of atrial fibrillation; not after "of", "non-",
+  "pseudo-", nor a figurative head: "day blindness");
 - each concept is a kind of the concept of its nearest kept ICD-10-CM ancestor ("dehydration" of "volume
-  depletion", E86), so that a record of the ancestor is unspecific for it.
+  depletion", E86), so that a record of the ancestor is unspecific for it; under a pair, also of the part its
+  name contains ("postural kyphosis", M40.0, of "kyphosis" as well as of "kyphosis and lordosis").
 """
 
 from __future__ import annotations
@@ -43,7 +48,7 @@ import simple_icd_10_cm as icd  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from build_do_vocabulary import compact_json  # noqa: E402
+from build_do_vocabulary import CODES_WIDER, compact_json  # noqa: E402
 
 from eligibility.resources import data_path  # noqa: E402
 from eligibility.vocab.codes import ICD10CM  # noqa: E402
@@ -74,6 +79,9 @@ COMMON_WORDS = {
     "verbosity", "overactivity", "suspiciousness", "impulsiveness", "restlessness", "demoralization", "apathy",
     "gluconeogenesis", "fasciculation", "eructation", "formication", "giddiness", "hypersensitivity", "toxicity",
 }  # fmt: skip
+# Heads a title uses figuratively: "day blindness" is not blindness, "word deafness" not deafness.
+FIGURATIVE = {"blindness", "deafness", "disease", "syndrome", "disorder", "injury", "lesion"}
+_NOT_QUALIFIERS = {"of", "and", "or", "not", "to", "on", "by", "from", "without", "like", "non", "pseudo", "post"}
 _BRITISH = (
     (r"emia\b", "aemia"),
     (r"\bhem", "haem"),
@@ -146,9 +154,11 @@ class Builder:
         self.cues = _cue_words()
         self.bound = {c for s, c, _ in self.vocabulary.codes.ids() if s == ICD10CM and "-" not in c}
         self.ids = set(self.vocabulary.concepts)
+        self.names = self.vocabulary.concept_names()
         self.concepts: list[dict] = []
         self.codes: dict[str, list[str]] = {}
         self.by_code: dict[str, str] = {}
+        self.parts: dict[str, dict[str, str]] = {}  # pair concept → its parts (name key → concept)
 
     def candidate_codes(self) -> list[str]:
         """Categories and subcategories of the chapters read, none of whose descendants is bound already."""
@@ -169,11 +179,33 @@ class Builder:
         self.concepts.append({"id": concept_id, "icd": code, "name": name, "aliases": names[1:], "is_a": parents})
         return concept_id
 
-    def _parents(self, code: str) -> list[str]:
-        """The concept of the nearest ancestor code that has one (ancestors come first in the tabular list)."""
+    def _parents(self, code: str, name: str) -> list[str]:
+        """The concept of the nearest ancestor code that has one (ancestors come first in the tabular list), and,
+        under a pair ("Kyphosis and lordosis"), the part the name says ("postural kyphosis" is a kyphosis)."""
         for ancestor in icd.get_ancestors(code):
             if ancestor in self.by_code:
-                return [self.by_code[ancestor]]
+                pair = self.by_code[ancestor]
+                words = set(name_key(name).split())
+                return [pair, *(part for key, part in self.parts.get(pair, {}).items() if key in words)]
+        return []
+
+    def _implied(self, code: str) -> list[str]:
+        """The conditions a record of ``code`` read as before (through a listed ancestor code), but those bound
+        to codes wider than their names (``CODES_WIDER``)."""
+        found = self.vocabulary.codes.lookup(ICD10CM, code)
+        return [i for i in found if i not in CODES_WIDER and self.vocabulary.concepts[i].category == "condition"]
+
+    def _head(self, name: str) -> list[str]:
+        """The condition a title ends with, after words that only qualify it ("permanent atrial fibrillation",
+        "acute eosinophilic pneumonia"): never after "of", "non-", "pseudo-", "-like", nor a figurative head
+        ("day blindness", "word deafness")."""
+        words = name_key(name).split()
+        for start in range(1, len(words)):
+            head, tail = words[:start], " ".join(words[start:])
+            found = [i for i in self.names.get(tail, ()) if self.vocabulary.concepts[i].category == "condition"]
+            if found and tail not in FIGURATIVE and not set(head) & _NOT_QUALIFIERS:
+                if not any(w.startswith(("non", "pseudo")) or w.endswith("-like") for w in head):
+                    return found[:1]
         return []
 
     def add_code(self, code: str) -> None:
@@ -189,14 +221,17 @@ class Builder:
             return
         if len(parts) == 2 and name_key(name) in self.taken:
             return
-        concept = self._add(name, code, self._parents(code))
+        parents = [*self._parents(code, name), *self._implied(code), *self._head(name)]
+        concept = self._add(name, code, list(dict.fromkeys(parents)))
         self.by_code[code] = concept
         self.codes[code] = [concept, *self.vocabulary.codes.lookup(ICD10CM, code)]
         narrower = parts if len(parts) == 2 else []  # "Hyperosmolality and hypernatremia": one word each
         narrower += [t for t in icd.get_inclusion_term(code) if plain_title(t) and " and " not in t]
         for term in dict.fromkeys(narrower):
             if usable_name(term, self.taken, self.cues):
-                self._add(_lower_first(term), code, [concept])
+                part = self._add(_lower_first(term), code, [concept])
+                if term in parts and len(parts) == 2:
+                    self.parts.setdefault(concept, {})[name_key(term)] = part
 
     def build(self) -> dict:
         """The derived findings as one JSON-ready mapping (the same shape as ``concepts_do.json``)."""
