@@ -23,7 +23,9 @@ cross-references), the exact synonyms of the release subsets
 - a SNOMED CT cross-reference is bound to the kept term (or to the hand-written condition named like the term's
   label) only when no other term shares it, and a code the hand-written vocabulary binds already only when its
   concepts are all ancestors of the term: a code never makes a narrower name stand for its parent, nor the
-  reverse (SNOMED CT codes are bound exactly; the kinds of a concept come from the hierarchy).
+  reverse (SNOMED CT codes are bound exactly; the kinds of a concept come from the hierarchy);
+- the uppercase acronyms of ``ACRONYMS`` ("AML", "NSCLC") as aliases of the one condition each names, when no
+  concept or measure is called so already.
 """
 
 from __future__ import annotations
@@ -76,6 +78,20 @@ NOT_BROADER = {
         "DOID:2115": "acquired too (after rituximab); B cell deficiency is primary in DO",
         "DOID:612": "acquired too (after rituximab): not a primary immunodeficiency",
     },
+}
+# Uppercase acronyms that registry text uses for one disease only (read case-sensitively up to four letters), and
+# the name of the concept each stands for. Left out: ALL (a word), GBM (also anti-GBM disease), CRC (also a clinical
+# research centre), APL (also antiphospholipid), MCL and PTCL (few uses, several expansions).
+ACRONYMS = {
+    "AML": "acute myeloid leukemia",
+    "CLL": "chronic lymphocytic leukemia",
+    "CML": "chronic myeloid leukemia",
+    "NSCLC": "non-small cell lung carcinoma",
+    "SCLC": "lung small cell carcinoma",
+    "HCC": "hepatocellular carcinoma",
+    "RCC": "renal cell carcinoma",
+    "NHL": "non-Hodgkin lymphoma",
+    "GIST": "gastrointestinal stromal tumor",
 }
 # DO terms that are kinds of a hand-written concept DO has no term for (the link is added).
 KIND_OF_HANDWRITTEN = {
@@ -375,18 +391,35 @@ class Builder:
             "broader": broader,
             "codes": self.code_entries(self.bound_codes(), ids),
             "snomed": self.snomed_entries(ids, merged.ancestors),
+            "aliases": acronym_aliases(merged, set(self.vocabulary.measure_names())),
         }
 
     def _merged(self, concepts: list[dict], broader: dict[str, list[str]]) -> Vocabulary:
-        """The hand-written conditions with the derived ones (for the hierarchy only)."""
+        """The hand-written conditions with the derived ones (for the hierarchy and the names)."""
         known = dict(self.vocabulary.concepts)
         for concept_id, parents in broader.items():
             known[concept_id] = known[concept_id].model_copy(update={"is_a": (*known[concept_id].is_a, *parents)})
         for c in concepts:
             known.setdefault(
-                c["id"], ConceptDef(id=c["id"], name=c["name"], category="condition", is_a=tuple(c["is_a"]))
+                c["id"],
+                ConceptDef(
+                    id=c["id"], name=c["name"], category="condition", aliases=tuple(c["aliases"]), is_a=tuple(c["is_a"])
+                ),
             )
         return Vocabulary((), known.values())
+
+
+def acronym_aliases(vocabulary: Vocabulary, measures: set[str]) -> dict[str, list[str]]:
+    """Concept → the acronyms of ``ACRONYMS`` that name it: only an acronym no concept or measure is called, for a
+    name that one condition alone has."""
+    names = vocabulary.concept_names()
+    found: dict[str, list[str]] = {}
+    for acronym, name in ACRONYMS.items():
+        targets = [i for i in names.get(name_key(name), ()) if vocabulary.concepts[i].category == "condition"]
+        if len(targets) != 1 or name_key(acronym) in names or name_key(acronym) in measures:
+            raise SystemExit(f"acronym {acronym}: {name!r} names {targets or 'nothing'}, or the acronym is taken")
+        found.setdefault(targets[0], []).append(acronym)
+    return found
 
 
 def compact_json(data: dict) -> str:
@@ -405,6 +438,8 @@ def compact_json(data: dict) -> str:
         f'"codes":{block([f"{line(k)}:{line(v)}" for k, v in data["codes"].items()], "{", "}")}',
         f'"snomed":{block([f"{line(k)}:{line(v)}" for k, v in data["snomed"].items()], "{", "}")}',
     ]
+    if data.get("aliases"):
+        parts.append(f'"aliases":{block([f"{line(k)}:{line(v)}" for k, v in data["aliases"].items()], "{", "}")}')
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 

@@ -113,7 +113,14 @@ def test_a_broader_record_leaves_the_narrower_name_open(records, rule, truth, re
         ("Dehydration", "dehydration"),
         ("Malignant pleural effusion", "malignant_pleural_effusion"),
         ("Severe hypernatraemia", "hypernatremia"),
+        ("history of CLL", "chronic_lymphocytic_leukemia"),
+        ("Uncontrolled HCC", "hepatocellular_carcinoma"),
     ],
 )
 def test_drafting_finds_the_new_names(text: str, concept: str):
     assert f"condition {concept}" in describe(text, "text", "exclusion")
+
+
+@pytest.mark.parametrize("text", ["history of cll", "All patients", "ALL PATIENTS", "history of aml"])
+def test_acronyms_are_read_only_as_written(text: str):
+    assert "condition" not in describe(text, "text", "exclusion")

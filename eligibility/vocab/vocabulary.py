@@ -253,6 +253,7 @@ class _DerivedFile(BaseModel):
     broader: dict[str, list[str]]
     codes: dict[str, list[str]]
     snomed: dict[str, list[str]] = {}
+    aliases: dict[str, list[str]] = {}  # concept (hand-written or derived) → more names (acronyms)
 
 
 DERIVED = "concepts_do.json"
@@ -276,6 +277,10 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
             concepts[concept.id] = ConceptDef(
                 id=concept.id, name=concept.name, category="condition", aliases=concept.aliases, is_a=concept.is_a
             )
+    for concept_id, names in derived.aliases.items():
+        if concept_id in concepts:
+            known = concepts[concept_id]
+            concepts[concept_id] = known.model_copy(update={"aliases": (*known.aliases, *names)})
     about = derived.about
     codes.append(
         CodeFile(
