@@ -24,6 +24,7 @@ cross-references), the exact synonyms of the release subsets
   label) only when no other term shares it, and a code the hand-written vocabulary binds already only when its
   concepts are all ancestors of the term: a code never makes a narrower name stand for its parent, nor the
   reverse (SNOMED CT codes are bound exactly; the kinds of a concept come from the hierarchy);
+- a name with "non-" also written "non " ("non small cell lung cancer");
 - the uppercase acronyms of ``ACRONYMS`` ("AML", "NSCLC") as aliases of the one condition each names, when no
   concept or measure is called so already.
 """
@@ -215,6 +216,18 @@ class Builder:
             for t, names in self._candidates(lambda t: not self.do.codes(t) and bool(self.do.snomed(t))).items()
         }
         kept.update(self._unique(by_snomed))
+        return self._with_spaced_prefixes(kept)
+
+    def _with_spaced_prefixes(self, kept: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Each name with "non-" also written "non " ("non small cell lung cancer"), where no name is so already:
+        the lexicon never reads a name right after a separate "non", so the shorter name inside is not read."""
+        used = {name_key(n) for names in kept.values() for n in names} | self.taken_names
+        for names in kept.values():
+            for name in list(names):
+                spaced = re.sub(r"\b([Nn]on)-", r"\1 ", name)
+                if spaced != name and name_key(spaced) not in used:
+                    names.append(spaced)
+                    used.add(name_key(spaced))
         return kept
 
     def _candidates(self, wanted) -> dict[str, list[str]]:

@@ -21,8 +21,9 @@ and it keeps:
   ``unspecific``), while a patient with no such code lacks it;
 - the inclusion terms listed under a kept code (without "NOS", whose meaning is wider than the code), as kinds of
   the code's concept with no code of their own, for the same reason;
-- names of at least 4 characters, not a vocabulary name already (hand-written, Disease Ontology or measure), not a
-  cue word, and, for one-word names, a word built like a clinical term ("-emia", "-itis", "-osis", …, and not a
+- names of at least 4 characters, not a vocabulary name already (hand-written, Disease Ontology or measure), not
+  words of a measure's name ("coma" of "Glasgow Coma Scale"), not an episode or attack (criteria use them as time
+  frames: "during the current depressive episode"), not a cue word, and, for one-word names, a word built like a clinical term ("-emia", "-itis", "-osis", …, and not a
   plain English word from ``COMMON_WORDS``); British spellings ("hypernatraemia", "oedema") as aliases;
 - a code none of whose descendants the vocabulary binds already (that condition is known by another name:
   "opiate dependence" F11.20); a code under a bound one keeps what the bound one implied;
@@ -79,6 +80,8 @@ COMMON_WORDS = {
     "verbosity", "overactivity", "suspiciousness", "impulsiveness", "restlessness", "demoralization", "apathy",
     "gluconeogenesis", "fasciculation", "eructation", "formication", "giddiness", "hypersensitivity", "toxicity",
 }  # fmt: skip
+# Words that also name a time frame in criteria ("during the current depressive episode"): not condition names.
+TIME_FRAMES = {"episode", "episodes", "attack", "attacks"}
 # Heads a title uses figuratively: "day blindness" is not blindness, "word deafness" not deafness.
 FIGURATIVE = {"blindness", "deafness", "disease", "syndrome", "disorder", "injury", "lesion"}
 _NOT_QUALIFIERS = {"of", "and", "or", "not", "to", "on", "by", "from", "without", "like", "non", "pseudo", "post"}
@@ -100,10 +103,19 @@ def plain_title(title: str) -> bool:
     return not _QUALIFIED.search(title) and not _CATCH_ALL.search(title)
 
 
+def inside_measure(name: str, measures: set[str]) -> bool:
+    """Whether ``name`` is words of a measure's name ("coma" of "Glasgow Coma Scale"): text naming the measure
+    would read the condition."""
+    key = f" {name_key(name)} "
+    return any(key in f" {m} " for m in measures)
+
+
 def usable_name(name: str, taken: set[str], cues: set[str]) -> bool:
     """Whether ``name`` can stand for a condition in criteria text (see the module docstring)."""
     key = name_key(name)
     if len(key) < 4 or key in taken or key in cues or not re.search(r"[a-z]{3}", key):
+        return False
+    if key.endswith(" episode") or key.split()[-1] in TIME_FRAMES:
         return False
     if " " not in key:
         return key not in COMMON_WORDS and _CLINICAL_WORD.search(key) is not None and "-" not in key[:2]
@@ -152,6 +164,7 @@ class Builder:
         self.vocabulary = load_vocabulary(derived_files=(DERIVED,))
         self.taken = set(self.vocabulary.concept_names()) | set(self.vocabulary.measure_names())
         self.cues = _cue_words()
+        self.measures = set(self.vocabulary.measure_names())
         self.bound = {c for s, c, _ in self.vocabulary.codes.ids() if s == ICD10CM and "-" not in c}
         self.ids = set(self.vocabulary.concepts)
         self.names = self.vocabulary.concept_names()
@@ -219,6 +232,8 @@ class Builder:
         name = _lower_first(title)
         if len(parts) == 1 and not usable_name(name, self.taken, self.cues):
             return
+        if inside_measure(name, self.measures):
+            return
         if len(parts) == 2 and name_key(name) in self.taken:
             return
         parents = [*self._parents(code, name), *self._implied(code), *self._head(name)]
@@ -228,7 +243,7 @@ class Builder:
         narrower = parts if len(parts) == 2 else []  # "Hyperosmolality and hypernatremia": one word each
         narrower += [t for t in icd.get_inclusion_term(code) if plain_title(t) and " and " not in t]
         for term in dict.fromkeys(narrower):
-            if usable_name(term, self.taken, self.cues):
+            if usable_name(term, self.taken, self.cues) and not inside_measure(term, self.measures):
                 part = self._add(_lower_first(term), code, [concept])
                 if term in parts and len(parts) == 2:
                     self.parts.setdefault(concept, {})[name_key(term)] = part

@@ -121,6 +121,20 @@ def test_drafting_finds_the_new_names(text: str, concept: str):
     assert f"condition {concept}" in describe(text, "text", "exclusion")
 
 
+@pytest.mark.parametrize(
+    ("text", "read", "never"),
+    [
+        ("non ischaemic cardiomyopathy", "cardiomyopathy", "ischemic_cardiomyopathy"),
+        ("non Hodgkin lymphoma", "non_hodgkin_lymphoma", "condition hodgkin"),
+        ("Patients with Glasgow Coma Scale (GCS) 15/15", "", "condition"),
+        ("ECT during the current depressive episode", "", "condition"),
+    ],
+)
+def test_a_name_after_a_separate_non_or_inside_a_measure_is_not_read(text: str, read: str, never: str):
+    rule = describe(text, "text", "exclusion")
+    assert read in rule and never not in rule
+
+
 @pytest.mark.parametrize("text", ["history of cll", "All patients", "ALL PATIENTS", "history of aml"])
 def test_acronyms_are_read_only_as_written(text: str):
     assert "condition" not in describe(text, "text", "exclusion")
