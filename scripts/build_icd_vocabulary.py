@@ -23,8 +23,9 @@ and it keeps:
   the code's concept with no code of their own, for the same reason;
 - names of at least 4 characters, not a vocabulary name already (hand-written, Disease Ontology or measure), not
   words of a measure's name ("coma" of "Glasgow Coma Scale"), not an episode or attack (criteria use them as time
-  frames: "during the current depressive episode"), not a cue word, and, for one-word names, a word built like a clinical term ("-emia", "-itis", "-osis", …, and not a
-  plain English word from ``COMMON_WORDS``); British spellings ("hypernatraemia", "oedema") as aliases;
+  frames: "during the current depressive episode"), not a cue word, and, for one-word names, a word built like a
+  clinical term ("-emia", "-itis", "-osis", …, and not a plain English word from ``COMMON_WORDS``); British
+  spellings ("hypernatraemia", "oedema") as aliases;
 - a code none of whose descendants the vocabulary binds already (that condition is known by another name:
   "opiate dependence" F11.20); a code under a bound one keeps what the bound one implied;
 - a title's concept is a kind of what its code read as before (the hand-written or Disease Ontology concepts of
