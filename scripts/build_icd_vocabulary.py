@@ -147,14 +147,18 @@ def snake_id(label: str, code: str, taken: set[str]) -> str:
 
 
 def _cue_words() -> set[str]:
-    """The cue words of the drafting lexicon (``cues.yaml``): never a concept name."""
+    """The plain words among the cue patterns of the drafting lexicon (``cues.yaml``, English regular-expression
+    fragments separated by spaces; ``patients?`` gives "patient" and "patients"): never a concept name."""
     import yaml
 
     cues = yaml.safe_load(data_path("cues.yaml").read_text(encoding="utf-8")) or {}
     words: set[str] = set()
     for value in cues.values():
-        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
-        words |= {name_key(str(w)) for w in items}
+        text = value.get("en", "") if isinstance(value, dict) else ""
+        for fragment in str(text).split():
+            match = re.fullmatch(r"([a-z][a-z-]*)(s\?)?", fragment.casefold())
+            if match:
+                words |= {match.group(1), match.group(1) + "s"} if match.group(2) else {match.group(1)}
     return words
 
 
