@@ -28,8 +28,10 @@ and it keeps:
   spellings ("hypernatraemia", "oedema") as aliases;
 - a code none of whose descendants the vocabulary binds already (that condition is known by another name:
   "opiate dependence" F11.20); a code under a bound one keeps what the bound one implied;
-- a title's concept is a kind of what its code read as before (the hand-written or Disease Ontology concepts of
-  a listed ancestor code, but those bound wider than their names), and of the condition its title ends with
+- a title's concept is a kind of what its code read as before (the concepts of the nearest listed ancestor code
+  whose title is one of their names, or of a chapter range; never those bound to codes wider than their names:
+  I48 "Atrial fibrillation and flutter" does not make a flutter a fibrillation), and of the condition its title
+  ends with
   after qualifying words ("permanent atrial fibrillation" of atrial fibrillation; not after "of", "non-",
   "pseudo-", nor a figurative head: "day blindness");
 - each concept is a kind of the concept of its nearest kept ICD-10-CM ancestor ("dehydration" of "volume
@@ -208,10 +210,20 @@ class Builder:
         return []
 
     def _implied(self, code: str) -> list[str]:
-        """The conditions a record of ``code`` read as before (through a listed ancestor code), but those bound
-        to codes wider than their names (``CODES_WIDER``)."""
+        """The conditions a record of ``code`` read as before through its nearest listed ancestor code, when that
+        code's title is one of their names (I48.2, chronic atrial fibrillation, under I48 "Atrial fibrillation
+        and flutter" bound to atrial fibrillation: a flutter is not a fibrillation, so nothing is implied), or
+        through a range of categories (a chapter: "I00-I99" is cardiovascular disease)."""
+        listed = next((a for a in icd.get_ancestors(code) if a in self.bound), None)
         found = self.vocabulary.codes.lookup(ICD10CM, code)
+        if listed is not None:
+            title = name_key(icd.get_description(listed))
+            found = tuple(i for i in found if title in self._names_of(i))
         return [i for i in found if i not in CODES_WIDER and self.vocabulary.concepts[i].category == "condition"]
+
+    def _names_of(self, concept_id: str) -> set[str]:
+        concept = self.vocabulary.concepts[concept_id]
+        return {name_key(n) for n in (concept.id.replace("_", " "), concept.name, *concept.aliases)}
 
     def _head(self, name: str) -> list[str]:
         """The condition a title ends with, after words that only qualify it ("permanent atrial fibrillation",

@@ -138,3 +138,13 @@ def test_a_name_after_a_separate_non_or_inside_a_measure_is_not_read(text: str, 
 @pytest.mark.parametrize("text", ["history of cll", "All patients", "ALL PATIENTS", "history of aml"])
 def test_acronyms_are_read_only_as_written(text: str):
     assert "condition" not in describe(text, "text", "exclusion")
+
+
+@pytest.mark.parametrize(("kind", "of"), GOLDEN["kinds"])
+def test_a_derived_concept_is_a_kind_of_what_it_names(kind: str, of: str):
+    assert of in VOCABULARY.ancestors(kind)
+
+
+@pytest.mark.parametrize(("concept", "not_of"), GOLDEN["not_kinds"])
+def test_a_derived_concept_is_not_a_kind_of_a_wider_or_other_concept(concept: str, not_of: str):
+    assert concept in VOCABULARY.concepts and not_of not in VOCABULARY.ancestors(concept)
