@@ -5,10 +5,13 @@ Run once, by hand, on a clone of github.com/DiseaseOntology/HumanDiseaseOntology
     python scripts/build_do_vocabulary.py PATH/TO/HumanDiseaseOntology [--commit HEAD]
 
 It reads the release reports of that commit (``DOreports/HumanDO.tsv``: ids, labels, parents;
-``DOreports/ICD10inDO.tsv``: ICD-10-CM cross-references), the exact synonyms of the release subsets
+``DOreports/ICD10inDO.tsv``: ICD-10-CM cross-references; ``DOreports/allXREFinDO.tsv``: SNOMED CT
+cross-references), the exact synonyms of the release subsets
 (``src/ontology/subsets/*.obo``) and of the translation tables (``src/translations/doid-es-*.tsv``), and keeps:
 
-- terms with at least one ICD-10-CM cross-reference that exists in ICD-10-CM (simple-icd-10-cm);
+- terms with at least one ICD-10-CM cross-reference that exists in ICD-10-CM (simple-icd-10-cm), then terms
+  with none but a SNOMED CT cross-reference ("lung non-small cell carcinoma"), with the names no term of the first
+  kind claims;
 - English names (label and exact synonyms) of at least 4 characters, no acronyms, no punctuation that criteria
   text never writes, not a generic word, not shared by two kept terms, not already a vocabulary name;
 - a term one of whose names is already a hand-written condition's name becomes nothing: the hand-written concept
@@ -16,7 +19,14 @@ It reads the release reports of that commit (``DOreports/HumanDO.tsv``: ids, lab
   of the term's kept ancestors);
 - a cross-reference is bound (``code ⇒ concept``) only when no other term shares it and it is not a catch-all
   ("Other …", "… not elsewhere classified"); every code under a bound code also implies the term, and a bound code
-  keeps the hand-written concepts its nearest listed ancestor implied.
+  keeps the hand-written concepts its nearest listed ancestor implied;
+- a SNOMED CT cross-reference is bound to the kept term (or to the hand-written condition named like the term's
+  label) only when no other term shares it, and a code the hand-written vocabulary binds already only when its
+  concepts are all ancestors of the term: a code never makes a narrower name stand for its parent, nor the
+  reverse (SNOMED CT codes are bound exactly; the kinds of a concept come from the hierarchy);
+- a name with "non-" also written "non " ("non small cell lung cancer");
+- the uppercase acronyms of ``ACRONYMS`` ("AML", "NSCLC") as aliases of the one condition each names, when no
+  concept or measure is called so already.
 """
 
 from __future__ import annotations
@@ -37,8 +47,8 @@ sys.path.insert(0, str(ROOT))
 
 from do_ontology import Ontology, ancestors_of  # noqa: E402
 
-from eligibility.vocab.codes import ICD10CM  # noqa: E402
-from eligibility.vocab.vocabulary import load_vocabulary, name_key  # noqa: E402
+from eligibility.vocab.codes import ICD10CM, SNOMED  # noqa: E402
+from eligibility.vocab.vocabulary import ConceptDef, Vocabulary, load_vocabulary, name_key  # noqa: E402
 
 OUT = ROOT / "eligibility" / "data" / "concepts_do.json"
 GENERIC = {
@@ -62,6 +72,32 @@ NOT_EQUIVALENT = {
     "DOID:0050589": "inflammatory bowel disease (also infectious and chemical colitis; the hand-written one is IBD)",
     "DOID:633": "myositis (also tendinitis; the hand-written concept is inflammatory myopathy)",
 }
+# Hand-written concepts wider than some DO ancestors of the terms named like them: those are not their parents.
+NOT_BROADER = {
+    "cns_tumor": {"DOID:3093": "CNS tumours are benign too (meningioma); nervous system cancer is malignant"},
+    "hypogammaglobulinemia": {
+        "DOID:2115": "acquired too (after rituximab); B cell deficiency is primary in DO",
+        "DOID:612": "acquired too (after rituximab): not a primary immunodeficiency",
+    },
+}
+# Uppercase acronyms that registry text uses for one disease only (read case-sensitively up to four letters), and
+# the name of the concept each stands for. Left out: ALL (a word), GBM (also anti-GBM disease), CRC (also a clinical
+# research centre), APL (also antiphospholipid), MCL and PTCL (few uses, several expansions).
+ACRONYMS = {
+    "AML": "acute myeloid leukemia",
+    "CLL": "chronic lymphocytic leukemia",
+    "CML": "chronic myeloid leukemia",
+    "NSCLC": "non-small cell lung carcinoma",
+    "SCLC": "lung small cell carcinoma",
+    "HCC": "hepatocellular carcinoma",
+    "RCC": "renal cell carcinoma",
+    "NHL": "non-Hodgkin lymphoma",
+    "GIST": "gastrointestinal stromal tumor",
+}
+# DO terms that are kinds of a hand-written concept DO has no term for (the link is added).
+KIND_OF_HANDWRITTEN = {
+    "DOID:3070": ("glioma", "high grade glioma (glioblastoma's parent) is a glioma; DO has no plain glioma term"),
+}
 # Hand-written concepts bound to ICD-10-CM codes wider than their names: the code of a DO term does not make the
 # term a kind of them.
 CODES_WIDER = {
@@ -81,10 +117,24 @@ def usable_name(name: str) -> bool:
     key = name_key(name)
     if len(key) < 4 or _BAD_CHARS.search(name) or key in GENERIC or not re.search(r"[a-z]{3}", key):
         return False
+    if WORD_ACRONYMS & set(name.split()):
+        return False
     return not acronym(name)
 
 
-AMBIGUOUS_ACRONYMS = {"SARS": "SARS-CoV-2 written with a space"}
+AMBIGUOUS_ACRONYMS = {
+    "SARS": "SARS-CoV-2 written with a space",
+    "FAME": "an English word",
+    "SENS": "a prefix of words",
+    "BRIC": "a group of countries",
+    "CESD": "the CES-D depression scale",
+    "ARCI": "the Addiction Research Center Inventory",
+}
+# Capitalised acronyms that spell an English word: names are compared case-folded, so "CHILD syndrome" would
+# read "the chILD syndrome" (childhood interstitial lung disease) or "a child syndrome".
+WORD_ACRONYMS = {"CHILD", "CHARGE", "EAST", "COACH", "CHIME", "RIDDLE", "HELIX"}
+# Words a respelled synonym may swap: a carcinoma is a cancer, and "non-small cell lung cancer" is a carcinoma.
+_SAME_WORD = {"carcinoma": "cancer", "tumour": "tumor", "leukaemia": "leukemia", "anaemia": "anemia"}
 _HEAD_WORDS = {"fever", "infection", "syndrome", "disease", "disorder", "s"}
 
 
@@ -95,6 +145,8 @@ def same_name(synonym: str, label: str) -> bool:
     mine, theirs = set(re.findall(r"[a-z0-9]+", name_key(synonym))), set(re.findall(r"[a-z0-9]+", name_key(label)))
     if mine - _HEAD_WORDS == theirs - _HEAD_WORDS:
         return True
+    if {_SAME_WORD.get(w, w) for w in mine} == {_SAME_WORD.get(w, w) for w in theirs}:
+        return True  # the same words in another order ("non-small cell lung cancer" for "lung non-small cell …")
     return difflib.SequenceMatcher(None, name_key(synonym), name_key(label)).ratio() >= 0.85 and len(mine) == len(
         theirs
     )
@@ -153,8 +205,34 @@ class Builder:
         self._matches: dict[str, set[str]] | None = None
 
     def _select(self) -> dict[str, list[str]]:
-        """Kept term → its usable names (label first), unique among the kept terms."""
-        candidates = {
+        """Kept term → its usable names (label first), unique among the kept terms. Terms with an ICD-10-CM
+        cross-reference come first; terms with only a SNOMED CT one are kept with the names no ICD-10-CM term
+        claims (so adding them never takes a name from a term kept for its ICD-10-CM codes)."""
+        by_icd = self._candidates(lambda t: bool(self.do.codes(t)))
+        kept = self._unique(by_icd)
+        claimed = {name_key(n) for names in by_icd.values() for n in names}
+        by_snomed = {
+            t: [n for n in names if name_key(n) not in claimed]
+            for t, names in self._candidates(lambda t: not self.do.codes(t) and bool(self.do.snomed(t))).items()
+        }
+        kept.update(self._unique(by_snomed))
+        return self._with_spaced_prefixes(kept)
+
+    def _with_spaced_prefixes(self, kept: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Each name with "non-" also written "non " ("non small cell lung cancer"), where no name is so already:
+        the lexicon never reads a name right after a separate "non", so the shorter name inside is not read."""
+        used = {name_key(n) for names in kept.values() for n in names} | self.taken_names
+        for names in kept.values():
+            for name in list(names):
+                spaced = re.sub(r"\b([Nn]on)-", r"\1 ", name)
+                if spaced != name and name_key(spaced) not in used:
+                    names.append(spaced)
+                    used.add(name_key(spaced))
+        return kept
+
+    def _candidates(self, wanted) -> dict[str, list[str]]:
+        """Term → its usable names, for the terms ``wanted`` keeps."""
+        return {
             t: [
                 n
                 for n in self.do.names(t)
@@ -162,8 +240,12 @@ class Builder:
                 and ((usable_name(n) and same_name(n, label)) or initials(n, label))
             ]
             for t, label in self.do.labels.items()
-            if t not in self.same and name_key(label) not in GENERIC and self.do.codes(t)
+            if t not in self.same and name_key(label) not in GENERIC and wanted(t)
         }
+
+    @staticmethod
+    def _unique(candidates: dict[str, list[str]]) -> dict[str, list[str]]:
+        """Each term's names that no other candidate has (terms left without a name are dropped)."""
         owners: dict[str, set[str]] = defaultdict(set)
         for term, names in candidates.items():
             for name in names:
@@ -211,6 +293,7 @@ class Builder:
             if ancestor not in NOT_EQUIVALENT
             for concept in self.same.get(ancestor, ())
         }
+        named |= {KIND_OF_HANDWRITTEN[term][0]} if term in KIND_OF_HANDWRITTEN else set()
         exact = [code for code in self.do.codes(term) if self._described_by(term, code, exactly=True)]
         implied = [set(self.vocabulary.codes.lookup(ICD10CM, code)) - set(CODES_WIDER) for code in exact]
         return named | set.intersection(*implied) if implied else named
@@ -220,6 +303,7 @@ class Builder:
         found = {}
         for concept, terms in sorted(matches.items()):
             common = set.intersection(*(set(ancestors_of(t, self.do.parents)) & set(self.kept) for t in terms))
+            common -= set(NOT_BROADER.get(concept, ()))
             nearest = {a for a in common if not any(a in ancestors_of(b, self.do.parents) for b in common)}
             if nearest:
                 found[concept] = sorted(ids[a] for a in nearest)
@@ -269,6 +353,31 @@ class Builder:
                     entries[code] = list(dict.fromkeys(above))
         return entries
 
+    def snomed_owner(self, term: str, ids: dict[str, str]) -> str | None:
+        """The concept a SNOMED CT code of ``term`` stands for: the kept term's, or the hand-written condition
+        whose name is the term's label (not a wider DO term, see ``NOT_EQUIVALENT``)."""
+        if term in ids:
+            return ids[term]
+        named = self.vocabulary.concept_names().get(name_key(self.do.labels[term]), ())
+        conditions = [i for i in named if self.vocabulary.concepts[i].category == "condition"]
+        return conditions[0] if len(conditions) == 1 and term not in NOT_EQUIVALENT else None
+
+    def snomed_entries(self, ids: dict[str, str], ancestors) -> dict[str, list[str]]:
+        """SNOMED CT code → concept, for codes that no two DO terms share; a code the hand-written vocabulary
+        already binds is kept only when its concepts are all ancestors of the new one (a record then reads as
+        the most specific: "non-small cell lung cancer", still a lung cancer)."""
+        users: dict[str, set[str]] = defaultdict(set)
+        for term in self.do.labels:
+            for code in self.do.snomed(term):
+                users[code].add(term)
+        entries: dict[str, list[str]] = {}
+        for code, terms in sorted(users.items(), key=lambda item: int(item[0])):
+            owner = self.snomed_owner(next(iter(terms)), ids) if len(terms) == 1 else None
+            known = set(self.vocabulary.codes.lookup(SNOMED, code))
+            if owner is not None and owner not in known and known <= ancestors(owner):
+                entries[code] = [owner]
+        return entries
+
     # --- output ----------------------------------------------------------------------------------------
     def build(self) -> dict:
         """The derived vocabulary as one JSON-ready mapping."""
@@ -280,18 +389,50 @@ class Builder:
             parents = sorted(ids[p] for p in self.nearest_kept(term)) + sorted(self.handwritten_parents(term))
             names = self.kept[term]
             concepts.append({"id": ids[term], "doid": term, "name": names[0], "aliases": names[1:], "is_a": parents})
+        broader = self.broader(matches, ids)
+        merged = self._merged(concepts, broader)
         return {
             "about": {
                 "source": "Human Disease Ontology (github.com/DiseaseOntology/HumanDiseaseOntology)",
-                "licence": "CC0 1.0 (Disease Ontology); ICD-10-CM codes: US public domain",
+                "licence": "CC0 1.0 (Disease Ontology); ICD-10-CM codes: US public domain; SNOMED CT: identifiers"
+                " only, as cross-referenced by the Disease Ontology",
                 "release": f"{self.do.release} (commit {self.do.commit})",
                 "generator": "scripts/build_do_vocabulary.py",
                 "filter": " ".join((__doc__ or "").split("keeps:", 1)[1].split()),
             },
             "concepts": concepts,
-            "broader": self.broader(matches, ids),
+            "broader": broader,
             "codes": self.code_entries(self.bound_codes(), ids),
+            "snomed": self.snomed_entries(ids, merged.ancestors),
+            "aliases": acronym_aliases(merged, set(self.vocabulary.measure_names())),
         }
+
+    def _merged(self, concepts: list[dict], broader: dict[str, list[str]]) -> Vocabulary:
+        """The hand-written conditions with the derived ones (for the hierarchy and the names)."""
+        known = dict(self.vocabulary.concepts)
+        for concept_id, parents in broader.items():
+            known[concept_id] = known[concept_id].model_copy(update={"is_a": (*known[concept_id].is_a, *parents)})
+        for c in concepts:
+            known.setdefault(
+                c["id"],
+                ConceptDef(
+                    id=c["id"], name=c["name"], category="condition", aliases=tuple(c["aliases"]), is_a=tuple(c["is_a"])
+                ),
+            )
+        return Vocabulary((), known.values())
+
+
+def acronym_aliases(vocabulary: Vocabulary, measures: set[str]) -> dict[str, list[str]]:
+    """Concept → the acronyms of ``ACRONYMS`` that name it: only an acronym no concept or measure is called, for a
+    name that one condition alone has."""
+    names = vocabulary.concept_names()
+    found: dict[str, list[str]] = {}
+    for acronym, name in ACRONYMS.items():
+        targets = [i for i in names.get(name_key(name), ()) if vocabulary.concepts[i].category == "condition"]
+        if len(targets) != 1 or name_key(acronym) in names or name_key(acronym) in measures:
+            raise SystemExit(f"acronym {acronym}: {name!r} names {targets or 'nothing'}, or the acronym is taken")
+        found.setdefault(targets[0], []).append(acronym)
+    return found
 
 
 def compact_json(data: dict) -> str:
@@ -308,7 +449,10 @@ def compact_json(data: dict) -> str:
         f'"concepts":{block([line(c) for c in data["concepts"]], "[", "]")}',
         f'"broader":{block([f"{line(k)}:{line(v)}" for k, v in data["broader"].items()], "{", "}")}',
         f'"codes":{block([f"{line(k)}:{line(v)}" for k, v in data["codes"].items()], "{", "}")}',
+        f'"snomed":{block([f"{line(k)}:{line(v)}" for k, v in data["snomed"].items()], "{", "}")}',
     ]
+    if data.get("aliases"):
+        parts.append(f'"aliases":{block([f"{line(k)}:{line(v)}" for k, v in data["aliases"].items()], "{", "}")}')
     return "{\n" + ",\n".join(parts) + "\n}\n"
 
 
@@ -321,7 +465,10 @@ def main() -> None:
     args = parser.parse_args()
     data = Builder(Ontology(args.repo, args.commit)).build()
     args.out.write_text(compact_json(data), encoding="utf-8")
-    print(f"{len(data['concepts'])} concepts, {len(data['codes'])} codes, {len(data['broader'])} links → {args.out}")
+    counts = (
+        f"{len(data['concepts'])} concepts, {len(data['codes'])} ICD-10-CM and {len(data['snomed'])} SNOMED CT codes"
+    )
+    print(f"{counts}, {len(data['broader'])} links → {args.out}")
 
 
 if __name__ == "__main__":

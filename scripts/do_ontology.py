@@ -1,5 +1,5 @@
 """Reading one release of the Human Disease Ontology from a clone of its repository (for
-``build_do_vocabulary.py``): labels and parents, ICD-10-CM cross-references, exact synonyms."""
+``build_do_vocabulary.py``): labels and parents, ICD-10-CM and SNOMED CT cross-references, exact synonyms."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ NOT_KIND_OF = {
     ("DOID:1227", "DOID:12987"): "neutropenia is not agranulocytosis (its severe form)",
     ("DOID:9088", "DOID:8893"): "parapsoriasis is not a psoriasis",
     ("DOID:1949", "DOID:9446"): "cholecystitis (gallbladder) is not cholangitis (bile ducts)",
+    ("DOID:9746", "DOID:9742"): "hemorrhoids (K64) are not pelvic varices, nor a circulatory disease in ICD-10-CM",
 }
 TRANSLATIONS = ("translated", "untranslated", "changed")  # tables of current terms (not "deprecated")
 _SYNONYM = re.compile(r'^"((?:[^"\\]|\\.)*)" EXACT( \S+)?')
@@ -66,6 +67,16 @@ def read_icd(text: str) -> dict[str, list[str]]:
         for xref in xrefs.split(","):
             if xref.strip().startswith("ICD10CM:"):
                 found[term].append(xref.strip().split(":", 1)[1])
+    return found
+
+
+def read_snomed(text: str) -> dict[str, list[str]]:
+    """SNOMED CT cross-references by term (``DOreports/allXREFinDO.tsv``: ``SNOMEDCT_US_<release>:<code>``)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for line in text.splitlines()[1:]:
+        term, _label, xref = [*_cells(line), "", ""][:3]
+        if xref.startswith("SNOMEDCT") and ":" in xref and xref.split(":", 1)[1].isdigit():
+            found[term].append(xref.split(":", 1)[1])
     return found
 
 
@@ -124,6 +135,7 @@ class Ontology:
         )
         self.labels, self.parents = read_terms(git_show(repo, commit, "DOreports/HumanDO.tsv"))
         self.xrefs = read_icd(git_show(repo, commit, "DOreports/ICD10inDO.tsv"))
+        self.snomed_xrefs = read_snomed(git_show(repo, commit, "DOreports/allXREFinDO.tsv"))
         self.synonyms: dict[str, set[str]] = defaultdict(set)
         for path in git_files(repo, commit, "src/ontology/subsets", ".obo"):
             read_obo_synonyms(git_show(repo, commit, path), self.synonyms)
@@ -139,3 +151,7 @@ class Ontology:
     def codes(self, term: str) -> list[str]:
         """The cross-referenced ICD-10-CM codes of ``term`` that exist in ICD-10-CM."""
         return [c for c in dict.fromkeys(self.xrefs.get(term, ())) if icd.is_valid_item(c)]
+
+    def snomed(self, term: str) -> list[str]:
+        """The cross-referenced SNOMED CT codes of ``term`` (identifiers only)."""
+        return list(dict.fromkeys(self.snomed_xrefs.get(term, ())))

@@ -31,6 +31,7 @@ def test_wheel_contains_grammars_rules_and_data(wheel: Path):
         "eligibility/data/measures.yaml",
         "eligibility/data/concepts.yaml",
         "eligibility/data/concepts_do.json",
+        "eligibility/data/concepts_icd.json",
         "eligibility/output/templates/patient.html.j2",
         "eligibility/output/templates/population.html.j2",
         "eligibility/output/templates/report.css",

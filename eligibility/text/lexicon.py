@@ -1,6 +1,7 @@
 """Finding vocabulary names (measures, concepts) in criteria text.
 
-Names are looked up as word n-grams in a dictionary (longest first, no overlaps): English names ignore case,
+Names are looked up as word n-grams in a dictionary (longest first, no overlaps; never right after a separate
+"non", which negates the name that follows): English names ignore case,
 except short abbreviations with capitals ("PT", "Hb", "EF"), which must match their case; Chinese names are
 looked up as substrings of runs of Chinese characters. Built once per vocabulary.
 """
@@ -28,6 +29,12 @@ class NameHit:
     end: int
     id: str
     text: str
+
+
+def _negated(folded: list[str], index: int) -> bool:
+    """Whether the word before ``index`` is "non" written apart ("non ischemic cardiomyopathy"): the name there
+    means the opposite, so only a name that starts later (cardiomyopathy) is read."""
+    return index > 0 and folded[index - 1] == "non"
 
 
 def _case_sensitive(name: str) -> bool:
@@ -66,7 +73,7 @@ class NameFinder:
         index = 0
         while index < len(tokens):
             token = tokens[index]
-            found = self._longest(tokens, words, folded, index, text)
+            found = self._longest(tokens, words, folded, index, text) if not _negated(folded, index) else None
             if found is None and _CJK_CHAR.match(token.group(0)):
                 hits += self._find_cjk(token)
                 index += 1

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from eligibility.errors import EligibilityError, Location, VocabularyError
 from eligibility.inputs import read_yaml_mapping
 from eligibility.resources import data_path
-from eligibility.vocab.codes import ICD10CM, LOINC, CodeFile, CodeTable
+from eligibility.vocab.codes import ICD10CM, LOINC, SNOMED, CodeFile, CodeTable
 
 _SPACES = re.compile(r"\s+")
 _DASHES = str.maketrans({"‐": "-", "‑": "-", "–": "-", "—": "-", "’": "'", "‘": "'"})
@@ -235,7 +235,8 @@ def _bundled(pattern: str) -> list[Path]:
 class _DerivedConcept(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
-    doid: str
+    doid: str = ""  # the Disease Ontology term, or
+    icd: str = ""  # the ICD-10-CM code whose title or inclusion term names it
     name: str
     aliases: tuple[str, ...] = ()
     is_a: tuple[str, ...] = ()
@@ -243,16 +244,21 @@ class _DerivedConcept(BaseModel):
 
 class _DerivedFile(BaseModel):
     """A vocabulary derived from an open terminology by a script (``concepts_do.json``): concepts, extra
-    parents of hand-written concepts, and codes."""
+    parents of hand-written concepts, ICD-10-CM codes (a code covers its descendants) and SNOMED CT codes
+    (each code only itself)."""
 
     model_config = ConfigDict(extra="forbid")
     about: dict[str, str]
     concepts: list[_DerivedConcept]
     broader: dict[str, list[str]]
     codes: dict[str, list[str]]
+    snomed: dict[str, list[str]] = {}
+    aliases: dict[str, list[str]] = {}  # concept (hand-written or derived) → more names (acronyms)
 
 
 DERIVED = "concepts_do.json"
+# Derived vocabularies, in the order they are added: Disease Ontology conditions, then ICD-10-CM findings.
+DERIVED_FILES = (DERIVED, "concepts_icd.json")
 
 
 def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: Path) -> None:
@@ -271,11 +277,15 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
             concepts[concept.id] = ConceptDef(
                 id=concept.id, name=concept.name, category="condition", aliases=concept.aliases, is_a=concept.is_a
             )
+    for concept_id, names in derived.aliases.items():
+        if concept_id in concepts:
+            known = concepts[concept_id]
+            concepts[concept_id] = known.model_copy(update={"aliases": (*known.aliases, *names)})
     about = derived.about
     codes.append(
         CodeFile(
             system=ICD10CM,
-            name="ICD-10-CM (Disease Ontology)",
+            name=f"ICD-10-CM ({path.name})",
             source=about["source"],
             licence=about["licence"],
             target="concept",
@@ -283,12 +293,25 @@ def _add_derived(concepts: dict[str, ConceptDef], codes: list[CodeFile], path: P
             codes=dict(derived.codes),
         )
     )
+    if derived.snomed:
+        codes.append(
+            CodeFile(
+                system=SNOMED,
+                name=f"SNOMED CT ({path.name})",
+                source=about["source"],
+                licence=about["licence"],
+                target="concept",
+                codes=dict(derived.snomed),
+            )
+        )
 
 
-def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabulary:
+def load_vocabulary(
+    extra: Iterable[Path] = (), derived: bool = True, derived_files: tuple[str, ...] = DERIVED_FILES
+) -> Vocabulary:
     """The bundled vocabulary (``measures*.yaml``, ``concepts*.yaml``, ``codes_*.yaml`` and, unless ``derived``
-    is false, the conditions derived from the Disease Ontology), extended (and overridden by id) by any extra YAML
-    files of measures, concepts or codes."""
+    is false, the conditions derived from the Disease Ontology and the findings derived from ICD-10-CM,
+    ``derived_files``), extended (and overridden by id) by any extra YAML files of measures, concepts or codes."""
     measures: dict[str, MeasureDef] = {}
     concepts: dict[str, ConceptDef] = {}
     codes: list[CodeFile] = []
@@ -305,8 +328,9 @@ def load_vocabulary(extra: Iterable[Path] = (), derived: bool = True) -> Vocabul
             concepts.update({c.id: c for c in _read(Path(path), _ConceptFile).concepts})
         if "system" in data:
             codes.append(_read(Path(path), CodeFile))
-    if derived and data_path(DERIVED).exists():
-        _add_derived(concepts, codes, data_path(DERIVED))
+    for name in derived_files if derived else ():
+        if data_path(name).exists():
+            _add_derived(concepts, codes, data_path(name))
     return Vocabulary(measures.values(), concepts.values(), codes)
 
 
