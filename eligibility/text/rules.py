@@ -24,6 +24,7 @@ from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
+from eligibility.text.scope import scoped
 
 Coverage = Literal["rule", "partial", "review"]
 _CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
@@ -132,8 +133,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
     rule = _tidy(rule) if rule is not None else None
-    if builder.sex_leaf is not None:
-        rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
+    rule = scoped(parsed.text.text, kind, rule, builder.sex_leaf, ordered, review)
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
         return Draft(None, "review", leftover)
