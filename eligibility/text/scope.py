@@ -94,7 +94,9 @@ def scoped(
     """The clause's rule with its scope applied: ``sex`` (a sex word read) and a childbearing-potential leaf
     joined to the rest by "and" (the population) or as ``if … then …`` (whom the rest concerns); ``leaves`` are
     the leaves read with their places in ``text``, ``review`` the clause for a person where the readings differ."""
-    measures = [(place, leaf) for place, leaf in leaves if isinstance(leaf, (ast.Comparison, ast.Qualitative))]
+    measures: list[tuple[tuple[int, int], ast.Node]] = [
+        (place, leaf) for place, leaf in leaves if isinstance(leaf, (ast.Comparison, ast.Qualitative))
+    ]
     if kind == "inclusion" and rule is not None:
         rule = _childbearing_scope(text, rule, leaves, measures, review)
     if sex is None:
