@@ -267,6 +267,7 @@ class Builder:
         start = numbering_end(self.text.text)
         body = self.text.text
         exception = cue("conditional").search(body)
+        unread = list(self.covered)  # the cue words of concepts not read in the end are not read either
         found: list[ast.Node] = []
         spans: list[tuple[int, int]] = []
         read = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
@@ -301,20 +302,21 @@ class Builder:
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
+        unread += heads
         found, spans, objects = relation_heads(body, beside_window(self.leaves, found), spans)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
+            self.covered = unread
             return
-        covered = list(self.covered)
         self.covered += spans + negation
         if not objects_unread(self.leftover_tokens(), objects):
-            self.covered = covered
+            self.covered = unread
             return
         if self.leftover():
             verdict = necessity(self.kind, bool(self.qualified), self.vocabulary, body[start:], found, spans, start)
             self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
             if not verdict.holds or (verdict.negated and self.leaves):
-                self.covered = covered
+                self.covered = unread
                 return
         self.leaves += found
         self.places += places

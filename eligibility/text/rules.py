@@ -18,6 +18,7 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
 from eligibility.text.accounting import SEPARATOR
+from eligibility.text.alternatives import hidden_alternatives
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
@@ -296,6 +297,9 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
         return review  # "Are not between 18 and 50 years": an unread negation before what was read turns it around
     if separate and kind != "exclusion" and not alternatives and _CHOICE.search(builder.text.text):
         return review  # "ticagrelor or prasugrel": an unread alternative of an inclusion
+    hidden = hidden_alternatives(builder.text.text, builder.leftover_tokens(), builder.places)
+    if kind == "exclusion" and hidden:  # "…, malignancy other than BCC, immunodeficiency": unread alternatives
+        return review if hidden == "exception" else _each_qualified(rule, review, builder)
     if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
         return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed

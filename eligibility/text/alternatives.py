@@ -1,0 +1,73 @@
+"""Unread alternatives of an exclusion that a qualifier beside a leaf must not hide.
+
+"Other significant illness: pulmonary dysfunction in the previous 6 months, malignancy other than skin basal cell
+carcinoma in previous 5 years, immunodeficiency syndromes": the exception ("other than …") qualifies what was read
+(``malignancy and review``), while the unread items outside its reach are alternatives that exclude on their own
+(``… or review``): together nothing is settled, and the clause is for review. "valvular heart disease moderate to
+severe pericardial effusion LVEF < 40%": a list run together without separators, whose unread words between two
+leaves may be items of their own — joining them by "and" with a review would let either alone through.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from eligibility.text.accounting import SEPARATOR
+from eligibility.text.cues import cue
+
+_SENTENCE_END = re.compile(r"[;。；]|\.(?:\s+(?=[A-Z])|\s*$)")
+# "if", "provided": a condition, not an exception of what was read ("confirmed by a repeat if deemed necessary").
+_CONDITION_ONLY = re.compile(r"(?i)(?:only\s+)?if|provided")
+# "within 30 days or 5 half-lives, whichever is longer": the window read is only the shortest the clause allows.
+_WHICHEVER = re.compile(r"(?i)\bwhichever\b")
+
+
+def _exception_scopes(body: str) -> list[tuple[int, int]]:
+    """Where each exception word ("unless", "other than", 除外) reaches: its list may go on after commas ("except
+    for carcinoma in situ, basal cell carcinoma or …"), so up to the end of the sentence."""
+    scopes = []
+    for match in cue("conditional").finditer(body):
+        if _CONDITION_ONLY.fullmatch(match.group(0)):
+            continue
+        end = _SENTENCE_END.search(body, match.end())
+        scopes.append((match.start(), end.start() if end else len(body)))
+    return scopes
+
+
+def _apart(body: str, token: re.Match[str], places: list[tuple[int, int]]) -> bool:
+    """True when a separator stands between ``token`` and every leaf read."""
+    gaps = [body[end : token.start()] if end <= token.start() else body[token.end() : start] for start, end in places]
+    return bool(gaps) and all(SEPARATOR.search(gap) for gap in gaps)
+
+
+def separate_outside_exception(body: str, tokens: list[re.Match[str]], places: list[tuple[int, int]]) -> bool:
+    """True when the clause has an exception and an unread word (``tokens``) lies outside its reach and apart from
+    every leaf read (``places``): an alternative of its own beside an exception of what was read."""
+    scopes = _exception_scopes(body)
+    return bool(scopes) and any(
+        _apart(body, token, places) and not any(start <= token.start() < end for start, end in scopes)
+        for token in tokens
+    )
+
+
+def run_together(body: str, tokens: list[re.Match[str]], places: list[tuple[int, int]]) -> bool:
+    """True when an unread word stands between two leaves with no separator anywhere between them ("…disease
+    moderate to severe pericardial effusion left ventricular ejection fraction < 40%")."""
+    for token in tokens:
+        before = [end for _start, end in places if end <= token.start()]
+        after = [start for start, _end in places if start >= token.end()]
+        if before and after and not SEPARATOR.search(body[max(before) : min(after)]):
+            return True
+    return False
+
+
+def hidden_alternatives(
+    body: str, tokens: list[re.Match[str]], places: list[tuple[int, int]]
+) -> Literal["exception", "run", ""]:
+    """Whether an exclusion's unread words may be alternatives of their own although some sit right beside a leaf:
+    beside an exception or a window "whichever is longer" ("exception"), or in a list run together ("run"); ""
+    when neither."""
+    if _WHICHEVER.search(body) or separate_outside_exception(body, tokens, places):
+        return "exception"
+    return "run" if run_together(body, tokens, places) else ""
