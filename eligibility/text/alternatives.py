@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from eligibility.lang import ast
 from eligibility.text.accounting import SEPARATOR
 from eligibility.text.cues import cue
 
@@ -71,3 +72,10 @@ def hidden_alternatives(
     if _WHICHEVER.search(body) or separate_outside_exception(body, tokens, places):
         return "exception"
     return "run" if run_together(body, tokens, places) else ""
+
+
+def either(items: list[ast.Node], review: ast.NeedsReview) -> ast.Node:
+    """ "AST/ALT ≤ 2.5 × ULN" in an inclusion: each of them, or one of them? The rule decides only where the two
+    readings agree — true when all hold, false when none does — and leaves the rest to a person."""
+    every, some = ast.AllOf(items=tuple(items)), ast.AnyOf(items=tuple(items))
+    return ast.AnyOf(items=(every, ast.AllOf(items=(some, review))))

@@ -14,6 +14,7 @@ from eligibility.text.accounting import (
     abbreviation_spans,
     expansion_spans,
 )
+from eligibility.text.alternatives import either
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -122,6 +123,12 @@ class Builder:
         self._cover_parenthetical(mention.phrase.end)
         if len(nodes) == 1:
             return nodes[0]
+        if (
+            mention.subject.connective == "or"
+            and self.kind == "inclusion"
+            and not any(isinstance(node, ast.Qualitative) for node in nodes)
+        ):  # "AST/ALT ≤ 2.5 × ULN": both, or either? decided only where the two agree
+            return either(nodes, ast.NeedsReview(text=self.parsed.text.source.strip()))
         group = ast.AnyOf if mention.subject.connective == "or" else ast.AllOf
         return group(items=tuple(nodes))
 
