@@ -199,7 +199,12 @@ def window_names(text: str, found: list, offset: int) -> list:
         if not (exception is not None and offset + hit.start > exception.start())
         and not in_exception_parentheses(text, offset + hit.start)
     ]
-    kept = [(category, hit) for category, hit in kept if not not_the_record(text[offset + hit.end :], category)]
+    kept = [
+        (category, hit)
+        for category, hit in kept
+        if not not_the_record(text[offset + hit.end :], category)
+        and not treated_object(text, offset + hit.start, offset + hit.end, category)
+    ]
     return [
         (category, hit)
         for index, (category, hit) in enumerate(kept)
@@ -220,18 +225,35 @@ QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
+_TREATMENT_OF = re.compile(
+    r"(?i)\b(?:treatments?|therap(?:y|ies)|treated|regimens?)\s+(?:of|for)\s+(?:(?:the|their|his|her|its)\s+)?"
+    r"(?:[\w\-,/]+\s+){0,6}$"
+)
+_DIAGNOSED = re.compile(r"(?i)\bdiagnos\w*|诊断")
+_TREATMENT_AFTER = re.compile(r"(?i)[\s\-]*(?:treatments?|therap(?:y|ies)|regimens?)\b|\s*的?治疗")
 _UP_TO_WINDOW = re.compile(r"(?i)\b(?:within|during|in\s+the|prior|before|past|last|previous|preceding)\b")
 _ABOUT_IT = re.compile(r"(?i)\b(?:screening|tests?|testing|allerg\w*|intoleran\w*|contraindicat\w*)\b")
 _TREATED = re.compile(r"(?i)\b(?:treat(?:ment|ed)?|therapy|requir\w*)\b")
 
 
 def qualified(text: str, begin: int, end: int, category: str) -> bool:
-    """True when the words around a name qualify it ("patients who …", "for women …", "anaemia (Hb < 8)") or say
-    that a window after it is about something else."""
+    """True when the words around a name qualify it ("patients who …", "for women …", "anaemia (Hb < 8)"), say
+    that a window after it is about something else, or make a condition the object of a treatment ("no other
+    treatment of prostate cancer", "乙肝治疗": the treatment is denied or required, not the condition)."""
     before = text[max(0, begin - 30) : begin]
-    return bool(QUALIFIER_AFTER.match(text, end) or QUALIFIER_BEFORE.search(before)) or not_the_record(
+    treated = treated_object(text, begin, end, category)
+    return bool(QUALIFIER_AFTER.match(text, end) or QUALIFIER_BEFORE.search(before) or treated) or not_the_record(
         text[end:], category
     )
+
+
+def treated_object(text: str, begin: int, end: int, category: str) -> bool:
+    """True when the condition named at ``begin:end`` is the object of a treatment ("treatment of solid malignancy",
+    "prostate cancer therapy", "乙肝治疗"): the clause is about the treatment, which the patient may lack."""
+    before = text[max(0, begin - 70) : begin]
+    if category != "condition" or _DIAGNOSED.search(before):
+        return False  # "diagnosed with or treated for cancer": the condition itself counts too
+    return bool(_TREATMENT_OF.search(before) or _TREATMENT_AFTER.match(text, end))
 
 
 def not_the_record(after: str, category: str) -> bool:

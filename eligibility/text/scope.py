@@ -29,7 +29,7 @@ _CONTRACEPTION = {"hormonal_contraceptive", "iud_procedure"}
 _CHILDBEARING = "childbearing_potential"
 
 
-def _women_only(rule: ast.Node) -> bool:
+def women_only(rule: ast.Node) -> bool:
     """True when the rule asks what only a woman can meet: a pregnancy test, contraception, not being pregnant."""
     for node in ast.walk(rule):
         if isinstance(node, ast.Qualitative) and node.measure == "pregnancy_test":
@@ -59,7 +59,7 @@ def _concerns(
     start, end = place
     after = text[end:]
     return (
-        _women_only(then)
+        women_only(then)
         or bool(_MODAL.search(after))
         or bool(_COLON.match(after))
         or (start > 0 and bool(_TRAILING.search(text[:start])) and bool(text[:start].strip()))
