@@ -297,6 +297,8 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
         narrower = [(b, e) for b, e in narrower if not (b >= end and re.search(r"[(（]", text[end:b]))]
         if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
             continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
+        if all(re.search(r"[,;，；、]", text[min(end, b) : max(begin, e)]) for b, e in narrower):
+            continue  # "acute MI, unstable angina, coronary artery disease or stroke": an item of its own
         dropped.add(index)
         if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
             heads.append((begin, end))
