@@ -79,3 +79,27 @@ def either(items: list[ast.Node], review: ast.NeedsReview) -> ast.Node:
     readings agree — true when all hold, false when none does — and leaves the rest to a person."""
     every, some = ast.AllOf(items=tuple(items)), ast.AnyOf(items=tuple(items))
     return ast.AnyOf(items=(every, ast.AllOf(items=(some, review))))
+
+
+_CLAUSE_END = re.compile(r"[,;:.)，；：。）]")
+_POPULATION_IF = re.compile(
+    r"(?i)\b(?:included|includes?|eligible|enrolled|accepted|considered)\s+(?:\w+\s+)?(?:if|when)\b"
+)
+
+
+def relaxation(body: str, places: list[tuple[int, int]]) -> Literal["inside", "outside", "population", ""]:
+    """How an inclusion's condition or exception ("INR ≤ 1.5 unless receiving anticoagulation", "≤ 3 × ULN if
+    Gilbert syndrome", "if not on warfarin") bears on the leaves read: "outside" when every leaf lies outside its
+    clause — the requirement read is then enough but not needed (``… or review``); "inside" when a leaf is part of
+    the condition itself (nothing read is settled); "population" when it says whom the clause admits ("were included
+    if …": every leaf stays needed); "" when there is none."""
+    if _POPULATION_IF.search(body):
+        return "population"
+    scopes = []
+    for match in cue("conditional").finditer(body):
+        end = _CLAUSE_END.search(body, match.end())
+        scopes.append((match.start(), end.start() if end else len(body)))
+    if not scopes:
+        return ""
+    inside = any(start <= begin < end for begin, _ in places for start, end in scopes)
+    return "inside" if inside else "outside"

@@ -18,7 +18,7 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
 from eligibility.text.accounting import SEPARATOR
-from eligibility.text.alternatives import hidden_alternatives
+from eligibility.text.alternatives import hidden_alternatives, relaxation
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
@@ -300,6 +300,11 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     hidden = hidden_alternatives(builder.text.text, builder.leftover_tokens(), builder.places)
     if kind == "exclusion" and hidden:  # "…, malignancy other than BCC, immunodeficiency": unread alternatives
         return review if hidden == "exception" else _each_qualified(rule, review, builder)
+    relaxed = relaxation(builder.text.text, builder.places) if kind == "inclusion" else ""
+    if relaxed:  # "INR ≤ 1.5 unless receiving anticoagulation": enough, not needed
+        if relaxed == "population":
+            return ast.AllOf(items=(rule, review))  # "patients 18 years and older were included if …"
+        return review if relaxed == "inside" or separate else ast.AnyOf(items=(rule, review))
     if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
         return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
