@@ -25,7 +25,7 @@ from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
-from eligibility.text.scope import scoped
+from eligibility.text.scope import for_one_cohort, scoped
 
 Coverage = Literal["rule", "partial", "review"]
 _CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
@@ -105,6 +105,8 @@ def _group(how: str, items: list[ast.Node], review: ast.Node | None) -> ast.Node
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
+    if kind == "inclusion" and for_one_cohort(parsed.text.text):
+        return Draft(None, "review", parsed.text.text.strip())  # "Group 4: …": not for patients of other groups
     conditional = draft_conditional(parsed, kind, draft_rule)
     if conditional is not None:
         return Draft(conditional, "rule", "")

@@ -24,6 +24,12 @@ _MODAL = re.compile(
 _COLON = re.compile(r"(?i)^\s*(?:(?:patients?|subjects?|participants?|only)\s*)*[:：]|^\s*(?:患者|受试者)?[:：]")
 _TRAILING = re.compile(r"(?i)(?:\bfor|\bin|\bamong|[(（])\s*(?:the\s+|all\s+|any\s+)?$")
 _BEFORE_MEASURE = re.compile(r"^(?:\s|患者|受试者|的)*$")
+# "Group 4: Patients with plaque psoriasis …", "Cohort 1 only: …", "A组：…": an inclusion for one cohort only.
+_ONE_COHORT = re.compile(
+    r"(?i)^\W*(?:\d+[.)]\s*)?(?:(?:for\s+)?(?:groups?|cohorts?|arms?|parts?|phases?|stages?)\s*[\w\-]{1,4}(?:\s*(?:and|or|&|,)\s*"
+    r"[\w\-]{1,4})*(?:\s+only)?|[A-Za-z0-9一二三四五六七八九十]{1,3}\s*(?:组|队列))\s*[:：]"
+)
+_EVERY_COHORT = re.compile(r"(?i)^\W*(?:all|both|each|every)\s+(?:groups?|cohorts?|arms?|parts?)")
 _WOMEN_ONLY = {"pregnancy", "breastfeeding", "lactation"}
 _CONTRACEPTION = {"hormonal_contraceptive", "iud_procedure"}
 _CHILDBEARING = "childbearing_potential"
@@ -128,3 +134,9 @@ def _childbearing_scope(
     if _concerns(text, place, then, measures):
         return ast.Implies(condition=scope, then=then)
     return ast.AnyOf(items=(ast.AllOf(items=(scope, then)), ast.AllOf(items=(ast.Not(item=scope), review))))
+
+
+def for_one_cohort(text: str) -> bool:
+    """True when an inclusion opens by naming the cohort it is for ("Group 4: …", "Cohort 1 only: …", "A组：…"):
+    for a patient of another cohort it does not apply, so a rule read from it would exclude them."""
+    return bool(_ONE_COHORT.match(text)) and not _EVERY_COHORT.match(text)
