@@ -11,6 +11,7 @@ leaves may be items of their own — joining them by "and" with a review would l
 from __future__ import annotations
 
 import re
+from fractions import Fraction
 from typing import Literal
 
 from eligibility.lang import ast
@@ -103,3 +104,46 @@ def relaxation(body: str, places: list[tuple[int, int]]) -> Literal["inside", "o
         return ""
     inside = any(start <= begin < end for begin, _ in places for start, end in scopes)
     return "inside" if inside else "outside"
+
+
+def _window_key(node: ast.Node) -> tuple[str, str, bool] | None:
+    if isinstance(node, ast.Presence) and node.window is not None and node.window.op == "<=":
+        return (node.category, node.concept, node.active)
+    return None
+
+
+def ranged_windows(rule: ast.Node, review: ast.NeedsReview) -> ast.Node:
+    """ "Stroke within 3 to 24 months", "within 2-7 days of presentation": two windows of one record read as both
+    ``within 3 months and within 24 months`` would require the shorter one; the text asks for a record between the
+    two. Only the longer window is needed: ``within 24 months and review``."""
+    if isinstance(rule, (ast.AnyOf, ast.Not, ast.Implies)):
+        if isinstance(rule, ast.AnyOf):
+            return ast.AnyOf(items=tuple(ranged_windows(item, review) for item in rule.items))
+        if isinstance(rule, ast.Not):
+            return ast.Not(item=ranged_windows(rule.item, review))
+        return ast.Implies(condition=rule.condition, then=ranged_windows(rule.then, review))
+    if not isinstance(rule, ast.AllOf):
+        return rule
+    items = [ranged_windows(item, review) for item in rule.items]
+    keys = [_window_key(item) for item in items]
+    repeated = {key for key in keys if key is not None and keys.count(key) > 1}
+    if not repeated:
+        return ast.AllOf(items=tuple(items))
+    kept: list[ast.Node] = []
+    for key in repeated:
+        same = [item for item, k in zip(items, keys, strict=True) if k == key]
+        kept.append(max(same, key=lambda node: _days(node)))
+    kept += [item for item, key in zip(items, keys, strict=True) if key not in repeated]
+    return ast.AllOf(items=(*kept, review))
+
+
+_DAYS = {"day": Fraction(1), "week": Fraction(7), "month": Fraction(30), "year": Fraction(365), "hour": Fraction(1, 24)}
+
+
+def _days(node: ast.Node) -> Fraction:
+    """About how many days a record's window reaches back (to tell the longer of two windows)."""
+    window = getattr(node, "window", None)
+    duration = window.duration if window is not None else None
+    if not isinstance(duration, ast.Duration):
+        return Fraction(0)
+    return Fraction(duration.value) * _DAYS.get(str(duration.unit).rstrip("s"), Fraction(1))

@@ -229,6 +229,12 @@ _TREATMENT_OF = re.compile(
     r"(?i)\b(?:treatments?|therap(?:y|ies)|treated|regimens?)\s+(?:of|for)\s+(?:(?:the|their|his|her|its)\s+)?"
     r"(?:[\w\-,/]+\s+){0,6}$"
 )
+# "drugs that may induce priapism", "medications related to heart disease": the drugs, not the condition.
+_DRUGS_FOR = re.compile(
+    r"(?i)\b(?:drugs?|medications?|medicines?|agents?|products?)\s+(?:(?:that|which)\s+)?(?:(?:may|can|could|might|are|is|"
+    r"known\s+to|likely\s+to)\s+)*(?:induc\w*|caus\w*|prolong\w*|affect\w*|interfer\w*\s+with|related\s+to|associated\s+"
+    r"with|used\s+(?:for|to\s+treat)|for)\s+(?:(?:the|a|an)\s+)?(?:[\w\-,/]+\s+){0,6}$"
+)
 _DIAGNOSED = re.compile(r"(?i)\bdiagnos\w*|诊断")
 _TREATMENT_AFTER = re.compile(r"(?i)[\s\-]*(?:treatments?|therap(?:y|ies)|regimens?)\b|\s*的?治疗")
 _UP_TO_WINDOW = re.compile(r"(?i)\b(?:within|during|in\s+the|prior|before|past|last|previous|preceding)\b")
@@ -249,11 +255,12 @@ def qualified(text: str, begin: int, end: int, category: str) -> bool:
 
 def treated_object(text: str, begin: int, end: int, category: str) -> bool:
     """True when the condition named at ``begin:end`` is the object of a treatment ("treatment of solid malignancy",
-    "prostate cancer therapy", "乙肝治疗"): the clause is about the treatment, which the patient may lack."""
+    "prostate cancer therapy", "乙肝治疗", "drugs that may induce priapism"): the clause is about the treatment or
+    the drugs, which the patient may have without the condition, or lack with it."""
     before = text[max(0, begin - 70) : begin]
     if category != "condition" or _DIAGNOSED.search(before):
         return False  # "diagnosed with or treated for cancer": the condition itself counts too
-    return bool(_TREATMENT_OF.search(before) or _TREATMENT_AFTER.match(text, end))
+    return bool(_TREATMENT_OF.search(before) or _DRUGS_FOR.search(before) or _TREATMENT_AFTER.match(text, end))
 
 
 def not_the_record(after: str, category: str) -> bool:

@@ -18,7 +18,7 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
 from eligibility.text.accounting import SEPARATOR
-from eligibility.text.alternatives import hidden_alternatives, relaxation
+from eligibility.text.alternatives import hidden_alternatives, ranged_windows, relaxation
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
@@ -135,7 +135,7 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         rule = ast.AnyOf(items=tuple(leaf for _, leaf in ordered))  # "one or more of: A, B and/or C"
     if leftover:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
-    rule = _tidy(rule) if rule is not None else None
+    rule = _tidy(ranged_windows(_tidy(rule), review)) if rule is not None else None
     rule = scoped(parsed.text.text, kind, rule, builder.sex_leaf, ordered, review)
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
     if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
