@@ -147,3 +147,49 @@ def _days(node: ast.Node) -> Fraction:
     if not isinstance(duration, ast.Duration):
         return Fraction(0)
     return Fraction(duration.value) * _DAYS.get(str(duration.unit).rstrip("s"), Fraction(1))
+
+
+def measures_joined(items: list[ast.Node], connective: str | None, kind: str, review: ast.NeedsReview) -> ast.Node:
+    """Comparisons of several measures named together ("AST and ALT ≤ 2.5 × ULN"): all of them, or any for "or"
+    — except an inclusion's "AST/ALT ≤ 2.5 × ULN", decided only where "both" and "either" agree (:func:`either`).
+    Qualitative results joined by "or" ("positive ANA or anti-dsDNA") stay alternatives."""
+    if connective == "or" and kind == "inclusion" and not any(isinstance(i, ast.Qualitative) for i in items):
+        return either(items, review)
+    return (ast.AnyOf if connective == "or" else ast.AllOf)(items=tuple(items))
+
+
+# "Patients with prior surgically-cured malignancies are not excluded": an exclusion clause stating an exception.
+_NOT_EXCLUDED = re.compile(
+    r"(?i)\b(?:are|is|will\s+be|shall\s+be)\s+not\s+(?:be\s+)?excluded\b|\b(?:are|is|will\s+be)\s+(?:eligible|allowed|"
+    r"permitted|acceptable)\b|不(?:予)?排除|可以入组|允许入组"
+)
+_SHORT_NEGATION = re.compile(r"(?i)\b(?:no|not|never|without|none)\b|[无未不]")
+_WINDOW_WORDS = re.compile(
+    r"(?i)\b(?:within|in\s+the\s+(?:past|last|previous|preceding)|during\s+the\s+(?:past|last|previous)|(?:past|last|"
+    r"previous|preceding)\s+(?:\d+|one|two|three|four|six|twelve)?\s*(?:days?|weeks?|months?|years?))\b|\d+\s*(?:个月|周|天|年)内"
+)
+
+
+def exception_note(text: str) -> bool:
+    """True when an exclusion states who is not excluded ("… are not excluded", "… are eligible"): a rule read from
+    its concepts would exclude exactly those patients. An exception in parentheses ("(inactivated vaccines are
+    permitted)") only narrows the clause."""
+    return bool(_NOT_EXCLUDED.search(re.sub(r"[(（\[][^()（）\[\]]*[)）\]]", " ", text)))
+
+
+def _uncovered(match: re.Match[str], covered: list[tuple[int, int]]) -> bool:
+    return not any(start <= match.start() < end for start, end in covered)
+
+
+def negation_before(body: str, places: list[tuple[int, int]], covered: list[tuple[int, int]]) -> bool:
+    """True when a negation no leaf read stands before the first leaf ("There should be no plasma HIV-1 RNA > 200
+    copies/mL"): what was read is then denied, not required."""
+    first = min((start for start, _ in places), default=0)
+    return any(_uncovered(m, covered) for m in _SHORT_NEGATION.finditer(body, 0, first))
+
+
+def window_after(body: str, places: list[tuple[int, int]], covered: list[tuple[int, int]]) -> bool:
+    """True when a time window no leaf read follows the last leaf ("Antibiotics or probiotics application within a
+    month"): it may bound every item of the list, so none is enough on its own."""
+    last = max((end for _, end in places), default=len(body))
+    return any(_uncovered(m, covered) for m in _WINDOW_WORDS.finditer(body, last))

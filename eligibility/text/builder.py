@@ -14,7 +14,7 @@ from eligibility.text.accounting import (
     abbreviation_spans,
     expansion_spans,
 )
-from eligibility.text.alternatives import either
+from eligibility.text.alternatives import measures_joined
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -121,16 +121,8 @@ class Builder:
             return None
         self.cover(min(h.start for h in mention.subject.measures), max(h.end for h in mention.subject.measures))
         self._cover_parenthetical(mention.phrase.end)
-        if len(nodes) == 1:
-            return nodes[0]
-        if (
-            mention.subject.connective == "or"
-            and self.kind == "inclusion"
-            and not any(isinstance(node, ast.Qualitative) for node in nodes)
-        ):  # "AST/ALT ≤ 2.5 × ULN": both, or either? decided only where the two agree
-            return either(nodes, ast.NeedsReview(text=self.parsed.text.source.strip()))
-        group = ast.AnyOf if mention.subject.connective == "or" else ast.AllOf
-        return group(items=tuple(nodes))
+        review = ast.NeedsReview(text=self.parsed.text.source.strip())
+        return nodes[0] if len(nodes) == 1 else measures_joined(nodes, mention.subject.connective, self.kind, review)
 
     _numeric = _relative = _measured
 

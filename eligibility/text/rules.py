@@ -18,7 +18,14 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
 from eligibility.text.accounting import SEPARATOR
-from eligibility.text.alternatives import hidden_alternatives, ranged_windows, relaxation
+from eligibility.text.alternatives import (
+    exception_note,
+    hidden_alternatives,
+    negation_before,
+    ranged_windows,
+    relaxation,
+    window_after,
+)
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
@@ -29,7 +36,9 @@ from eligibility.text.scope import for_one_cohort, scoped
 
 Coverage = Literal["rule", "partial", "review"]
 _CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
-_ALTERNATIVES = re.compile(r"(?i)\b(?:one or more of|any (?:one )?of|either|at least one of)\b|以下任[意一]|之一|任一")
+_ALTERNATIVES = re.compile(
+    r"(?i)\b(?:one or more of|any (?:one )?of|either(?!\s+(?:gender|sex))|at least one of)\b|以下任[意一]|之一|任一"
+)
 
 
 @dataclass(frozen=True)
@@ -105,8 +114,10 @@ def _group(how: str, items: list[ast.Node], review: ast.Node | None) -> ast.Node
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
-    if kind == "inclusion" and for_one_cohort(parsed.text.text):
-        return Draft(None, "review", parsed.text.text.strip())  # "Group 4: …": not for patients of other groups
+    if (kind == "inclusion" and for_one_cohort(parsed.text.text)) or (
+        kind == "exclusion" and exception_note(parsed.text.text)
+    ):
+        return Draft(None, "review", parsed.text.text.strip())  # "Group 4: …", "… are not excluded"
     conditional = draft_conditional(parsed, kind, draft_rule)
     if conditional is not None:
         return Draft(conditional, "rule", "")
@@ -294,6 +305,8 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     qualifying, separate = builder.leftover_kinds()
     if builder.negated or isinstance(rule, ast.Not):  # "No X requiring Q" states not (X and Q): true without X
         return review if separate else ast.AnyOf(items=(rule, review))
+    if negation_before(builder.text.text, builder.places, builder.covered):
+        return review  # "There should be no plasma HIV-1 RNA > 200 copies/mL": an unread "no" turns it around
     last = max((start for start, _ in builder.places), default=-1)
     if any(cue("negation").fullmatch(t.group(0)) and t.start() < last for t in builder.leftover_tokens()):
         return review  # "Are not between 18 and 50 years": an unread negation before what was read turns it around
@@ -312,6 +325,8 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
         return review if _noun_after(builder) else ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
+    if either and separate and window_after(builder.text.text, builder.places, builder.covered):
+        return review  # "Antibiotics or probiotics application within a month": a window of every item
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
         return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
