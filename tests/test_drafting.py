@@ -70,7 +70,8 @@ def _treated(text: str, name: str) -> bool:
 def opposite(text: str, kind: str, rule: ast.Node) -> list[str]:
     """Shapes of a drafted rule (full or partial) that decide the opposite of its text for some patient: a sex or
     childbearing potential joined by "and" to a requirement only a woman can meet in an inclusion (fails every man),
-    a condition read where the text names its treatment, a contracted negation ("haven't") read as none."""
+    a condition read where the text names its treatment, a contracted negation ("haven't") read as none, age bounds
+    read as alternatives ("aged ≥19 and ≤70" as "≥19 or ≤70")."""
     found = []
     if kind == "inclusion" and isinstance(rule, ast.AllOf):
         scopes = [isinstance(i, ast.Sex) or getattr(i, "concept", "") == "childbearing_potential" for i in rule.items]
@@ -84,6 +85,12 @@ def opposite(text: str, kind: str, rule: ast.Node) -> list[str]:
             found.append("treated condition")
     if _CONTRACTED_NEGATION.search(text) and not any(isinstance(node, ast.Not) for node in ast.walk(rule)):
         found.append("contracted negation")
+    for node in ast.walk(rule):  # "aged ≥19 and ≤70" read as "≥19 or ≤70": true for everyone
+        ages = [i for i in getattr(node, "items", ()) if isinstance(i, ast.Age)] if isinstance(node, ast.AnyOf) else []
+        lows = [a.duration for a in ages if a.op in (">", ">=")]
+        highs = [a.duration for a in ages if a.op in ("<", "<=")]
+        if any(low.unit == high.unit and low.value <= high.value for low in lows for high in highs):
+            found.append("age bounds as alternatives")
     return found
 
 
@@ -95,6 +102,9 @@ def test_the_scan_notices_rules_that_decide_the_opposite_of_their_text():
     assert opposite("no other treatment of prostate cancer", "inclusion", cancer) == ["treated condition"]
     chemo = ast.Presence(category="medication", concept="chemotherapy", concept_text="chemotherapy")
     assert opposite("who haven't received chemotherapy", "inclusion", chemo) == ["contracted negation"]
+    years = [ast.Duration(value=19, unit="year"), ast.Duration(value=70, unit="year")]
+    either = ast.AnyOf(items=(ast.Age(op=">=", duration=years[0]), ast.Age(op="<=", duration=years[1])))
+    assert opposite("Of either gender, aged ≥19 and ≤70 years", "inclusion", either) == ["age bounds as alternatives"]
     implied = ast.Implies(condition=ast.Sex(value="female"), then=pregnancy)
     assert opposite("Female patients must have a negative pregnancy test", "inclusion", implied) == []
 
