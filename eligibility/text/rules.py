@@ -30,6 +30,7 @@ from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
+from eligibility.text.misreadings import misread
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scope import for_one_cohort, scoped
@@ -149,7 +150,9 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     rule = _tidy(ranged_windows(_tidy(rule), review)) if rule is not None else None
     rule = scoped(parsed.text.text, kind, rule, builder.sex_leaf, ordered, review)
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
-    if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
+    if rule is not None and misread(parsed.text.text, rule, parsed.vocabulary):
+        rule = None  # "Have at least one child ≤ 6 years of age", "Have a normal ECG": read against the text
+    if rule is None or isinstance(rule, ast.NeedsReview) or not _within_limits(rule):
         return Draft(None, "review", leftover)
     nodes = ast.walk(rule) if rule is not None else []
     reviewed = builder.reviewed or any(isinstance(node, ast.NeedsReview) for node in nodes)
