@@ -238,6 +238,7 @@ _DRUGS_FOR = re.compile(
 # Between a broader name and a narrower one: a comma, or nothing but "or"/"and" ("AMI or acute coronary
 # syndrome"), makes the broader one an item of its own; "Hepatitis B or C infection" shares its head noun.
 _ITEM_APART = re.compile(r"[,;，；、]|^\W*(?:or|and|and/or|或|和|及)\W*$", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^[\s,;，；、]*(?:(?:or|and|and/or|或|和|及)\s*)?$", re.IGNORECASE)
 _DIAGNOSED = re.compile(r"(?i)\bdiagnos\w*|诊断")
 _TREATMENT_AFTER = re.compile(r"(?i)[\s\-]*(?:treatments?|therap(?:y|ies)|regimens?)\b|\s*的?治疗")
 _UP_TO_WINDOW = re.compile(r"(?i)\b(?:within|during|in\s+the|prior|before|past|last|previous|preceding)\b")
@@ -307,7 +308,9 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
         narrower = [(b, e) for b, e in narrower if not (b >= end and re.search(r"[(（]", text[end:b]))]
         if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
             continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
-        if all(b >= 0 and _ITEM_APART.search(text[e:begin] if e <= begin else text[end:b]) for b, e in narrower):
+        gaps = sorted((text[e:begin] if e <= begin else text[end:b]) for b, e in narrower if b >= 0)
+        gaps.sort(key=len)
+        if len(gaps) == len(narrower) and all(_ITEM_APART.search(g) for g in gaps) and _LIST_GAP.match(gaps[0]):
             continue  # "acute MI, unstable angina, coronary artery disease or stroke": an item of its own
         dropped.add(index)
         if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
