@@ -10,6 +10,7 @@ from eligibility.lang.render import render
 from eligibility.text import parse_criterion
 from eligibility.text.cues import cue
 from eligibility.text.rules import draft_rule
+from eligibility.text.concerns import women_only
 from eligibility.text.segment import leaves, segment
 
 from conftest import ROOT
@@ -54,6 +55,60 @@ def dropped(text: str, rule: ast.Node) -> list[str]:
     return lost
 
 
+_CONTRACTED_NEGATION = re.compile(r"(?i)\b(?:have|has|had|did|do|does|was|were|is|are)n['’]t\b")
+
+
+def _treated(text: str, name: str) -> bool:
+    """True when ``name`` is named in ``text`` as the object of a treatment ("treatment of prostate cancer")."""
+    name = re.escape(name)
+    before = rf"(?i)\b(?:treatments?|therap(?:y|ies))\s+(?:of|for)\s+(?:(?:the|their)\s+)?(?:[\w\-]+\s+){{0,2}}{name}"
+    return bool(
+        re.search(before, text) or re.search(rf"(?i){name}[\s\-]*(?:treatments?|therap(?:y|ies)\b|的?治疗)", text)
+    )
+
+
+def opposite(text: str, kind: str, rule: ast.Node) -> list[str]:
+    """Shapes of a drafted rule (full or partial) that decide the opposite of its text for some patient: a sex or
+    childbearing potential joined by "and" to a requirement only a woman can meet in an inclusion (fails every man),
+    a condition read where the text names its treatment, a contracted negation ("haven't") read as none, age bounds
+    read as alternatives ("aged ≥19 and ≤70" as "≥19 or ≤70")."""
+    found = []
+    if kind == "inclusion" and isinstance(rule, ast.AllOf):
+        scopes = [isinstance(i, ast.Sex) or getattr(i, "concept", "") == "childbearing_potential" for i in rule.items]
+        rest = [item for item, scope in zip(rule.items, scopes, strict=True) if not scope]
+        if any(scopes) and any(women_only(item) for item in rest):
+            found.append("sex scope")
+    necessary = isinstance(rule, ast.AllOf) and any(isinstance(item, ast.NeedsReview) for item in rule.items)
+    for node in ast.walk(rule):  # "has X and review" only says the treatment needs X: safe
+        treated = isinstance(node, ast.Presence) and node.category == "condition"
+        if treated and not necessary and _treated(text, node.concept_text or "~"):
+            found.append("treated condition")
+    if _CONTRACTED_NEGATION.search(text) and not any(isinstance(node, ast.Not) for node in ast.walk(rule)):
+        found.append("contracted negation")
+    for node in ast.walk(rule):  # "aged ≥19 and ≤70" read as "≥19 or ≤70": true for everyone
+        ages = [i for i in getattr(node, "items", ()) if isinstance(i, ast.Age)] if isinstance(node, ast.AnyOf) else []
+        lows = [a.duration for a in ages if a.op in (">", ">=")]
+        highs = [a.duration for a in ages if a.op in ("<", "<=")]
+        if any(low.unit == high.unit and low.value <= high.value for low in lows for high in highs):
+            found.append("age bounds as alternatives")
+    return found
+
+
+def test_the_scan_notices_rules_that_decide_the_opposite_of_their_text():
+    pregnancy = ast.Qualitative(measure="pregnancy_test", value="negative")
+    female = ast.AllOf(items=(ast.Sex(value="female"), pregnancy))
+    assert opposite("Female patients must have a negative pregnancy test", "inclusion", female) == ["sex scope"]
+    cancer = ast.Not(item=ast.Presence(category="condition", concept="prostate_cancer", concept_text="prostate cancer"))
+    assert opposite("no other treatment of prostate cancer", "inclusion", cancer) == ["treated condition"]
+    chemo = ast.Presence(category="medication", concept="chemotherapy", concept_text="chemotherapy")
+    assert opposite("who haven't received chemotherapy", "inclusion", chemo) == ["contracted negation"]
+    years = [ast.Duration(value=19, unit="year"), ast.Duration(value=70, unit="year")]
+    either = ast.AnyOf(items=(ast.Age(op=">=", duration=years[0]), ast.Age(op="<=", duration=years[1])))
+    assert opposite("Of either gender, aged ≥19 and ≤70 years", "inclusion", either) == ["age bounds as alternatives"]
+    implied = ast.Implies(condition=ast.Sex(value="female"), then=pregnancy)
+    assert opposite("Female patients must have a negative pregnancy test", "inclusion", implied) == []
+
+
 @pytest.mark.parametrize(
     ("text", "kind"),
     [
@@ -84,13 +139,17 @@ def test_the_scan_itself_notices_a_dropped_number_and_sex_word():
 
 @pytest.mark.skipif(not CORPUS.exists(), reason="../shared/corpus/ctgov_criteria.jsonl is not present")
 def test_no_fully_read_rule_in_the_corpus_drops_a_number_comparator_or_sex_word():
-    """Every item of the corpus drafts without an exception, and no fully read rule loses part of its text."""
+    """Every item of the corpus drafts without an exception, no fully read rule loses part of its text, and no
+    drafted rule has a shape that decides the opposite of its text (:func:`opposite`)."""
     wrong, full, items = [], 0, 0
     with CORPUS.open(encoding="utf-8") as handle:
         for line in handle:
             for item in leaves(segment(json.loads(line)["criteria"])):
                 draft = draft_rule(parse_criterion(item.text), item.kind or "inclusion")
                 items += 1
+                turned = opposite(item.text, item.kind or "inclusion", draft.rule) if draft.rule else []
+                if turned:
+                    wrong.append(f"{item.text!r} → {render(draft.rule)} ({', '.join(turned)})")
                 if draft.coverage != "rule":
                     continue
                 full += 1

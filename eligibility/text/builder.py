@@ -14,6 +14,7 @@ from eligibility.text.accounting import (
     abbreviation_spans,
     expansion_spans,
 )
+from eligibility.text.alternatives import measures_joined
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -122,10 +123,8 @@ class Builder:
             return None
         self.cover(min(h.start for h in mention.subject.measures), max(h.end for h in mention.subject.measures))
         self._cover_parenthetical(mention.phrase.end)
-        if len(nodes) == 1:
-            return nodes[0]
-        group = ast.AnyOf if mention.subject.connective == "or" else ast.AllOf
-        return group(items=tuple(nodes))
+        review = ast.NeedsReview(text=self.parsed.text.source.strip())
+        return nodes[0] if len(nodes) == 1 else measures_joined(nodes, mention.subject.connective, self.kind, review)
 
     _numeric = _relative = _measured
 
@@ -269,6 +268,7 @@ class Builder:
         start = numbering_end(self.text.text)
         body = self.text.text
         exception = cue("conditional").search(body)
+        unread = list(self.covered)  # the cue words of concepts not read in the end are not read either
         found: list[ast.Node] = []
         spans: list[tuple[int, int]] = []
         read = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
@@ -303,15 +303,16 @@ class Builder:
         found = [node for index, node in enumerate(found) if index not in dropped]
         spans = [span for index, span in enumerate(spans) if index not in dropped]
         self.covered += heads
+        unread += heads
         found, spans, objects, others = heads_held(self.kind, body, beside_window(self.leaves, found), spans, start)
         self.scoped = bool(others)
         found, places, negation = negations(body[start:], found, spans, start)
         if not found:
+            self.covered = unread
             return
-        covered = list(self.covered)
         self.covered += spans + negation
         if not objects_unread(self.leftover_tokens(), objects):
-            self.covered = covered
+            self.covered = unread
             return
         if self.leftover():
             verdict = necessity(
@@ -319,7 +320,7 @@ class Builder:
             )
             self.negated, self.examples = verdict.negated and not self.leaves, verdict.examples
             if not verdict.holds or (verdict.negated and self.leaves):
-                self.covered = covered
+                self.covered = unread
                 return
         self.leaves += found
         self.places += places

@@ -204,7 +204,12 @@ def window_names(text: str, found: list, offset: int) -> list:
         if not (exception is not None and offset + hit.start > exception.start())
         and not in_exception_parentheses(text, offset + hit.start)
     ]
-    kept = [(category, hit) for category, hit in kept if not not_the_record(text[offset + hit.end :], category)]
+    kept = [
+        (category, hit)
+        for category, hit in kept
+        if not not_the_record(text[offset + hit.end :], category)
+        and not treated_object(text, offset + hit.start, offset + hit.end, category)
+    ]
     return [
         (category, hit)
         for index, (category, hit) in enumerate(kept)
@@ -225,18 +230,46 @@ QUALIFIER_BEFORE = re.compile(
     r"(?i)\bfor\s+(?:(?:the|all|any)\s+)?(?:(?:women|females?|men|males?|subjects?|patients?|"
     r"participants?)\s+(?:of\s+)?)?$|对于(?:有)?$"
 )
+_TREATMENT_OF = re.compile(
+    r"(?i)\b(?:treatments?|therap(?:y|ies)|treated|regimens?)\s+(?:of|for)\s+(?:(?:the|their|his|her|its)\s+)?"
+    r"(?:[\w\-,/]+\s+){0,6}$"
+)
+# "drugs that may induce priapism", "medications related to heart disease": the drugs, not the condition.
+_DRUGS_FOR = re.compile(
+    r"(?i)\b(?:drugs?|medications?|medicines?|agents?|products?)\s+(?:(?:that|which)\s+)?(?:(?:may|can|could|might|are|is|"
+    r"known\s+to|likely\s+to)\s+)*(?:induc\w*|caus\w*|prolong\w*|affect\w*|interfer\w*\s+with|related\s+to|associated\s+"
+    r"with|used\s+(?:for|to\s+treat)|for)\s+(?:(?:the|a|an)\s+)?(?:[\w\-,/]+\s+){0,6}$"
+)
+# Between a broader name and a narrower one: a comma, or nothing but "or"/"and" ("AMI or acute coronary
+# syndrome"), makes the broader one an item of its own; "Hepatitis B or C infection" shares its head noun.
+_ITEM_APART = re.compile(r"[,;，；、]|^\W*(?:or|and|and/or|或|和|及)\W*$", re.IGNORECASE)
+_LIST_GAP = re.compile(r"^[\s,;，；、]*(?:(?:or|and|and/or|或|和|及)\s*)?$", re.IGNORECASE)
+_DIAGNOSED = re.compile(r"(?i)\bdiagnos\w*|诊断")
+_TREATMENT_AFTER = re.compile(r"(?i)[\s\-]*(?:treatments?|therap(?:y|ies)|regimens?)\b|\s*的?治疗")
 _UP_TO_WINDOW = re.compile(r"(?i)\b(?:within|during|in\s+the|prior|before|past|last|previous|preceding)\b")
 _ABOUT_IT = re.compile(r"(?i)\b(?:screening|tests?|testing|allerg\w*|intoleran\w*|contraindicat\w*)\b")
 _TREATED = re.compile(r"(?i)\b(?:treat(?:ment|ed)?|therapy|requir\w*)\b")
 
 
 def qualified(text: str, begin: int, end: int, category: str) -> bool:
-    """True when the words around a name qualify it ("patients who …", "for women …", "anaemia (Hb < 8)") or say
-    that a window after it is about something else."""
+    """True when the words around a name qualify it ("patients who …", "for women …", "anaemia (Hb < 8)"), say
+    that a window after it is about something else, or make a condition the object of a treatment ("no other
+    treatment of prostate cancer", "乙肝治疗": the treatment is denied or required, not the condition)."""
     before = text[max(0, begin - 30) : begin]
-    return bool(QUALIFIER_AFTER.match(text, end) or QUALIFIER_BEFORE.search(before)) or not_the_record(
+    treated = treated_object(text, begin, end, category)
+    return bool(QUALIFIER_AFTER.match(text, end) or QUALIFIER_BEFORE.search(before) or treated) or not_the_record(
         text[end:], category
     )
+
+
+def treated_object(text: str, begin: int, end: int, category: str) -> bool:
+    """True when the condition named at ``begin:end`` is the object of a treatment ("treatment of solid malignancy",
+    "prostate cancer therapy", "乙肝治疗", "drugs that may induce priapism"): the clause is about the treatment or
+    the drugs, which the patient may have without the condition, or lack with it."""
+    before = text[max(0, begin - 70) : begin]
+    if category != "condition" or _DIAGNOSED.search(before):
+        return False  # "diagnosed with or treated for cancer": the condition itself counts too
+    return bool(_TREATMENT_OF.search(before) or _DRUGS_FOR.search(before) or _TREATMENT_AFTER.match(text, end))
 
 
 def not_the_record(after: str, category: str) -> bool:
@@ -280,6 +313,10 @@ def parents_named(vocabulary: Vocabulary, text: str, named: list[tuple[str, int,
         narrower = [(b, e) for b, e in narrower if not (b >= end and re.search(r"[(（]", text[end:b]))]
         if not narrower or _OTHER.search(text[max(0, begin - 12) : begin]):
             continue  # "epilepsy or other CNS disease": the broader name is an alternative of its own
+        gaps = sorted((text[e:begin] if e <= begin else text[end:b]) for b, e in narrower if b >= 0)
+        gaps.sort(key=len)
+        if len(gaps) == len(narrower) and all(_ITEM_APART.search(g) for g in gaps) and _LIST_GAP.match(gaps[0]):
+            continue  # "acute MI, unstable angina, coronary artery disease or stroke": an item of its own
         dropped.add(index)
         if any(not text[e:begin].strip() for _b, e in narrower if e <= begin):
             heads.append((begin, end))

@@ -18,18 +18,30 @@ from eligibility.inputs import check_duration, check_number
 from eligibility.lang import ast
 from eligibility.text import parentheses
 from eligibility.text.accounting import SEPARATOR
+from eligibility.text.alternatives import (
+    exception_note,
+    hidden_alternatives,
+    negation_before,
+    ranged_windows,
+    relaxation,
+    window_after,
+)
 from eligibility.text.builder import Builder
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
+from eligibility.text.concerns import for_one_cohort, scoped
 from eligibility.text.measure_checks import measure_named_again
+from eligibility.text.misreadings import misread
 from eligibility.text.necessity import EXAMPLE
 from eligibility.text.parse import ParsedCriterion
 from eligibility.text.scope import widening
 
 Coverage = Literal["rule", "partial", "review"]
 _CHOICE = re.compile(r"(?i)\b(?:or|either|nor)\b|[^\W\d_]\s*/\s*[^\W\d_]|或")
-_ALTERNATIVES = re.compile(r"(?i)\b(?:one or more of|any (?:one )?of|either|at least one of)\b|以下任[意一]|之一|任一")
+_ALTERNATIVES = re.compile(
+    r"(?i)\b(?:one or more of|any (?:one )?of|either(?!\s+(?:gender|sex))|at least one of)\b|以下任[意一]|之一|任一"
+)
 
 
 @dataclass(frozen=True)
@@ -105,6 +117,10 @@ def _group(how: str, items: list[ast.Node], review: ast.Node | None) -> ast.Node
 
 def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
     """The rule of one criterion item (``kind`` decides how its parts join)."""
+    if (kind == "inclusion" and for_one_cohort(parsed.text.text)) or (
+        kind == "exclusion" and exception_note(parsed.text.text)
+    ):
+        return Draft(None, "review", parsed.text.text.strip())  # "Group 4: …", "… are not excluded"
     conditional = draft_conditional(parsed, kind, draft_rule)
     if conditional is not None:
         return Draft(conditional, "rule", "")
@@ -140,11 +156,12 @@ def draft_rule(parsed: ParsedCriterion, kind: str = "inclusion") -> Draft:
         rule = _with_review(rule, ast.NeedsReview(text=parsed.text.source.strip()), kind, builder, alternatives)
         if builder.scoped and not (isinstance(rule, ast.AnyOf) and review in rule.items):
             rule = review  # "pregnant or trying to …": the part left unread is an alternative, never a qualifier
-    rule = _tidy(rule) if rule is not None else None
-    if builder.sex_leaf is not None:
-        rule = builder.sex_leaf if rule is None else ast.AllOf(items=(builder.sex_leaf, rule))
+    rule = _tidy(ranged_windows(_tidy(rule), review)) if rule is not None else None
+    rule = scoped(parsed.text.text, kind, rule, builder.sex_leaf, ordered, review)
     # A rule beyond the rule language's limits ("1,000-year-old") could not be read back: a person reads it.
-    if isinstance(rule, ast.NeedsReview) or (rule is not None and not _within_limits(rule)):
+    if rule is not None and misread(parsed.text.text, rule, parsed.vocabulary):
+        rule = None  # "Have at least one child ≤ 6 years of age", "Have a normal ECG": read against the text
+    if rule is None or isinstance(rule, ast.NeedsReview) or not _within_limits(rule):
         return Draft(None, "review", leftover)
     nodes = ast.walk(rule) if rule is not None else []
     reviewed = builder.reviewed or any(isinstance(node, ast.NeedsReview) for node in nodes)
@@ -310,16 +327,28 @@ def _with_review(rule, review: ast.NeedsReview, kind: str, builder: Builder, alt
     qualifying, separate = builder.leftover_kinds()
     if builder.negated or isinstance(rule, ast.Not):  # "No X requiring Q" states not (X and Q): true without X
         return review if separate else ast.AnyOf(items=(rule, review))
+    if negation_before(builder.text.text, builder.places, builder.covered):
+        return review  # "There should be no plasma HIV-1 RNA > 200 copies/mL": an unread "no" turns it around
     last = max((start for start, _ in builder.places), default=-1)
     if any(cue("negation").fullmatch(t.group(0)) and t.start() < last for t in builder.leftover_tokens()):
         return review  # "Are not between 18 and 50 years": an unread negation before what was read turns it around
     if separate and kind != "exclusion" and not alternatives and _CHOICE.search(builder.text.text):
         return review  # "ticagrelor or prasugrel": an unread alternative of an inclusion
+    hidden = hidden_alternatives(builder.text.text, builder.leftover_tokens(), builder.places)
+    if kind == "exclusion" and hidden:  # "…, malignancy other than BCC, immunodeficiency": unread alternatives
+        return review if hidden == "exception" else _each_qualified(rule, review, builder)
+    relaxed = relaxation(builder.text.text, builder.places) if kind == "inclusion" else ""
+    if relaxed:  # "INR ≤ 1.5 unless receiving anticoagulation": enough, not needed
+        if relaxed == "population":
+            return ast.AllOf(items=(rule, review))  # "patients 18 years and older were included if …"
+        return review if relaxed == "inside" or separate else ast.AnyOf(items=(rule, review))
     if builder.related:  # "allergy to X": the objects qualify the head, which is only a necessary condition
         return review if separate else ast.AllOf(items=(rule, review))
     if builder.examples:  # "(e.g. diabetes, renal failure)": each example is enough, none is needed
         return review if _noun_after(builder) else ast.AnyOf(items=(rule, review))
     either = kind == "exclusion" or alternatives
+    if either and separate and window_after(builder.text.text, builder.places, builder.covered):
+        return review  # "Antibiotics or probiotics application within a month": a window of every item
     conditional = bool(cue("conditional").search(builder.text.text))
     if qualifying and builder.sex_left() and isinstance(rule, (ast.AllOf, ast.AnyOf)):
         return review  # "QTc > 440 ms (men) and > 450 ms (women)": thresholds by sex, not both
