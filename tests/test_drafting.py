@@ -8,9 +8,9 @@ import pytest
 from eligibility.lang import ast
 from eligibility.lang.render import render
 from eligibility.text import parse_criterion
+from eligibility.text.concerns import women_only
 from eligibility.text.cues import cue
 from eligibility.text.rules import draft_rule
-from eligibility.text.concerns import women_only
 from eligibility.text.segment import leaves, segment
 
 from conftest import ROOT

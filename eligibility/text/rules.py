@@ -27,10 +27,10 @@ from eligibility.text.alternatives import (
     window_after,
 )
 from eligibility.text.builder import Builder
+from eligibility.text.concerns import for_one_cohort, scoped
 from eligibility.text.conditions import concerns_some, draft_conditional
 from eligibility.text.cues import cue
 from eligibility.text.durations import read_courses
-from eligibility.text.concerns import for_one_cohort, scoped
 from eligibility.text.measure_checks import measure_named_again
 from eligibility.text.misreadings import misread
 from eligibility.text.necessity import EXAMPLE
