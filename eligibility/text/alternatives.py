@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 from eligibility.lang import ast
-from eligibility.text.accounting import SEPARATOR
+from eligibility.text.accounting import SEPARATOR, SEX_WORDS
 from eligibility.text.cues import cue
 
 _SENTENCE_END = re.compile(r"[;。；]|\.(?:\s+(?=[A-Z])|\s*$)")
@@ -193,3 +193,16 @@ def window_after(body: str, places: list[tuple[int, int]], covered: list[tuple[i
     month"): it may bound every item of the list, so none is enough on its own."""
     last = max((end for _, end in places), default=len(body))
     return any(_uncovered(m, covered) for m in _WINDOW_WORDS.finditer(body, last))
+
+
+_OR_BEFORE = re.compile(r"(?i)\b(?:or|and/or)\s+$")
+
+
+def implied_female_spans(text: str) -> list[tuple[int, int]]:
+    """Where a female word is implied by a condition read ("pregnant women"); not where it opens an alternative of
+    its own before any other ("Pregnancy or women during reproductive age"): there it names other people, who are
+    left for review."""
+    found = list(SEX_WORDS["female"].finditer(text))
+    if found and _OR_BEFORE.search(text[: found[0].start()]):
+        found = found[1:]  # the first female word, right after "or": other people ("or women of …")
+    return [m.span() for m in found]
