@@ -69,7 +69,8 @@ _QUALIFIER_START = re.compile(
     r"(?i)(?:with|without|requiring|requires?|in|on|of|for|due|at|after|before|within|during|despite|per|and|or|"
     r"unless|except|if|when|while|who|which|that|as|by|from|to|than|prior|since|measured|confirmed|documented|"
     r"determined|according|post|pre|predicted|following|including|excluding|times?|x|ULN|LLN|normal|the|a|an|any|each|"
-    r"this|these|those|their|his|her|its|study|trial|first|last|initial|baseline|screening|visit|day|dose)"
+    r"this|these|those|their|his|her|its|study|trial|first|last|initial|baseline|screening|visit|day|dose|"
+    r"is|are|was|were|be|been|being|will|should|must|shall|may|can|also|only|not)"
 )
 
 
