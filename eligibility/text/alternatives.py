@@ -70,7 +70,8 @@ _QUALIFIER_START = re.compile(
     r"unless|except|if|when|while|who|which|that|as|by|from|to|than|prior|since|measured|confirmed|documented|"
     r"determined|according|post|pre|predicted|following|including|excluding|times?|x|ULN|LLN|normal|the|a|an|any|each|"
     r"this|these|those|their|his|her|its|study|trial|first|last|initial|baseline|screening|visit|day|dose|"
-    r"is|are|was|were|be|been|being|will|should|must|shall|may|can|also|only|not)"
+    r"is|are|was|were|be|been|being|will|should|must|shall|may|can|also|only|not|"
+    r"using|even|based|calculated|estimated|assessed|defined|evaluated|obtained|by|over|under|regardless)"
 )
 
 
