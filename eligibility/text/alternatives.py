@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Literal
 
 from eligibility.lang import ast
-from eligibility.text.accounting import SEPARATOR
+from eligibility.text.accounting import SEPARATOR, SEX_WORDS
 from eligibility.text.cues import cue
 
 _SENTENCE_END = re.compile(r"[;。；]|\.(?:\s+(?=[A-Z])|\s*$)")
@@ -61,7 +61,42 @@ def run_together(body: str, tokens: list[re.Match[str]], places: list[tuple[int,
         after = [start for start, _end in places if start >= token.end()]
         if before and after and not SEPARATOR.search(body[max(before) : min(after)]):
             return True
-    return False
+    return _trailing_run(body, tokens, places)
+
+
+# Words that open a qualifier of what was read before them ("> 28 kg/m2 despite diet", "< 18 years at screening").
+_QUALIFIER_START = re.compile(
+    r"(?i)(?:with|without|requiring|requires?|in|on|of|for|due|at|after|before|within|during|despite|per|and|or|"
+    r"unless|except|if|when|while|who|which|that|as|by|from|to|than|prior|since|measured|confirmed|documented|"
+    r"determined|according|post|pre|predicted|following|including|excluding|times?|x|ULN|LLN|normal|the|a|an|any|each|"
+    r"this|these|those|their|his|her|its|study|trial|first|last|initial|baseline|screening|visit|day|dose|"
+    r"is|are|was|were|be|been|being|will|should|must|shall|may|can|also|only|not|"
+    r"using|even|based|calculated|estimated|assessed|defined|evaluated|obtained|by|over|under|regardless)"
+)
+
+
+_WINDOW_WORD = re.compile(r"(?i)\b(?:within|prior|before|after|ago|since|past|last|previous|during)\b")
+
+
+def _trailing_run(body: str, tokens: list[re.Match[str]], places: list[tuple[int, int]]) -> bool:
+    """ "BMI <18 and >28 current prescription medication": a quantity read, then words run on with no separator
+    that no qualifier word opens — another item of a list run together, not a qualifier of the quantity."""
+    if not places:
+        return False
+    start, end = max(places, key=lambda place: place[1])
+    run = re.match(r"\s+([A-Za-z][^,;:.()]*)", body[end:])
+    if run is None or not re.search(r"\d", body[start:end]) or _WINDOW_WORD.search(body[start:end]):
+        return False
+    words = re.findall(r"[A-Za-z]+", run.group(1))
+    unread = any(end + run.start(1) <= t.start() < end + run.end(1) for t in tokens)
+    return len(words) >= 2 and unread and not _QUALIFIER_START.fullmatch(words[0])
+
+
+def run_on_item(gap: str, before: ast.Node, after: ast.Node) -> bool:
+    """ "age less than 18 years allergy to study drugs": a quantity read, then straight on (nothing but spaces
+    between) a condition — two items of a list run together, never one qualifying the other."""
+    quantity = isinstance(before, ast.Age | ast.Comparison)
+    return quantity and isinstance(after, ast.Presence) and not gap.strip()
 
 
 def hidden_alternatives(
@@ -193,3 +228,16 @@ def window_after(body: str, places: list[tuple[int, int]], covered: list[tuple[i
     month"): it may bound every item of the list, so none is enough on its own."""
     last = max((end for _, end in places), default=len(body))
     return any(_uncovered(m, covered) for m in _WINDOW_WORDS.finditer(body, last))
+
+
+_OR_BEFORE = re.compile(r"(?i)\b(?:or|and/or)\s+$")
+
+
+def implied_female_spans(text: str) -> list[tuple[int, int]]:
+    """Where a female word is implied by a condition read ("pregnant women"); not where it opens an alternative of
+    its own before any other ("Pregnancy or women during reproductive age"): there it names other people, who are
+    left for review."""
+    found = list(SEX_WORDS["female"].finditer(text))
+    if found and _OR_BEFORE.search(text[: found[0].start()]):
+        found = found[1:]  # the first female word, right after "or": other people ("or women of …")
+    return [m.span() for m in found]

@@ -14,7 +14,7 @@ from eligibility.text.accounting import (
     abbreviation_spans,
     expansion_spans,
 )
-from eligibility.text.alternatives import measures_joined
+from eligibility.text.alternatives import implied_female_spans, measures_joined
 from eligibility.text.attribution import Mention, numbering_end
 from eligibility.text.cues import cue
 from eligibility.text.leaves import (
@@ -370,7 +370,7 @@ class Builder:
         """ "Pregnant women", "lactating women": the sex word is implied by the condition read."""
         concepts = {getattr(n, "concept", None) for leaf in self.leaves for n in ast.walk(leaf)}
         if concepts & FEMALE_CONDITIONS:
-            self.covered += [(m.start(), m.end()) for m in SEX_WORDS["female"].finditer(self.text.text)]
+            self.covered += implied_female_spans(self.text.text)
 
     def sex(self) -> None:
         """ "Male, aged 18 years or older": a sex word becomes ``sex is …`` when it is all that is left unread (a

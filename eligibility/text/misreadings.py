@@ -13,6 +13,7 @@ import re
 
 from eligibility.lang import ast
 from eligibility.text.necessity import examination
+from eligibility.text.wrong_readings import wrong_reading
 from eligibility.vocab.vocabulary import Vocabulary
 
 _SOMEONE_ELSE = re.compile(
@@ -39,6 +40,8 @@ def misread(text: str, rule: ast.Node, vocabulary: Vocabulary) -> bool:
         return True
     examined = [n for n in nodes if isinstance(n, ast.Presence) and examination(vocabulary, n.concept)]
     if examined and _RESULT.search(text):
+        return True
+    if wrong_reading(text, rule, vocabulary):
         return True
     windowed = [n for n in nodes if isinstance(n, ast.Presence) and n.window is not None]
     return bool(windowed) and bool(_AHEAD.search(text))

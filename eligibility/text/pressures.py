@@ -21,8 +21,8 @@ _NAME = (
 )
 _FILLER = r"(?:\s*\((?:BP|SBP\s*/\s*DBP)\))?(?:\s+(?i:of|is|was|must be|should be|at))?"
 _OPS = {
-    ">=": r">=|(?i:at least|no less than|not less than)",
-    "<=": r"<=|(?i:at most|no more than|not more than|not exceeding|not to exceed)",
+    ">=": r">=|(?i:at or above|at\s*/\s*above|at least|no less than|not less than)",
+    "<=": r"<=|(?i:at or below|at\s*/\s*below|at most|no more than|not more than|not exceeding|not to exceed)",
     ">": r">|(?i:greater than|more than|higher than|above|over|exceeding)",
     "<": r"<|(?i:less than|lower than|below|under)",
 }

@@ -24,6 +24,7 @@ from eligibility.text.alternatives import (
     negation_before,
     ranged_windows,
     relaxation,
+    run_on_item,
     window_after,
 )
 from eligibility.text.builder import Builder
@@ -88,6 +89,8 @@ def _join(
                     inner = "either"  # "HIV, HBV, and HCV" in an exclusion: all of them, or any?
             elif EXAMPLE.search(gap):
                 inner = "or"  # "heart disease (e.g. heart failure)": an example is enough, never needed
+            elif default == "or" and review is not None and run_on_item(gap, current[-1], leaves[index]):
+                inner = "either"  # "age less than 18 years allergy to study drugs": any or all of them?
             elif not re.search(r"[,;，；、/]", gap):
                 # "heart failure with NYHA class 3 or 4": one qualifies the other; "X or CKD on dialysis": only
                 # its neighbour, never the rest of an "or" list
