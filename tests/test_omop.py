@@ -88,7 +88,7 @@ def test_golden_summaries_agree_on_both_engines(screener):
     expected = in_process(screener, TWIN)
     assert in_process(screener, OMOP) == expected
     assert on_duckdb(screener, OMOP) == expected  # the DuckDB engine over the store loaded from OMOP
-    assert '"verdict": "undetermined"' in expected and '"verdict": "ineligible"' in expected
+    assert '"verdict":"undetermined"' in expected and '"verdict":"ineligible"' in expected
 
 
 # --- bad input --------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ must be the engine's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -21,6 +20,7 @@ from eligibility.engine.context import EvaluationContext
 from eligibility.engine.evaluator import evaluate
 from eligibility.errors import EligibilityError
 from eligibility.output import explain
+from eligibility.output.json_lines import json_line
 from eligibility.patient.contract import Patient
 from eligibility.patient.index import PatientIndex, index_patient
 from eligibility.screen.screener import CompiledTrial, Screener, outcome
@@ -102,7 +102,7 @@ def write_patient(screener: Screener, batches: list[Batch], rows: Iterable[dict]
             outcomes = [row[f"c{k}_outcome"] for k in group.clauses]
             results.append(wording.brief(group, verdict, outcomes))
     document = {"patient": patient.id, "as_of": on.isoformat(), "warnings": list(index.warnings), "results": results}
-    return json.dumps(document, ensure_ascii=False, indent=2 if style.pretty else None) + "\n"
+    return json_line(document, style.pretty)
 
 
 class Wording:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from eligibility.errors import EligibilityError, Location
 from eligibility.output.html import page_name, report_page
+from eligibility.output.json_lines import json_line
 from eligibility.output.population import Population
 from eligibility.output.report import brief_json
 from eligibility.output.write import ReportStyle, screened
@@ -33,7 +34,7 @@ class PageAndSummary:
         """``{"summary": …, "page": …}`` for one patient."""
         report = screened(screener, patient, self.style)
         document = {"summary": brief_json(report), "page": report_page(screener, patient, report)}
-        return json.dumps(document, ensure_ascii=False) + "\n"
+        return json_line(document)
 
 
 def write_html(

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import io
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from rich.console import Console
 
+from eligibility.output.json_lines import json_line
 from eligibility.output.report import brief_json, print_report, report_json
 from eligibility.patient.contract import Patient
 from eligibility.screen.screener import PatientReport, Screener
@@ -63,4 +63,4 @@ def screen_and_write(screener: Screener, patient: Patient, style: ReportStyle) -
         print_report(report, console, style.detail)
         return buffer.getvalue()
     document = report_json(report) if style.format == "json" else brief_json(report)
-    return json.dumps(document, ensure_ascii=False, indent=2 if style.pretty else None) + "\n"
+    return json_line(document, style.pretty)
