@@ -4,7 +4,8 @@
   years old or more") or a disease duration ("less than one year duration of Parkinson's");
 - a record of an examination read where the text asks for its result ("Have a normal ECG");
 - a window read as the past where the text looks ahead or plans ("planning to become pregnant in the next 6
-  months", "transplantation scheduled within 6 months").
+  months", "transplantation scheduled within 6 months");
+- bounds on one measure that no value meets together ("BMI <18 and >28" means outside the range, not both).
 """
 
 from __future__ import annotations
@@ -33,9 +34,31 @@ def _nodes(rule: ast.Node) -> list[ast.Node]:
     return list(ast.walk(rule))
 
 
+_BELOW = {"<", "<="}
+_ABOVE = {">", ">="}
+
+
+def _contradictory(group: ast.AllOf) -> bool:
+    """True when two comparisons of ``group`` on the same measure, unit and window admit no common value."""
+    compared = [i for i in group.items if isinstance(i, ast.Comparison)]
+    for upper in (c for c in compared if c.op in _BELOW):
+        for lower in (c for c in compared if c.op in _ABOVE):
+            same = (upper.measure, upper.quantity.unit, upper.window) == (
+                lower.measure,
+                lower.quantity.unit,
+                lower.window,
+            )
+            touching = upper.quantity.value == lower.quantity.value and not (upper.op == "<=" and lower.op == ">=")
+            if same and (upper.quantity.value < lower.quantity.value or touching):
+                return True
+    return False
+
+
 def misread(text: str, rule: ast.Node, vocabulary: Vocabulary) -> bool:
     """True when the drafted ``rule`` has a shape that reads ``text`` against its meaning (see the module)."""
     nodes = _nodes(rule)
+    if any(isinstance(node, ast.AllOf) and _contradictory(node) for node in nodes):
+        return True
     if any(isinstance(node, ast.Age) for node in nodes) and (_SOMEONE_ELSE.search(text) or _DURATION.search(text)):
         return True
     examined = [n for n in nodes if isinstance(n, ast.Presence) and examination(vocabulary, n.concept)]
