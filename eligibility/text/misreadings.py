@@ -5,6 +5,8 @@
 - a record of an examination read where the text asks for its result ("Have a normal ECG");
 - a window read as the past where the text looks ahead or plans ("planning to become pregnant in the next 6
   months", "transplantation scheduled within 6 months");
+- an allergy read as any allergy where the text names what it is to ("allergy to study drugs", "hypersensitivity
+  to the drugs": words the drafter takes as filler, the object still narrows it);
 - bounds on one measure that no value meets together ("BMI <18 and >28" means outside the range, not both).
 """
 
@@ -34,8 +36,26 @@ def _nodes(rule: ast.Node) -> list[ast.Node]:
     return list(ast.walk(rule))
 
 
+_ALLERGY_TO = re.compile(r"(?i)\b(?:allerg\w*|hypersensitiv\w*|intoleran\w*)\s+(?:to|against|towards)\s+\S")
+_ALLERGY = {"hypersensitivity", "drug_allergy"}
 _BELOW = {"<", "<="}
 _ABOVE = {">", ">="}
+
+
+def _bare_allergy(node: ast.Node, guarded: bool = False) -> bool:
+    """True when an allergy is read without a review leaf beside it in an "and" (``allergy and review`` decides only
+    where no allergy is on record; ``allergy or review`` would decide on any allergy)."""
+    if isinstance(node, ast.Presence):
+        return node.concept in _ALLERGY and not guarded
+    if isinstance(node, ast.AllOf):
+        guarded = guarded or any(isinstance(item, ast.NeedsReview) for item in node.items)
+    if isinstance(node, (ast.AllOf, ast.AnyOf)):
+        return any(_bare_allergy(item, guarded) for item in node.items)
+    if isinstance(node, ast.Not):
+        return _bare_allergy(node.item, guarded)
+    if isinstance(node, ast.Implies):
+        return _bare_allergy(node.condition, guarded) or _bare_allergy(node.then, guarded)
+    return False
 
 
 def _contradictory(group: ast.AllOf) -> bool:
@@ -58,6 +78,8 @@ def misread(text: str, rule: ast.Node, vocabulary: Vocabulary) -> bool:
     """True when the drafted ``rule`` has a shape that reads ``text`` against its meaning (see the module)."""
     nodes = _nodes(rule)
     if any(isinstance(node, ast.AllOf) and _contradictory(node) for node in nodes):
+        return True
+    if _ALLERGY_TO.search(text) and _bare_allergy(rule):
         return True
     if any(isinstance(node, ast.Age) for node in nodes) and (_SOMEONE_ELSE.search(text) or _DURATION.search(text)):
         return True
