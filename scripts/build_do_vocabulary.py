@@ -175,14 +175,20 @@ def _content_words(text: str) -> set[str]:
     return {w for w in re.findall(r"[a-z0-9]+", text) if w not in _STOP_WORDS}
 
 
-def snake_id(label: str, term: str, taken: set[str]) -> str:
-    """A readable concept id from a label (``doid_…`` added when the readable one is taken)."""
+def readable_id(label: str, taken: set[str], prefix: str, fallback: str) -> str:
+    """A readable concept id from a label: ascii words joined by "_" (``prefix`` before a leading digit), or
+    ``<readable>_<fallback>`` when the readable one is taken; the id chosen is added to ``taken``."""
     text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
     readable = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    readable = readable if readable[:1].isalpha() else f"d_{readable}"
-    chosen = readable if readable not in taken else f"{readable}_doid_{term.split(':')[1]}"
+    readable = readable if readable[:1].isalpha() else f"{prefix}_{readable}"
+    chosen = readable if readable not in taken else f"{readable}_{fallback}"
     taken.add(chosen)
     return chosen
+
+
+def snake_id(label: str, term: str, taken: set[str]) -> str:
+    """A readable concept id from a label (``doid_…`` added when the readable one is taken)."""
+    return readable_id(label, taken, "d", f"doid_{term.split(':')[1]}")
 
 
 class Builder:

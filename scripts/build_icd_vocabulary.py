@@ -44,7 +44,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-import unicodedata
 from pathlib import Path
 
 import simple_icd_10_cm as icd  # type: ignore[import-untyped]
@@ -52,7 +51,7 @@ import simple_icd_10_cm as icd  # type: ignore[import-untyped]
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from build_do_vocabulary import CODES_WIDER, compact_json  # noqa: E402
+from build_do_vocabulary import CODES_WIDER, compact_json, readable_id  # noqa: E402
 
 from eligibility.resources import data_path  # noqa: E402
 from eligibility.vocab.codes import ICD10CM  # noqa: E402
@@ -140,12 +139,7 @@ def _lower_first(title: str) -> str:
 
 def snake_id(label: str, code: str, taken: set[str]) -> str:
     """A readable concept id from a title (``…_icd_<code>`` when the readable one is taken)."""
-    text = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode().casefold()
-    readable = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    readable = readable if readable[:1].isalpha() else f"f_{readable}"
-    chosen = readable if readable not in taken else f"{readable}_icd_{code.replace('.', '').lower()}"
-    taken.add(chosen)
-    return chosen
+    return readable_id(label, taken, "f", f"icd_{code.replace('.', '').lower()}")
 
 
 def _cue_words() -> set[str]:
